@@ -1,0 +1,60 @@
+"""The command line: `portal-desktop [COMMAND …]`; no command opens the desktop app."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from portal_desktop import __version__
+from portal_desktop.commands.common import URL_HELP
+from portal_desktop.errors import PortalError
+
+# Each module has register(subparsers); the order is the order of `--help`.
+COMMAND_MODULES = (
+    "portal_desktop.commands.db",
+    "portal_desktop.commands.seed",
+)
+
+
+def _gui(args: argparse.Namespace) -> int:
+    from portal_desktop.app import run_app
+
+    return run_app(url=args.url, seed_demo=not args.no_demo, quit_after_ms=args.quit_after)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="portal-desktop",
+        description="Info Product Portal: leads, calls, enrollments, payments and KPIs. "
+        "Without a command, opens the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--url", help=URL_HELP)
+    parser.add_argument(
+        "--no-demo", action="store_true", help="do not fill a new local database with demo data"
+    )
+    parser.add_argument("--quit-after", type=int, metavar="MS", help=argparse.SUPPRESS)
+    parser.set_defaults(handler=_gui)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except PortalError as exc:
+        print(f"portal-desktop: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("portal-desktop: interrupted; nothing more was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Engines and sessions for PostgreSQL (shared) and SQLite (local, offline)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from portal_desktop.db.paths import local_database_url
+from portal_desktop.errors import (
+    CorruptDatabaseError,
+    DatabaseUnreachableError,
+    DatabaseUrlError,
+)
+
+SUPPORTED_BACKENDS = ("postgresql", "sqlite")
+
+
+def parse_url(url: str | None) -> URL:
+    """Turn a user-given URL into a SQLAlchemy URL, or say what is wrong with it."""
+    raw = url or local_database_url()
+    try:
+        parsed = make_url(raw)
+    except ArgumentError:
+        raise DatabaseUrlError(
+            f"'{raw}' is not a database URL; use postgresql://user@host:5432/db "
+            "or sqlite:///path/to/file.sqlite3"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise DatabaseUrlError(
+            f"'{backend}' databases are not supported; use postgresql://… or sqlite:///…"
+        )
+    if backend == "postgresql":
+        # psycopg 3 is the one PostgreSQL driver the app ships.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    elif parsed.database in (None, "", ":memory:"):
+        raise DatabaseUrlError("a SQLite URL needs a file path: sqlite:///path/to/file.sqlite3")
+    return parsed
+
+
+def describe(url: URL) -> str:
+    """A short, password-free name of the database for status bars and messages."""
+    if url.get_backend_name() == "sqlite":
+        return f"local file {url.database}"
+    user = f"{url.username}@" if url.username else ""
+    port = f":{url.port}" if url.port else ""
+    return f"{user}{url.host or 'localhost'}{port}/{url.database or ''}"
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA busy_timeout = 5000")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str | URL | None = None, *, must_exist: bool = False, **kwargs: Any) -> Engine:
+    """An engine for the given URL (default: the local SQLite file).
+
+    ``must_exist``: refuse a SQLite path with no file rather than create an empty one.
+    """
+    parsed = url if isinstance(url, URL) else parse_url(url)
+    if must_exist and parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "")
+        if not path.is_file():
+            raise DatabaseUrlError(
+                f"there is no database file at {path}; check the path, or create one with "
+                f"`portal-desktop db upgrade --url sqlite:///{path}`"
+            )
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = create_engine(parsed, **kwargs)
+            event.listen(engine, "connect", _configure_sqlite)
+        else:
+            kwargs.setdefault("pool_pre_ping", True)
+            kwargs.setdefault("connect_args", {"connect_timeout": 10})
+            engine = create_engine(parsed, **kwargs)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise DatabaseUrlError(f"cannot use {describe(parsed)}: {exc}") from None
+    return engine
+
+
+def check_connection(engine: Engine) -> None:
+    """Open one connection and read from the database; raise a PortalError in words."""
+    where = describe(engine.url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(
+                text("SELECT count(*) FROM sqlite_master" if _is_sqlite(engine) else "SELECT 1")
+            )
+    except OperationalError as exc:
+        if _is_sqlite(engine):
+            raise CorruptDatabaseError(
+                f"cannot open {where}: {_first_line(exc)}. Check the path and its permissions."
+            ) from None
+        raise DatabaseUnreachableError(
+            f"cannot connect to {where}: {_first_line(exc)}. Check the host, port, user and "
+            "password, and that the server is running."
+        ) from None
+    except DatabaseError as exc:
+        if isinstance(exc.orig, sqlite3.DatabaseError):
+            raise CorruptDatabaseError(
+                f"{where} is damaged or is not a Portal database ({_first_line(exc)}). "
+                "Restore it from a backup, or move it away to start a new one."
+            ) from None
+        raise
+
+
+def _is_sqlite(engine: Engine) -> bool:
+    return engine.url.get_backend_name() == "sqlite"
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    return lines[0] if lines else type(orig).__name__
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One use case, one transaction: commit on success, roll back on any error."""
+    with factory() as session, session.begin():
+        yield session

@@ -1,0 +1,40 @@
+"""One use case, one transaction.
+
+Every public service function is decorated with :func:`use_case`. The outermost use case on
+a Session commits when it returns and rolls back everything when it raises, so bad input
+leaves nothing half-written. A use case called from inside another joins the outer
+transaction (one commit at the end).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy.orm import Session
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_DEPTH_KEY = "portal_use_case_depth"
+
+
+def use_case(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[Session, P], R]:
+    @functools.wraps(fn)
+    def run(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        depth = session.info.get(_DEPTH_KEY, 0)
+        session.info[_DEPTH_KEY] = depth + 1
+        try:
+            result = fn(session, *args, **kwargs)
+            if depth == 0:
+                session.commit()
+            return result
+        except BaseException:
+            if depth == 0:
+                session.rollback()
+            raise
+        finally:
+            session.info[_DEPTH_KEY] = depth
+
+    return run

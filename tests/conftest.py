@@ -1,0 +1,110 @@
+"""Test harness: every database test runs on a real PostgreSQL and a real SQLite file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from portal_desktop.db import migrate
+from portal_desktop.db.engine import make_engine, session_factory
+from tests.pg_cluster import INSTALL_HINT, PgCluster, find_server_binaries
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
+    """Nothing a test does may touch the user's real data directory or settings."""
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """A PostgreSQL server the suite may create databases on."""
+    given = os.environ.get("PORTAL_TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    bin_dir = find_server_binaries()
+    if bin_dir is None:
+        pytest.exit(INSTALL_HINT, returncode=3)
+    cluster = PgCluster.start(bin_dir)
+    try:
+        yield cluster.admin_url
+    finally:
+        cluster.stop()
+
+
+def _pg_create_database(admin_url: str, name: str, template: str | None = None) -> str:
+    admin = create_engine(
+        admin_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        clause = f" TEMPLATE {template}" if template else ""
+        conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+    admin.dispose()
+    base = admin_url.rsplit("/", 1)[0]
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def migrated_templates(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Schema built once per backend by the real migrations; each test copies it."""
+    sqlite_file = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{sqlite_file}")
+    migrate.upgrade(engine)
+    with engine.connect() as conn:  # fold the WAL into the file so a plain copy is complete
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    template_name = f"portal_template_{uuid.uuid4().hex[:8]}"
+    pg_url = _pg_create_database(pg_admin_url, template_name)
+    engine = make_engine(pg_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return {"sqlite": sqlite_file, "postgresql": template_name}
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str, migrated_templates: dict, pg_admin_url: str, tmp_path: Path) -> str:
+    """A fresh, migrated, empty database of the parametrized backend."""
+    if backend == "sqlite":
+        target = tmp_path / "portal.sqlite3"
+        shutil.copyfile(migrated_templates["sqlite"], target)
+        return f"sqlite:///{target}"
+    return _pg_create_database(
+        pg_admin_url, f"portal_test_{uuid.uuid4().hex[:12]}", migrated_templates["postgresql"]
+    )
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return session_factory(engine)
+
+
+@pytest.fixture
+def empty_db_url(backend: str, pg_admin_url: str, tmp_path: Path) -> str:
+    """A database with no schema at all, for migration tests."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    return _pg_create_database(pg_admin_url, f"portal_empty_{uuid.uuid4().hex[:12]}")
