@@ -11,13 +11,14 @@ from portal_desktop.errors import PortalError
 
 def _seed(args: argparse.Namespace) -> int:
     from portal_desktop.db.engine import describe
-    from portal_desktop.services.seeding import seed_database
 
     if not args.demo:
         raise PortalError("say what to seed: `portal-desktop seed --demo [--leads N]`")
     if args.leads < 1:
         raise PortalError(f"--leads must be at least 1 (got {args.leads})")
     engine = open_current_database(args)
+    from portal_desktop.services.seeding import seed_database
+
     try:
         summary = seed_database(engine, leads=args.leads, seed=args.seed)
     finally:
