@@ -21,7 +21,12 @@ INSTALL_HINT = (
 
 
 def find_server_binaries() -> Path | None:
-    """The folder holding initdb and pg_ctl: PATH first, then the usual install places."""
+    """The folder holding initdb and pg_ctl: PORTAL_PG_BIN_DIR if set, else PATH, else the
+    usual install places."""
+    forced = os.environ.get("PORTAL_PG_BIN_DIR")
+    if forced:
+        folder = Path(forced)
+        return folder if (folder / "initdb").exists() and (folder / "pg_ctl").exists() else None
     initdb = shutil.which("initdb")
     if initdb and shutil.which("pg_ctl"):
         return Path(initdb).resolve().parent
