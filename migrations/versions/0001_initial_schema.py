@@ -191,6 +191,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_leads_ad_campaign_id'), ['ad_campaign_id'], unique=False)
         batch_op.create_index('ix_leads_created_at', ['created_at'], unique=False)
         batch_op.create_index('ix_leads_last_name_first_name', ['last_name', 'first_name'], unique=False)
+        batch_op.create_index('ix_leads_id_ad_campaign_id', ['id', 'ad_campaign_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_leads_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_leads_source'), ['source'], unique=False)
         batch_op.create_index('ix_leads_status_created_at', ['status', 'created_at'], unique=False)
@@ -230,7 +231,7 @@ def upgrade() -> None:
     sa.Column('created_at', pdt.UTCDateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('updated_at', pdt.UTCDateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('version', sa.Integer(), server_default='1', nullable=False),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_audit_log_user_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_audit_log_user_id_users'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
@@ -446,6 +447,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_leads_source'))
         batch_op.drop_index(batch_op.f('ix_leads_owner_id'))
         batch_op.drop_index('ix_leads_last_name_first_name')
+        batch_op.drop_index('ix_leads_id_ad_campaign_id')
         batch_op.drop_index('ix_leads_created_at')
         batch_op.drop_index(batch_op.f('ix_leads_ad_campaign_id'))
 

@@ -49,9 +49,14 @@ class Lead(Entity):
     sales_calls: Mapped[list[SalesCall]] = relationship(back_populates="lead")
 
     __table_args__ = (
+        # Newest-first lists read straight from this index (SQLite appends the rowid, the
+        # lists' tie-breaker there; PostgreSQL finishes ties on id with an incremental sort).
         Index("ix_leads_created_at", "created_at"),
         Index("ix_leads_status_created_at", "status", "created_at"),
         Index("ix_leads_last_name_first_name", "last_name", "first_name"),
+        # Covers "is this lead attributed to a campaign?" for the marketing KPIs, which
+        # join calls and payments to leads only for ad_campaign_id.
+        Index("ix_leads_id_ad_campaign_id", "id", "ad_campaign_id"),
     )
 
 

@@ -26,14 +26,15 @@ class AppSetting(Entity):
 class AuditEntry(Entity):
     """Who changed which record, when, and its values before and after.
 
-    Append-only: database triggers (see the initial migration) refuse UPDATE and DELETE.
+    Append-only: database triggers (see the initial migration) refuse UPDATE and DELETE, and
+    a user who appears in it cannot be deleted (RESTRICT): deactivate them instead.
     """
 
     __tablename__ = "audit_log"
 
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     user_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True
     )
     username: Mapped[str] = mapped_column(String(80))
     action: Mapped[AuditAction] = mapped_column(enum_type(AuditAction, "audit_action"))
