@@ -15,6 +15,8 @@ from portal_desktop.errors import PortalError
 COMMAND_MODULES = (
     "portal_desktop.commands.db",
     "portal_desktop.commands.seed",
+    "portal_desktop.commands.report",
+    "portal_desktop.commands.import_export",
 )
 
 

@@ -1,0 +1,227 @@
+"""Money KPIs in SQL: net cash, refunds, receivables with aging, collection rate (KPIS.md).
+
+Cash: payments received (PAID, or REFUNDED: received first) with ``paid_at`` in the range,
+minus ``refunded_amount`` of payments with ``refunded_at`` in the range — so a refund of an
+old payment lowers the cash of the range in which it was refunded (a clawback).
+
+Receivables and collection come from one pass over the installments of enrollments that are
+not cancelled, each joined to its PAID payment (at most one: a unique partial index).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, case, or_, select
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from portal_desktop.models import Enrollment, Installment, Lead, Payment, Program, Student
+from portal_desktop.models.enums import EnrollmentStatus, PaymentStatus
+from portal_desktop.services.kpi_sql import (
+    ZERO,
+    Bounds,
+    Credit,
+    by_member,
+    in_bounds,
+    in_dates,
+    money_sum_if,
+    ratio,
+)
+
+RECEIVED: ColumnElement[bool] = Payment.status.in_([PaymentStatus.PAID, PaymentStatus.REFUNDED])
+ATTRIBUTED: ColumnElement[bool] = Lead.ad_campaign_id.is_not(None)
+
+# Aging buckets: (key, fewest days past due, most days past due or None for no limit).
+AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("overdue_1_30", 1, 30),
+    ("overdue_31_60", 31, 60),
+    ("overdue_61_90", 61, 90),
+    ("overdue_90_plus", 91, None),
+)
+
+
+@dataclass(frozen=True)
+class Cash:
+    """Cash received in a range and refunds made in it; ``net`` is KPIS.md's cash_collected."""
+
+    received: Decimal = ZERO
+    refunds: Decimal = ZERO
+
+    @property
+    def net(self) -> Decimal:
+        return self.received - self.refunds
+
+
+@dataclass(frozen=True)
+class Receivables:
+    """Unpaid balances as of a day, split into not yet due and the overdue buckets."""
+
+    total: Decimal = ZERO
+    not_yet_due: Decimal = ZERO
+    overdue_1_30: Decimal = ZERO
+    overdue_31_60: Decimal = ZERO
+    overdue_61_90: Decimal = ZERO
+    overdue_90_plus: Decimal = ZERO
+
+    @property
+    def overdue(self) -> Decimal:
+        return self.overdue_1_30 + self.overdue_31_60 + self.overdue_61_90 + self.overdue_90_plus
+
+
+@dataclass(frozen=True)
+class Collection:
+    """Installments due in a range: what they ask for and what was paid on them (any date)."""
+
+    due: Decimal = ZERO
+    collected: Decimal = ZERO
+
+    @property
+    def rate(self) -> Decimal | None:
+        return ratio(self.collected, self.due)
+
+
+def cash_columns(bounds: Bounds, *, where: ColumnElement[bool] | None = None) -> list[Any]:
+    received = and_(RECEIVED, in_bounds(Payment.paid_at, bounds))
+    refunded = in_bounds(Payment.refunded_at, bounds)
+    if where is not None:
+        received, refunded = and_(received, where), and_(refunded, where)
+    prefix = "" if where is None else "attributed_"
+    return [
+        money_sum_if(received, Payment.amount).label(f"{prefix}received"),
+        money_sum_if(refunded, Payment.refunded_amount).label(f"{prefix}refunds"),
+    ]
+
+
+def touching(bounds: Bounds) -> ColumnElement[bool]:
+    """Payments received or refunded in the range (both timestamp indexes stay usable)."""
+    return or_(in_bounds(Payment.paid_at, bounds), in_bounds(Payment.refunded_at, bounds))
+
+
+def cash_totals(session: Session, bounds: Bounds) -> tuple[Cash, Cash]:
+    """Cash of the range: all of it, and the part paid by students of ad-attributed leads."""
+    row = session.execute(
+        select(*cash_columns(bounds), *cash_columns(bounds, where=ATTRIBUTED))
+        .select_from(Payment)
+        .join(Enrollment, Payment.enrollment_id == Enrollment.id)
+        .join(Student, Enrollment.student_id == Student.id)
+        .outerjoin(Lead, Student.lead_id == Lead.id)
+        .where(touching(bounds))
+    ).one()
+    return (
+        Cash(row.received, row.refunds),
+        Cash(row.attributed_received, row.attributed_refunds),
+    )
+
+
+def cash_by_member(session: Session, bounds: Bounds) -> dict[tuple[uuid.UUID, Credit], Cash]:
+    """Cash of the range per member: on enrollments they closed, and on those they set."""
+
+    def build(query: Select[Any]) -> Select[Any]:
+        return (
+            query.select_from(Payment)
+            .join(Enrollment, Payment.enrollment_id == Enrollment.id)
+            .where(touching(bounds))
+        )
+
+    rows = session.execute(
+        by_member(cash_columns(bounds), Enrollment.closer_id, Enrollment.setter_id, build)
+    ).mappings()
+    return {
+        (row["member_id"], Credit(row["credit"])): Cash(row["received"], row["refunds"])
+        for row in rows
+    }
+
+
+def _installments(as_of_end: dt.datetime) -> tuple[Any, ColumnElement[Decimal]]:
+    """The linked PAID payment (alias) and an installment's unpaid balance at ``as_of_end``."""
+    paid = aliased(Payment, name="paid")
+    paid_by = case((paid.paid_at < as_of_end, paid.amount), else_=0)
+    unpaid = case((Installment.amount > paid_by, Installment.amount - paid_by), else_=0)
+    return paid, unpaid
+
+
+def _receivable_columns(
+    as_of: dt.date, unpaid: ColumnElement[Decimal], counted: ColumnElement[bool]
+) -> list[Any]:
+    columns = [
+        money_sum_if(counted, unpaid).label("total"),
+        money_sum_if(and_(counted, Installment.due_date >= as_of), unpaid).label("not_yet_due"),
+    ]
+    for key, fewest, most in AGING_BUCKETS:
+        # days past due = as_of - due_date, so due_date = as_of - days: compare dates directly.
+        aged = Installment.due_date <= as_of - dt.timedelta(days=fewest)
+        if most is not None:
+            aged = and_(aged, Installment.due_date >= as_of - dt.timedelta(days=most))
+        columns.append(money_sum_if(and_(counted, aged), unpaid).label(key))
+    return columns
+
+
+def _open_enrollment() -> ColumnElement[bool]:
+    return Enrollment.status != EnrollmentStatus.CANCELLED
+
+
+def installment_totals(
+    session: Session, start: dt.date, end: dt.date, end_bound: dt.datetime
+) -> tuple[Receivables, Collection]:
+    """Receivables as of ``end`` (``end_bound``: the end of that local day, in UTC) and the
+    collection of the installments due in ``[start, end]``, in one query."""
+    paid, unpaid = _installments(end_bound)
+    started = Enrollment.start_date <= end
+    due_in_range = in_dates(Installment.due_date, start, end)
+    row = session.execute(
+        select(
+            *_receivable_columns(end, unpaid, started),
+            money_sum_if(due_in_range, Installment.amount).label("due"),
+            money_sum_if(due_in_range, paid.amount).label("collected"),
+        )
+        .select_from(Installment)
+        .join(Enrollment, Installment.enrollment_id == Enrollment.id)
+        .outerjoin(
+            paid, and_(paid.installment_id == Installment.id, paid.status == PaymentStatus.PAID)
+        )
+        .where(_open_enrollment(), or_(started, due_in_range))
+    ).one()
+    values = row._asdict()
+    collection = Collection(values.pop("due"), values.pop("collected"))
+    return Receivables(**values), collection
+
+
+@dataclass(frozen=True)
+class ProgramReceivables:
+    program_id: uuid.UUID
+    program: str
+    receivables: Receivables
+
+
+def receivables_by_program(
+    session: Session, as_of: dt.date, end_bound: dt.datetime
+) -> list[ProgramReceivables]:
+    """Receivables as of a day per program (programs with nothing owed are left out)."""
+    paid, unpaid = _installments(end_bound)
+    started = Enrollment.start_date <= as_of
+    columns = _receivable_columns(as_of, unpaid, started)
+    rows = session.execute(
+        select(Program.id, Program.name.label("program"), *columns)
+        .select_from(Installment)
+        .join(Enrollment, Installment.enrollment_id == Enrollment.id)
+        .join(Program, Enrollment.program_id == Program.id)
+        .outerjoin(
+            paid, and_(paid.installment_id == Installment.id, paid.status == PaymentStatus.PAID)
+        )
+        .where(_open_enrollment(), started)
+        .group_by(Program.id, Program.name)
+        .having(columns[0] > 0)
+        .order_by(Program.name)
+    ).mappings()
+    keys = [column.key for column in columns]
+    return [
+        ProgramReceivables(
+            row["id"], row["program"], Receivables(**{key: row[key] for key in keys})
+        )
+        for row in rows
+    ]

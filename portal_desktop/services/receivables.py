@@ -1,0 +1,386 @@
+"""What students still owe, for the Payment-schedules screen: aging, open balances, dunning.
+
+Receivables follow KPIS.md exactly, so these lists and the KPI report agree: as of a day
+``as_of``, over the installments of enrollments that started on or before it and are not
+CANCELLED, each installment's balance is its amount minus the PAID payment linked to it with
+``paid_at`` on or before ``as_of`` (local day of the installation), never below 0. Aging is by
+days past due, ``as_of - due_date``: 1-30, 31-60, 61-90, over 90; the grace period does not
+change aging. The dunning list is operational: installments past due + grace days today on
+ACTIVE enrollments, with the student's contact details and the failed attempts so far.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from portal_desktop.errors import ValidationError
+from portal_desktop.models import Enrollment, Installment, Payment, Program, Student
+from portal_desktop.models.enums import EnrollmentStatus, InstallmentStatus, PaymentStatus
+from portal_desktop.services.context import Actor, Permission
+from portal_desktop.services.date_ranges import end_of_day_utc
+from portal_desktop.services.finance_common import get_record, local_today
+from portal_desktop.services.kpi_sql import money_sum, money_sum_if
+from portal_desktop.services.payment_plans import ZERO
+from portal_desktop.services.settings import load_settings
+from portal_desktop.services.transaction import use_case
+
+MAX_PAGE = 1000
+
+
+class AgingBucket(StrEnum):
+    NOT_YET_DUE = "not yet due"
+    DAYS_1_30 = "1-30 days"
+    DAYS_31_60 = "31-60 days"
+    DAYS_61_90 = "61-90 days"
+    DAYS_90_PLUS = "over 90 days"
+
+
+# Days past due of each overdue bucket: (fewest, most or None for no limit).
+_OVERDUE_DAYS: dict[AgingBucket, tuple[int, int | None]] = {
+    AgingBucket.DAYS_1_30: (1, 30),
+    AgingBucket.DAYS_31_60: (31, 60),
+    AgingBucket.DAYS_61_90: (61, 90),
+    AgingBucket.DAYS_90_PLUS: (91, None),
+}
+
+
+@dataclass(frozen=True)
+class Aging:
+    """Receivables as of a day, split by age (KPIS.md's names)."""
+
+    as_of: dt.date
+    total: Decimal = ZERO
+    not_yet_due: Decimal = ZERO
+    overdue_1_30: Decimal = ZERO
+    overdue_31_60: Decimal = ZERO
+    overdue_61_90: Decimal = ZERO
+    overdue_90_plus: Decimal = ZERO
+
+    @property
+    def overdue(self) -> Decimal:
+        return self.overdue_1_30 + self.overdue_31_60 + self.overdue_61_90 + self.overdue_90_plus
+
+
+_AGING_FIELDS = {
+    AgingBucket.NOT_YET_DUE: "not_yet_due",
+    AgingBucket.DAYS_1_30: "overdue_1_30",
+    AgingBucket.DAYS_31_60: "overdue_31_60",
+    AgingBucket.DAYS_61_90: "overdue_61_90",
+    AgingBucket.DAYS_90_PLUS: "overdue_90_plus",
+}
+
+
+@dataclass(frozen=True)
+class ReceivableRow:
+    """One installment with a balance as of a day."""
+
+    installment_id: uuid.UUID
+    enrollment_id: uuid.UUID
+    student_id: uuid.UUID
+    student_name: str
+    email: str
+    phone: str | None
+    program: str
+    sequence: int
+    due_date: dt.date
+    amount: Decimal
+    balance: Decimal
+    days_past_due: int  # 0 when not yet due
+    bucket: AgingBucket
+
+
+@dataclass(frozen=True)
+class DunningRow:
+    """An installment to chase today: who, how to reach them, how late, how much."""
+
+    installment_id: uuid.UUID
+    enrollment_id: uuid.UUID
+    student_name: str
+    email: str
+    phone: str | None
+    program: str
+    sequence: int
+    due_date: dt.date
+    days_late: int
+    amount_due: Decimal
+    attempts: int  # failed charges so far
+    last_attempt_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """One line of an enrollment's schedule, with what was paid and refunded on it."""
+
+    installment_id: uuid.UUID
+    sequence: int
+    due_date: dt.date
+    amount: Decimal
+    status: InstallmentStatus
+    is_down_payment: bool
+    paid: Decimal
+    paid_at: dt.datetime | None
+    refunded: Decimal
+    failed_attempts: int
+    version: int
+
+
+# --- the SQL pieces -------------------------------------------------------------------------
+
+
+def _bucket_condition(bucket: AgingBucket, as_of: dt.date) -> ColumnElement[bool]:
+    """Installments of ``bucket``; days past due = as_of - due_date, compared as dates."""
+    if bucket is AgingBucket.NOT_YET_DUE:
+        return Installment.due_date >= as_of
+    fewest, most = _OVERDUE_DAYS[bucket]
+    condition = Installment.due_date <= as_of - dt.timedelta(days=fewest)
+    if most is not None:
+        condition = and_(condition, Installment.due_date >= as_of - dt.timedelta(days=most))
+    return condition
+
+
+def _balances(session: Session, as_of: dt.date) -> tuple[Select[Any], ColumnElement[Decimal]]:
+    """The installments counted as of ``as_of`` and the expression of each one's balance."""
+    end = end_of_day_utc(as_of, load_settings(session).tz)
+    paid = aliased(Payment, name="paid")
+    paid_by = case((paid.paid_at < end, paid.amount), else_=0)
+    balance = case((Installment.amount > paid_by, Installment.amount - paid_by), else_=0)
+    query = (
+        select()
+        .select_from(Installment)
+        .join(Enrollment, Installment.enrollment_id == Enrollment.id)
+        .outerjoin(
+            paid, and_(paid.installment_id == Installment.id, paid.status == PaymentStatus.PAID)
+        )
+        .where(Enrollment.status != EnrollmentStatus.CANCELLED, Enrollment.start_date <= as_of)
+    )
+    return query, balance
+
+
+def _as_of(session: Session, as_of: dt.date | None) -> dt.date:
+    return local_today(session, as_of, "as_of")
+
+
+def _page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValidationError("limit", f"{limit} is not allowed; ask for 1 to {MAX_PAGE} rows")
+    if offset < 0:
+        raise ValidationError("offset", f"{offset} is not allowed; it must be 0 or more")
+
+
+def _bucket_of(days_past_due: int) -> AgingBucket:
+    for bucket, (fewest, most) in _OVERDUE_DAYS.items():
+        if days_past_due >= fewest and (most is None or days_past_due <= most):
+            return bucket
+    return AgingBucket.NOT_YET_DUE
+
+
+# --- the use cases --------------------------------------------------------------------------
+
+
+@use_case
+def aging_summary(session: Session, actor: Actor, as_of: dt.date | None = None) -> Aging:
+    """Receivables as of a day (default today) and their aging buckets."""
+    actor.require(Permission.VIEW_FINANCE)
+    day = _as_of(session, as_of)
+    query, balance = _balances(session, day)
+    columns = [money_sum(balance).label("total")]
+    columns += [
+        money_sum_if(_bucket_condition(bucket, day), balance).label(field)
+        for bucket, field in _AGING_FIELDS.items()
+    ]
+    row = session.execute(query.add_columns(*columns)).one()
+    return Aging(as_of=day, **row._asdict())
+
+
+@use_case
+def list_receivables(
+    session: Session,
+    actor: Actor,
+    as_of: dt.date | None = None,
+    bucket: AgingBucket | str | None = None,
+    *,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[ReceivableRow]:
+    """Installments with a balance as of a day, oldest due first; optionally one bucket."""
+    actor.require(Permission.VIEW_FINANCE)
+    day = _as_of(session, as_of)
+    _page(limit, offset)
+    query, balance = _balances(session, day)
+    if bucket is not None:
+        try:
+            query = query.where(_bucket_condition(AgingBucket(bucket), day))
+        except ValueError:
+            choices = ", ".join(b.value for b in AgingBucket)
+            raise ValidationError("bucket", f"'{bucket}' is not one of {choices}") from None
+    rows = session.execute(
+        query.add_columns(
+            Installment.id,
+            Installment.enrollment_id,
+            Student.id.label("student_id"),
+            Student.first_name,
+            Student.last_name,
+            Student.email,
+            Student.phone,
+            Program.name.label("program"),
+            Installment.sequence,
+            Installment.due_date,
+            Installment.amount,
+            balance.label("balance"),
+        )
+        .join(Student, Enrollment.student_id == Student.id)
+        .join(Program, Enrollment.program_id == Program.id)
+        .where(balance > 0)
+        .order_by(Installment.due_date, Student.last_name, Installment.sequence, Installment.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    result = []
+    for row in rows:
+        days = max((day - row.due_date).days, 0)
+        result.append(
+            ReceivableRow(
+                installment_id=row.id,
+                enrollment_id=row.enrollment_id,
+                student_id=row.student_id,
+                student_name=f"{row.first_name} {row.last_name}".strip(),
+                email=row.email,
+                phone=row.phone,
+                program=row.program,
+                sequence=row.sequence,
+                due_date=row.due_date,
+                amount=row.amount,
+                balance=row.balance,
+                days_past_due=days,
+                bucket=_bucket_of(days),
+            )
+        )
+    return result
+
+
+def _attempts() -> Any:
+    """Failed charges per installment: how many, and the last one."""
+    return (
+        select(
+            Payment.installment_id,
+            func.count().label("attempts"),
+            func.max(Payment.paid_at).label("last_attempt_at"),
+        )
+        .where(Payment.status == PaymentStatus.FAILED, Payment.installment_id.is_not(None))
+        .group_by(Payment.installment_id)
+        .subquery("attempts")
+    )
+
+
+@use_case
+def dunning_list(
+    session: Session,
+    actor: Actor,
+    today: dt.date | None = None,
+    *,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[DunningRow]:
+    """Unpaid installments past due + grace days on ACTIVE enrollments, latest first."""
+    actor.require(Permission.VIEW_FINANCE)
+    day = _as_of(session, today)
+    _page(limit, offset)
+    last_on_time = day - dt.timedelta(days=load_settings(session).grace_days)
+    attempts = _attempts()
+    rows = session.execute(
+        select(
+            Installment.id,
+            Installment.enrollment_id,
+            Student.first_name,
+            Student.last_name,
+            Student.email,
+            Student.phone,
+            Program.name.label("program"),
+            Installment.sequence,
+            Installment.due_date,
+            Installment.amount,
+            func.coalesce(attempts.c.attempts, 0).label("attempts"),
+            attempts.c.last_attempt_at,
+        )
+        .join(Enrollment, Installment.enrollment_id == Enrollment.id)
+        .join(Student, Enrollment.student_id == Student.id)
+        .join(Program, Enrollment.program_id == Program.id)
+        .outerjoin(attempts, attempts.c.installment_id == Installment.id)
+        .where(
+            Enrollment.status == EnrollmentStatus.ACTIVE,
+            Installment.status != InstallmentStatus.PAID,
+            Installment.amount > 0,
+            Installment.due_date < last_on_time,
+        )
+        .order_by(Installment.due_date, Student.last_name, Installment.sequence, Installment.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        DunningRow(
+            installment_id=row.id,
+            enrollment_id=row.enrollment_id,
+            student_name=f"{row.first_name} {row.last_name}".strip(),
+            email=row.email,
+            phone=row.phone,
+            program=row.program,
+            sequence=row.sequence,
+            due_date=row.due_date,
+            days_late=(day - row.due_date).days,
+            amount_due=row.amount,
+            attempts=int(row.attempts),
+            last_attempt_at=row.last_attempt_at,
+        )
+        for row in rows
+    ]
+
+
+@use_case
+def enrollment_schedule(
+    session: Session, actor: Actor, enrollment_id: uuid.UUID
+) -> list[ScheduleRow]:
+    """An enrollment's installments by due date, with payments, refunds and failed attempts."""
+    actor.require(Permission.VIEW_FINANCE)
+    enrollment = get_record(session, Enrollment, enrollment_id, "enrollment_id")
+    paid = aliased(Payment, name="paid")
+    attempts = _attempts()
+    rows = session.execute(
+        select(
+            Installment,
+            paid.amount.label("paid"),
+            paid.paid_at,
+            paid.refunded_amount,
+            func.coalesce(attempts.c.attempts, 0).label("attempts"),
+        )
+        .outerjoin(
+            paid, and_(paid.installment_id == Installment.id, paid.status == PaymentStatus.PAID)
+        )
+        .outerjoin(attempts, attempts.c.installment_id == Installment.id)
+        .where(Installment.enrollment_id == enrollment.id)
+        .order_by(Installment.due_date, Installment.sequence)
+    )
+    return [
+        ScheduleRow(
+            installment_id=row.Installment.id,
+            sequence=row.Installment.sequence,
+            due_date=row.Installment.due_date,
+            amount=row.Installment.amount,
+            status=row.Installment.status,
+            is_down_payment=row.Installment.is_down_payment,
+            paid=row.paid if row.paid is not None else ZERO,
+            paid_at=row.paid_at,
+            refunded=row.refunded_amount if row.refunded_amount is not None else ZERO,
+            failed_attempts=int(row.attempts),
+            version=row.Installment.version,
+        )
+        for row in rows
+    ]
