@@ -1,0 +1,265 @@
+"""The lists of the main window's tabs: which columns, from which joins, sorted how.
+
+Each list reads a lightweight row projection (plain tuples), never ORM objects, and names
+what a reader expects beside the ids: a sales call shows the lead's (or student's) name and
+its host's; an enrollment shows the student, program and closer. ``users.password_hash`` is
+never selected.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Table, func
+
+from portal_desktop.db.query_spec import ColumnKind, ListColumn, ListSpec, Lookup, SortOrder
+from portal_desktop.models import (
+    AdCampaign,
+    Base,
+    Enrollment,
+    Installment,
+    Lead,
+    Program,
+    SalesCall,
+    Student,
+    TeamMember,
+    User,
+)
+
+K = ColumnKind
+
+
+def _table(entity: type[Base]) -> Table:
+    return cast(Table, entity.__table__)
+
+
+def _full_name(first: ColumnElement[Any], last: ColumnElement[Any]) -> ColumnElement[str]:
+    return func.trim(first + " " + last)
+
+
+def _person_columns(table: Any) -> tuple[ColumnElement[Any], ...]:
+    """What the search box looks in for a person: names, email, phone."""
+    return (table.c.first_name, table.c.last_name, table.c.email, table.c.phone)
+
+
+leads = _table(Lead)
+calls = _table(SalesCall)
+students = _table(Student)
+programs = _table(Program)
+enrollments = _table(Enrollment)
+installments = _table(Installment)
+team = _table(TeamMember)
+campaigns = _table(AdCampaign)
+users = _table(User)
+
+owner = team.alias("owner")
+host = team.alias("host")
+setter = team.alias("setter")
+closer = team.alias("closer")
+linked_member = team.alias("linked_member")
+call_lead = leads.alias("call_lead")
+call_student = students.alias("call_student")
+
+
+PIPELINE = ListSpec(
+    name="pipeline",
+    title="Pipeline",
+    noun="lead",
+    base=leads,
+    key=leads.c.id,
+    lookups=(Lookup(owner, leads.c.owner_id == owner.c.id),),
+    columns=(
+        ListColumn(
+            "Name",
+            _full_name(leads.c.first_name, leads.c.last_name),
+            sort_by=(leads.c.last_name, leads.c.first_name),
+            width=22,
+        ),
+        # lower(email) and (status, created_at) are what the indexes hold.
+        ListColumn("Email", leads.c.email, sort_by=(func.lower(leads.c.email),), width=30),
+        ListColumn("Phone", leads.c.phone, width=15),
+        ListColumn(
+            "Status", leads.c.status, K.ENUM, sort_by=(leads.c.status, leads.c.created_at), width=9
+        ),
+        ListColumn("Source", leads.c.source, width=9),
+        ListColumn("Campaign", leads.c.campaign, width=30),
+        ListColumn("Owner", owner.c.name, width=16),
+        ListColumn("Created", leads.c.created_at, K.DATETIME, width=16),
+    ),
+    default_sort=SortOrder(7, descending=True),
+    search_in=_person_columns(leads),
+)
+
+_CALL_LAST = func.coalesce(call_lead.c.last_name, call_student.c.last_name)
+_CALL_FIRST = func.coalesce(call_lead.c.first_name, call_student.c.first_name)
+
+SALES_CALLS = ListSpec(
+    name="sales_calls",
+    title="Sales calls",
+    noun="sales call",
+    base=calls,
+    key=calls.c.id,
+    lookups=(
+        Lookup(call_lead, calls.c.lead_id == call_lead.c.id),
+        Lookup(call_student, calls.c.student_id == call_student.c.id),
+        Lookup(host, calls.c.host_id == host.c.id, outer=False),
+        Lookup(setter, calls.c.setter_id == setter.c.id),
+    ),
+    columns=(
+        ListColumn("Scheduled", calls.c.scheduled_at, K.DATETIME, width=16),
+        ListColumn(
+            "Lead / student",
+            _full_name(_CALL_FIRST, _CALL_LAST),
+            sort_by=(_CALL_LAST, _CALL_FIRST),
+            width=22,
+        ),
+        ListColumn("Host", host.c.name, width=18),
+        ListColumn("Setter", setter.c.name, width=18),
+        ListColumn(
+            "Outcome",
+            calls.c.outcome,
+            K.ENUM,
+            sort_by=(calls.c.outcome, calls.c.scheduled_at),
+            width=13,
+            null_text="Pending",
+        ),
+        ListColumn("Offer made", calls.c.offer_made, K.BOOL, width=9),
+        ListColumn("Minutes", calls.c.duration_minutes, K.NUMBER, width=7),
+    ),
+    default_sort=SortOrder(0, descending=True),
+    search_in=(*_person_columns(call_lead), *_person_columns(call_student), host.c.name),
+)
+
+_STUDENT_NAME = ListColumn(
+    "Student",
+    _full_name(students.c.first_name, students.c.last_name),
+    sort_by=(students.c.last_name, students.c.first_name),
+    width=22,
+)
+
+ENROLLMENTS = ListSpec(
+    name="enrollments",
+    title="Enrollments",
+    noun="enrollment",
+    base=enrollments,
+    key=enrollments.c.id,
+    lookups=(
+        Lookup(students, enrollments.c.student_id == students.c.id, outer=False),
+        Lookup(programs, enrollments.c.program_id == programs.c.id, outer=False),
+        Lookup(closer, enrollments.c.closer_id == closer.c.id),
+    ),
+    columns=(
+        _STUDENT_NAME,
+        ListColumn("Program", programs.c.name, width=24),
+        ListColumn("Plan", enrollments.c.plan_type, K.ENUM, width=7),
+        ListColumn("Contract value", enrollments.c.contract_value, K.MONEY, width=13),
+        ListColumn("Start date", enrollments.c.start_date, K.DATE, width=11),
+        ListColumn("Status", enrollments.c.status, K.ENUM, width=11),
+        ListColumn("Closer", closer.c.name, width=18),
+    ),
+    default_sort=SortOrder(4, descending=True),
+    search_in=(*_person_columns(students), programs.c.name),
+)
+
+PAYMENT_SCHEDULES = ListSpec(
+    name="payment_schedules",
+    title="Payment schedules",
+    noun="installment",
+    base=installments,
+    key=installments.c.id,
+    lookups=(
+        Lookup(enrollments, installments.c.enrollment_id == enrollments.c.id, outer=False),
+        Lookup(students, enrollments.c.student_id == students.c.id, outer=False),
+        Lookup(programs, enrollments.c.program_id == programs.c.id, outer=False),
+    ),
+    columns=(
+        ListColumn("Due date", installments.c.due_date, K.DATE, width=11),
+        _STUDENT_NAME,
+        ListColumn("Program", programs.c.name, width=24),
+        ListColumn("No.", installments.c.sequence, K.NUMBER, width=5),
+        ListColumn("Amount", installments.c.amount, K.MONEY, width=12),
+        ListColumn(
+            "Status",
+            installments.c.status,
+            K.ENUM,
+            sort_by=(installments.c.status, installments.c.due_date),
+            width=10,
+        ),
+        ListColumn("Down payment", installments.c.is_down_payment, K.BOOL, width=10),
+    ),
+    default_sort=SortOrder(0, descending=True),
+    search_in=(*_person_columns(students), programs.c.name),
+)
+
+TEAM = ListSpec(
+    name="team",
+    title="Team",
+    noun="team member",
+    base=team,
+    key=team.c.id,
+    columns=(
+        ListColumn("Name", team.c.name, width=22),
+        ListColumn("Role", team.c.role, K.ENUM, width=11),
+        ListColumn("Email", team.c.email, width=28),
+        ListColumn("Phone", team.c.phone, width=16),
+        ListColumn("Active", team.c.active, K.BOOL, width=7),
+        ListColumn(
+            "Commission", team.c.commission_rate, K.PERCENT, width=11, null_text="Role default"
+        ),
+        ListColumn("Since", team.c.created_at, K.DATETIME, width=16),
+    ),
+    default_sort=SortOrder(0),
+    search_in=(team.c.name, team.c.email, team.c.phone),
+)
+
+MARKETING = ListSpec(
+    name="marketing",
+    title="Marketing",
+    noun="campaign",
+    base=campaigns,
+    key=campaigns.c.id,
+    columns=(
+        ListColumn("Campaign", campaigns.c.name, width=30),
+        ListColumn("Platform", campaigns.c.platform, K.ENUM, width=10),
+        ListColumn("Status", campaigns.c.status, K.ENUM, width=10),
+        ListColumn("Start date", campaigns.c.start_date, K.DATE, width=11),
+        ListColumn("End date", campaigns.c.end_date, K.DATE, width=11),
+        ListColumn("Daily budget", campaigns.c.daily_budget, K.MONEY, width=12),
+        ListColumn("External ID", campaigns.c.external_id, width=16),
+    ),
+    default_sort=SortOrder(3, descending=True),
+    search_in=(campaigns.c.name, campaigns.c.external_id),
+)
+
+ADMIN_USERS = ListSpec(
+    name="users",
+    title="Admin",
+    noun="user",
+    base=users,
+    key=users.c.id,
+    lookups=(Lookup(linked_member, users.c.team_member_id == linked_member.c.id),),
+    columns=(
+        ListColumn("Username", users.c.username, width=16),
+        ListColumn("Full name", users.c.full_name, width=22),
+        ListColumn("Email", users.c.email, width=28),
+        ListColumn("Role", users.c.role, K.ENUM, width=10),
+        ListColumn("Active", users.c.active, K.BOOL, width=7),
+        ListColumn("Team member", linked_member.c.name, width=18),
+        ListColumn("Last sign-in", users.c.last_login_at, K.DATETIME, width=16),
+    ),
+    default_sort=SortOrder(0),
+    search_in=(users.c.username, users.c.full_name, users.c.email),
+)
+
+LISTS: dict[str, ListSpec] = {
+    spec.name: spec
+    for spec in (
+        PIPELINE,
+        SALES_CALLS,
+        ENROLLMENTS,
+        PAYMENT_SCHEDULES,
+        TEAM,
+        MARKETING,
+        ADMIN_USERS,
+    )
+}

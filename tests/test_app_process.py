@@ -1,0 +1,70 @@
+"""The real app in a subprocess: it opens its window, quits by itself and exits cleanly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from portal_desktop.app import open_database
+from portal_desktop.db.paths import local_database_path
+from portal_desktop.models import Lead, User
+
+QUIT_AFTER_MS = "1500"
+# Words that mean a crash, a Python error or a Qt complaint on stderr.
+BAD_WORDS = ("Fatal", "Traceback", "QWidget", "QObject", "QPainter", "qt.", "Warning", "warning")
+
+
+def _run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PORTAL_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "portal_desktop", "--quit-after", QUIT_AFTER_MS, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _assert_clean(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 0, result.stderr
+    assert not [word for word in BAD_WORDS if word in result.stderr], result.stderr
+
+
+def test_the_app_opens_and_quits_with_exit_code_0(db_url: str, tmp_path: Path) -> None:
+    _assert_clean(_run(tmp_path / "data", "--url", db_url))
+
+
+def test_first_start_creates_migrates_and_seeds_the_local_database(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    _assert_clean(_run(data_dir))
+    database = data_dir / "portal.sqlite3"
+    assert database.is_file()
+    engine = open_database(f"sqlite:///{database}", seed_demo=False)  # current schema
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Lead)) > 0
+        assert conn.scalar(select(func.count()).select_from(User)) > 0
+    engine.dispose()
+
+
+def test_no_demo_leaves_a_new_local_database_empty() -> None:
+    engine = open_database(None, seed_demo=False)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Lead)) == 0
+    engine.dispose()
+    assert local_database_path().is_file()
+
+
+def test_a_corrupt_database_gets_one_clear_line_and_exit_code_2(tmp_path: Path) -> None:
+    bad = tmp_path / "portal.sqlite3"
+    bad.write_bytes(b"not a database, just some bytes " * 200)
+    result = _run(tmp_path / "data", "--url", f"sqlite:///{bad}")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("portal-desktop: error: ")
+    assert "is damaged or is not a Portal database" in lines[0]
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,120 @@
+"""The main window: every tab of DESIGN.md over one database, menus and status bar."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QLabel
+from sqlalchemy import Engine, func, insert, select
+
+from portal_desktop.db.engine import describe
+from portal_desktop.db.list_queries import LISTS, leads
+from portal_desktop.models import Lead, new_id
+from portal_desktop.services.seeding import seed_database
+from portal_desktop.views.entity_tab import SEARCH_DEBOUNCE_MS, EntityTab
+from portal_desktop.views.main_window import MainWindow
+
+TAB_TITLES = [
+    "Pipeline",
+    "Sales calls",
+    "Enrollments",
+    "Payment schedules",
+    "Team",
+    "Marketing",
+    "Charts",
+    "Admin",
+]
+
+
+@pytest.fixture
+def window(qtbot, engine: Engine) -> MainWindow:
+    seed_database(engine, leads=80, seed=5)
+    win = MainWindow(engine)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def _count(engine: Engine, table) -> int:
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(table)))
+
+
+def test_every_tab_lists_its_entity_with_the_right_count(window: MainWindow, engine) -> None:
+    tabs = window.tabs
+    assert [tabs.tabText(i) for i in range(tabs.count())] == TAB_TITLES
+    for name, spec in LISTS.items():
+        tab = window.entity_tabs[name]
+        assert tabs.tabText(tabs.indexOf(tab)) == spec.title
+        assert tab.model.rowCount() == _count(engine, spec.base) > 0, name
+    charts = window.tabs.widget(TAB_TITLES.index("Charts"))
+    assert not isinstance(charts, EntityTab)
+    assert "comes with its own issue" in charts.findChild(QLabel, "placeholderNote").text()
+
+
+def test_the_status_bar_names_the_database_and_counts_the_current_list(
+    window: MainWindow, engine
+) -> None:
+    assert describe(engine.url) in window.database_label.text()
+    assert window.rows_label.text() == "80 leads"
+    assert window.refreshed_label.text().startswith("Refreshed ")
+    window.tabs.setCurrentIndex(TAB_TITLES.index("Team"))
+    assert window.rows_label.text() == f"{_count(engine, LISTS['team'].base)} team members"
+    window.tabs.setCurrentIndex(TAB_TITLES.index("Charts"))
+    assert window.rows_label.text() == ""
+
+
+def test_refresh_counts_again(window: MainWindow, engine) -> None:
+    assert window.refresh_action.shortcut() == QKeySequence(Qt.Key.Key_F5)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Lead),
+            [
+                {
+                    "id": new_id(),
+                    "first_name": "Late",
+                    "last_name": "Arrival",
+                    # Later than any seeded lead, so it is first in the newest-first list.
+                    "created_at": dt.datetime(2100, 1, 1, tzinfo=dt.UTC),
+                }
+            ],
+        )
+    pipeline = window.entity_tabs["pipeline"]
+    assert pipeline.model.rowCount() == 80
+    window.refresh_action.trigger()
+    assert pipeline.model.rowCount() == 81
+    assert window.rows_label.text() == "81 leads"
+    newest = pipeline.model.index(0, 0).data()
+    assert newest == "Late Arrival"  # the list is newest first
+
+
+def test_the_search_box_filters_once_typing_pauses(qtbot, window: MainWindow, engine) -> None:
+    tab: EntityTab = window.entity_tabs["pipeline"]
+    with engine.connect() as conn:
+        email = conn.scalar(select(leads.c.email).where(leads.c.email.is_not(None)).limit(1))
+    queries: list[str] = []
+    tab.model.modelReset.connect(lambda: queries.append(tab.model.search_text))
+    started = dt.datetime.now()
+    qtbot.keyClicks(tab.search, email)
+    assert tab.model.rowCount() == 80  # still typing
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=3000)
+    # A coarse QTimer may fire up to 5 % early.
+    assert dt.datetime.now() - started >= dt.timedelta(milliseconds=0.9 * SEARCH_DEBOUNCE_MS)
+    assert queries == [email]  # one query once typing paused, not one per key
+    assert tab.model.index(0, 1).data() == email
+    assert window.rows_label.text() == "1 lead"
+    assert tab.count_label.text() == "1 lead found"
+    tab.search.clear()
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 80, timeout=3000)
+
+
+def test_quit_closes_the_window(window: MainWindow) -> None:
+    file_menu = next(a for a in window.menuBar().actions() if a.text() == "&File").menu()
+    action = file_menu.actions()[0]
+    assert action.shortcut() == QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_Q)
+    action.trigger()
+    assert not window.isVisible()
