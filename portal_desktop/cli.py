@@ -16,7 +16,6 @@ COMMAND_MODULES = (
     "portal_desktop.commands.db",
     "portal_desktop.commands.seed",
     "portal_desktop.commands.report",
-    "portal_desktop.commands.import_export",
 )
 
 
