@@ -25,9 +25,15 @@ class DataBus(QObject):
 
     # frozenset[str] of table names, frozenset[uuid.UUID] of ids (may be empty: "any").
     data_changed = Signal(object, object)
+    # A request to show records in their tab: the list name (db/list_queries.py, e.g.
+    # "payment_schedules") and a dict of filters that tab understands (e.g. {"bucket": "31-60"}).
+    open_list = Signal(str, object)
 
     def announce(self, tables: Iterable[str], ids: Iterable[uuid.UUID] = ()) -> None:
         self.data_changed.emit(frozenset(tables), frozenset(ids))
+
+    def show_records(self, list_name: str, filters: dict[str, object] | None = None) -> None:
+        self.open_list.emit(list_name, dict(filters or {}))
 
 
 @dataclass
