@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from portal_desktop.services.commissions import CommissionReport
+    from portal_desktop.services.context import Actor
     from portal_desktop.services.kpi_team import Credited
     from portal_desktop.services.kpis import KpiReport, ReceivablesReport
 
@@ -90,6 +92,46 @@ def _heading(title: str, start: dt.date, end: dt.date, currency: str, zone: str)
     return f"{title} {start.isoformat()} to {end.isoformat()} ({zone}, amounts in {currency})"
 
 
+@dataclass(frozen=True)
+class _RangedRows:
+    """The rows of a report over ``--from``/``--to`` and the settings to present them."""
+
+    start: dt.date
+    end: dt.date
+    rows: list[Any]
+    currency: str
+    time_zone: str
+
+    def heading(self, title: str) -> str:
+        return _heading(title, self.start, self.end, self.currency, self.time_zone)
+
+    def print_json(self, key: str) -> None:
+        """One JSON object: the range, currency, time zone and the rows under ``key``."""
+        _print_json(
+            {
+                "from": self.start.isoformat(),
+                "to": self.end.isoformat(),
+                "currency": self.currency,
+                "time_zone": self.time_zone,
+                key: [row.to_json_dict() for row in self.rows],
+            }
+        )
+
+
+def _read_ranged(
+    args: argparse.Namespace, read: Callable[[Session, Actor, dt.date, dt.date], list[Any]]
+) -> _RangedRows:
+    """Run the report use case ``read`` over the range of ``args`` as the system actor."""
+    from portal_desktop.services.context import SYSTEM
+    from portal_desktop.services.settings import load_settings
+
+    start, end = _range(args)
+    with _session(args) as session:
+        rows = read(session, SYSTEM, start, end)
+        settings = load_settings(session)
+    return _RangedRows(start, end, rows, settings.currency, settings.time_zone)
+
+
 # --- kpis -----------------------------------------------------------------------------------
 
 _ROAS_KEYS = frozenset({"platform_roas", "cash_roas"})
@@ -149,31 +191,18 @@ def _credit_cells(credited: Credited) -> list[str]:
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
-    from portal_desktop.services.context import SYSTEM
-    from portal_desktop.services.settings import load_settings
     from portal_desktop.services.team import leaderboard
 
-    start, end = _range(args)
-    with _session(args) as session:
-        rows = leaderboard(session, SYSTEM, start, end)
-        settings = load_settings(session)
+    report = _read_ranged(args, leaderboard)
     if args.json:
-        _print_json(
-            {
-                "from": start.isoformat(),
-                "to": end.isoformat(),
-                "currency": settings.currency,
-                "time_zone": settings.time_zone,
-                "members": [row.to_json_dict() for row in rows],
-            }
-        )
+        report.print_json("members")
         return 0
-    print(_heading("Leaderboard", start, end, settings.currency, settings.time_zone))
+    print(report.heading("Leaderboard"))
     for title, pick in (
         ("As closer (host of the call, closer of the enrollment)", lambda r: r.as_closer),
         ("As setter", lambda r: r.as_setter),
     ):
-        body = [[row.name, row.role.value, *_credit_cells(pick(row))] for row in rows]
+        body = [[row.name, row.role.value, *_credit_cells(pick(row))] for row in report.rows]
         grid = table(("Member", "Role", *_CREDIT_HEADERS), body, text_columns=2)
         print(f"\n{title}\n{grid}")
     return 0
@@ -282,24 +311,11 @@ def _commissions(args: argparse.Namespace) -> int:
 
 
 def _campaigns(args: argparse.Namespace) -> int:
-    from portal_desktop.services.context import SYSTEM
     from portal_desktop.services.marketing import campaign_report
-    from portal_desktop.services.settings import load_settings
 
-    start, end = _range(args)
-    with _session(args) as session:
-        results = campaign_report(session, SYSTEM, start, end)
-        settings = load_settings(session)
+    report = _read_ranged(args, campaign_report)
     if args.json:
-        _print_json(
-            {
-                "from": start.isoformat(),
-                "to": end.isoformat(),
-                "currency": settings.currency,
-                "time_zone": settings.time_zone,
-                "campaigns": [result.to_json_dict() for result in results],
-            }
-        )
+        report.print_json("campaigns")
         return 0
     headers = ("Campaign", "Platform", "Spend", "Platform rev.", "Platform ROAS")
     headers += ("Leads", "CPL", "Booked", "Cash", "Cash ROAS")
@@ -316,9 +332,9 @@ def _campaigns(args: argparse.Namespace) -> int:
             money(result.cash.net),
             times(result.cash_roas),
         ]
-        for result in results
+        for result in report.rows
     ]
-    print(_heading("Campaigns", start, end, settings.currency, settings.time_zone))
+    print(report.heading("Campaigns"))
     print(f"\n{table(headers, rows, text_columns=2)}")
     return 0
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from portal_desktop.errors import ValidationError
 
@@ -20,6 +22,17 @@ _EMAIL = re.compile(
     r"(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59}))",
     re.ASCII,
 )
+
+
+def clean_fields(
+    fields: Mapping[str, Callable[[object], Any]], values: Mapping[str, object], what: str
+) -> dict[str, Any]:
+    """Each of ``values`` checked by its field's cleaner; a key that is not in ``fields`` is
+    refused naming ``what`` ("a campaign")."""
+    for key in values:
+        if key not in fields:
+            raise ValidationError(key, f"is not a field of {what} that can be edited")
+    return {key: fields[key](value) for key, value in values.items()}
 
 
 def clean_text(field: str, value: object, *, max_length: int, required: bool = False) -> str | None:

@@ -1,14 +1,15 @@
-"""Helpers shared by the enrollment and collection services: loading with row locks, the due
-rule, labels for messages, and turning concurrent-write failures into ConflictErrors."""
+"""Helpers shared by the services: loading with row locks, version checks, saving a new or
+changed record with its audit row, the due rule, labels for messages, and turning
+concurrent-write failures into ConflictErrors."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -63,22 +64,28 @@ def get_record(
     return found
 
 
+Locked = TypeVar("Locked", Installment, Payment)
+
+
+def _lock_with_enrollment(
+    session: Session, model: type[Locked], record_id: object, field: str
+) -> Locked:
+    """The record and its enrollment, both locked (enrollment first: no deadlocks)."""
+    key = as_id(record_id, field)
+    enrollment_id = session.scalar(select(model.enrollment_id).where(model.id == key))
+    if enrollment_id is not None:
+        get_record(session, Enrollment, enrollment_id, field, lock=True)
+    return get_record(session, model, key, field, lock=True)
+
+
 def lock_installment(session: Session, installment_id: object) -> Installment:
     """The installment and its enrollment, both locked (enrollment first: no deadlocks)."""
-    key = as_id(installment_id, "installment_id")
-    enrollment_id = session.scalar(select(Installment.enrollment_id).where(Installment.id == key))
-    if enrollment_id is not None:
-        get_record(session, Enrollment, enrollment_id, "installment_id", lock=True)
-    return get_record(session, Installment, key, "installment_id", lock=True)
+    return _lock_with_enrollment(session, Installment, installment_id, "installment_id")
 
 
 def lock_payment(session: Session, payment_id: object) -> Payment:
     """The payment and its enrollment, both locked (enrollment first)."""
-    key = as_id(payment_id, "payment_id")
-    enrollment_id = session.scalar(select(Payment.enrollment_id).where(Payment.id == key))
-    if enrollment_id is not None:
-        get_record(session, Enrollment, enrollment_id, "payment_id", lock=True)
-    return get_record(session, Payment, key, "payment_id", lock=True)
+    return _lock_with_enrollment(session, Payment, payment_id, "payment_id")
 
 
 def check_version(record: Entity, expected_version: int | None, what: str) -> None:
@@ -88,6 +95,67 @@ def check_version(record: Entity, expected_version: int | None, what: str) -> No
             f"{what} was changed in another window or on another machine since you opened "
             "it — nothing was saved; refresh and try again"
         )
+
+
+def add_record(session: Session, actor: Actor, record: T, flush: Callable[[T], None]) -> T:
+    """Insert a new, checked ``record``: add it, ``flush`` it (the caller turns a lost race
+    into its own message) and audit its CREATE."""
+    session.add(record)
+    flush(record)
+    audit.record(session, actor, AuditAction.CREATE, record)
+    return record
+
+
+def apply_changes(
+    session: Session,
+    actor: Actor,
+    record: T,
+    values: Mapping[str, Any],
+    flush: Callable[[T], None],
+    check: Callable[[T], None] | None = None,
+) -> T:
+    """Set cleaned ``values`` on a loaded (and version-checked) ``record``, then ``check`` it
+    (without autoflush: a check may query). When that changed anything, ``flush`` (the caller
+    turns a lost race into its own message) and audit the UPDATE with the changed fields."""
+    before = audit.snapshot(record)
+    with session.no_autoflush:
+        for key, value in values.items():
+            setattr(record, key, value)
+        if check is not None:
+            check(record)
+    if session.is_modified(record):
+        flush(record)
+        audit.record(session, actor, AuditAction.UPDATE, record, old=before)
+    return record
+
+
+def upsert_record(
+    session: Session,
+    actor: Actor,
+    model: type[T],
+    key: Mapping[str, Any],
+    values: Mapping[str, Any],
+    flush: Callable[[T], None],
+) -> tuple[T, bool]:
+    """The ``model`` row with the ``key`` column values (e.g. a campaign and a day), created
+    or overwritten with ``values``; ``flush`` it (the caller words a lost race), then audit a
+    CREATE, or an UPDATE when something changed. Returns the row and whether it is new."""
+    record = session.scalar(select(model).filter_by(**key))
+    created = record is None
+    before = None
+    if record is None:
+        record = model(**key)
+        session.add(record)
+    else:
+        before = audit.snapshot(record)
+    for field, value in values.items():
+        setattr(record, field, value)
+    flush(record)
+    if created:
+        audit.record(session, actor, AuditAction.CREATE, record)
+    elif before != audit.snapshot(record):
+        audit.record(session, actor, AuditAction.UPDATE, record, old=before)
+    return record, created
 
 
 # Integrity errors a concurrent writer causes: a unique index hit (someone else inserted the
@@ -113,6 +181,12 @@ def conflicts_as(message: str) -> Iterator[None]:
         if not _lost_race(error):
             raise
         raise ConflictError(message) from None
+
+
+def flush_as(session: Session, message: str) -> None:
+    """Flush; a lost race (unique index hit, stale version) becomes ConflictError(message)."""
+    with conflicts_as(message):
+        session.flush()
 
 
 def local_today(session: Session, given: object = None, field: str = "today") -> dt.date:

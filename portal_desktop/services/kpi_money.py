@@ -29,6 +29,7 @@ from portal_desktop.services.kpi_sql import (
     by_member,
     in_bounds,
     in_dates,
+    money_sum,
     money_sum_if,
     ratio,
 )
@@ -43,6 +44,9 @@ AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("overdue_61_90", 61, 90),
     ("overdue_90_plus", 91, None),
 )
+AGING_KEYS: tuple[str, ...] = ("not_yet_due", *(key for key, _, _ in AGING_BUCKETS))
+"""The aging fields of :class:`Receivables` (after ``total``), in order."""
+_BUCKET_DAYS = {key: (fewest, most) for key, fewest, most in AGING_BUCKETS}
 
 
 @dataclass(frozen=True)
@@ -137,31 +141,69 @@ def cash_by_member(session: Session, bounds: Bounds) -> dict[tuple[uuid.UUID, Cr
     }
 
 
-def _installments(as_of_end: dt.datetime) -> tuple[Any, ColumnElement[Decimal]]:
-    """The linked PAID payment (alias) and an installment's unpaid balance at ``as_of_end``."""
+def installment_balance(as_of_end: dt.datetime) -> tuple[Any, ColumnElement[Decimal]]:
+    """The linked PAID payment (alias) and an installment's unpaid balance at ``as_of_end``.
+
+    KPIS.md: the installment's amount minus its PAID payment with ``paid_at`` before
+    ``as_of_end`` (the end of the as-of local day, in UTC), never below 0. The single source
+    of receivables: the KPI report and the Payment-schedules lists (receivables.py) use it.
+    """
     paid = aliased(Payment, name="paid")
     paid_by = case((paid.paid_at < as_of_end, paid.amount), else_=0)
     unpaid = case((Installment.amount > paid_by, Installment.amount - paid_by), else_=0)
     return paid, unpaid
 
 
-def _receivable_columns(
-    as_of: dt.date, unpaid: ColumnElement[Decimal], counted: ColumnElement[bool]
+_installments = installment_balance  # the former private name, still imported elsewhere
+
+
+def paid_payment_of_installment(paid: Any) -> ColumnElement[bool]:
+    """The ON clause linking an installment to its PAID payment (``paid``: a Payment alias)."""
+    return and_(paid.installment_id == Installment.id, paid.status == PaymentStatus.PAID)
+
+
+def with_paid_payment(query: Select[Any], paid: Any) -> Select[Any]:
+    """``query`` over the installments, their enrollment and their PAID payment (if any)."""
+    return (
+        query.select_from(Installment)
+        .join(Enrollment, Installment.enrollment_id == Enrollment.id)
+        .outerjoin(paid, paid_payment_of_installment(paid))
+    )
+
+
+def aging_condition(key: str, as_of: dt.date) -> ColumnElement[bool]:
+    """The installments of an aging bucket as of a day: ``"not_yet_due"`` or a key of
+    :data:`AGING_BUCKETS`; days past due = ``as_of - due_date``, compared as dates."""
+    if key == "not_yet_due":
+        return Installment.due_date >= as_of
+    fewest, most = _BUCKET_DAYS[key]
+    aged = Installment.due_date <= as_of - dt.timedelta(days=fewest)
+    if most is not None:
+        aged = and_(aged, Installment.due_date >= as_of - dt.timedelta(days=most))
+    return aged
+
+
+def receivable_columns(
+    as_of: dt.date, unpaid: ColumnElement[Decimal], counted: ColumnElement[bool] | None = None
 ) -> list[Any]:
-    columns = [
-        money_sum_if(counted, unpaid).label("total"),
-        money_sum_if(and_(counted, Installment.due_date >= as_of), unpaid).label("not_yet_due"),
-    ]
-    for key, fewest, most in AGING_BUCKETS:
-        # days past due = as_of - due_date, so due_date = as_of - days: compare dates directly.
-        aged = Installment.due_date <= as_of - dt.timedelta(days=fewest)
-        if most is not None:
-            aged = and_(aged, Installment.due_date >= as_of - dt.timedelta(days=most))
-        columns.append(money_sum_if(and_(counted, aged), unpaid).label(key))
+    """``total`` and one sum per aging bucket of ``unpaid``, over the rows meeting ``counted``
+    (all rows when None), labeled as the fields of :class:`Receivables`."""
+
+    def total_if(condition: ColumnElement[bool] | None) -> ColumnElement[Decimal]:
+        if condition is None:
+            return money_sum(unpaid)
+        return money_sum_if(condition, unpaid)
+
+    def both(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        return condition if counted is None else and_(counted, condition)
+
+    columns = [total_if(counted).label("total")]
+    columns += [total_if(both(aging_condition(key, as_of))).label(key) for key in AGING_KEYS]
     return columns
 
 
-def _open_enrollment() -> ColumnElement[bool]:
+def open_enrollment() -> ColumnElement[bool]:
+    """Enrollments whose installments count as receivable: all but CANCELLED."""
     return Enrollment.status != EnrollmentStatus.CANCELLED
 
 
@@ -170,21 +212,16 @@ def installment_totals(
 ) -> tuple[Receivables, Collection]:
     """Receivables as of ``end`` (``end_bound``: the end of that local day, in UTC) and the
     collection of the installments due in ``[start, end]``, in one query."""
-    paid, unpaid = _installments(end_bound)
+    paid, unpaid = installment_balance(end_bound)
     started = Enrollment.start_date <= end
     due_in_range = in_dates(Installment.due_date, start, end)
+    query = select(
+        *receivable_columns(end, unpaid, started),
+        money_sum_if(due_in_range, Installment.amount).label("due"),
+        money_sum_if(due_in_range, paid.amount).label("collected"),
+    )
     row = session.execute(
-        select(
-            *_receivable_columns(end, unpaid, started),
-            money_sum_if(due_in_range, Installment.amount).label("due"),
-            money_sum_if(due_in_range, paid.amount).label("collected"),
-        )
-        .select_from(Installment)
-        .join(Enrollment, Installment.enrollment_id == Enrollment.id)
-        .outerjoin(
-            paid, and_(paid.installment_id == Installment.id, paid.status == PaymentStatus.PAID)
-        )
-        .where(_open_enrollment(), or_(started, due_in_range))
+        with_paid_payment(query, paid).where(open_enrollment(), or_(started, due_in_range))
     ).one()
     values = row._asdict()
     collection = Collection(values.pop("due"), values.pop("collected"))
@@ -202,18 +239,14 @@ def receivables_by_program(
     session: Session, as_of: dt.date, end_bound: dt.datetime
 ) -> list[ProgramReceivables]:
     """Receivables as of a day per program (programs with nothing owed are left out)."""
-    paid, unpaid = _installments(end_bound)
+    paid, unpaid = installment_balance(end_bound)
     started = Enrollment.start_date <= as_of
-    columns = _receivable_columns(as_of, unpaid, started)
+    columns = receivable_columns(as_of, unpaid, started)
+    query = select(Program.id, Program.name.label("program"), *columns)
     rows = session.execute(
-        select(Program.id, Program.name.label("program"), *columns)
-        .select_from(Installment)
-        .join(Enrollment, Installment.enrollment_id == Enrollment.id)
+        with_paid_payment(query, paid)
         .join(Program, Enrollment.program_id == Program.id)
-        .outerjoin(
-            paid, and_(paid.installment_id == Installment.id, paid.status == PaymentStatus.PAID)
-        )
-        .where(_open_enrollment(), started)
+        .where(open_enrollment(), started)
         .group_by(Program.id, Program.name)
         .having(columns[0] > 0)
         .order_by(Program.name)

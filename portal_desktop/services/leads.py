@@ -29,6 +29,7 @@ from portal_desktop.models.enums import AuditAction, CampaignStatus, LeadStatus
 from portal_desktop.services import audit
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.fields import aware_utc, clean_email, clean_text
+from portal_desktop.services.finance_common import add_record, apply_changes
 from portal_desktop.services.phone import normalize_phone
 from portal_desktop.services.transaction import use_case
 
@@ -235,10 +236,7 @@ def create_lead(
         status=LeadStatus.NEW,
         ad_campaign_id=resolve_campaign(session, values["campaign"]),
     )
-    session.add(lead)
-    _flush(session, lead)
-    audit.record(session, actor, AuditAction.CREATE, lead)
-    return lead
+    return add_record(session, actor, lead, lambda new: _flush(session, new))
 
 
 @use_case
@@ -251,19 +249,13 @@ def update_lead(
     if "owner_id" in changes and changes["owner_id"] == lead.owner_id:
         del changes["owner_id"]  # an owner who has left may stay until someone else is chosen
     values = _clean(session, changes)
-    before = audit.snapshot(lead)
     merged = {key: getattr(lead, key) for key in _FIELDS} | values
     _require_identity(merged)
     if "email" in values:
         _check_email_free(session, values["email"], lead.id)
     if "campaign" in values:  # resolved before any change, so the lead is written once
         values["ad_campaign_id"] = resolve_campaign(session, values["campaign"])
-    for key, value in values.items():
-        setattr(lead, key, value)
-    if session.is_modified(lead):
-        _flush(session, lead)
-        audit.record(session, actor, AuditAction.UPDATE, lead, old=before)
-    return lead
+    return apply_changes(session, actor, lead, values, lambda changed: _flush(session, changed))
 
 
 @use_case
@@ -286,13 +278,13 @@ def change_lead_status(
         raise ValidationError("lost_reason", "only a LOST lead has a lost reason; clear it")
     lead = _load(session, lead_id, expected_version)
     _check_move(session, lead, status)
-    before = audit.snapshot(lead)
-    lead.status = status
-    lead.lost_reason = reason
-    if session.is_modified(lead):
-        _flush(session, lead)
-        audit.record(session, actor, AuditAction.UPDATE, lead, old=before)
-    return lead
+    return apply_changes(
+        session,
+        actor,
+        lead,
+        {"status": status, "lost_reason": reason},
+        lambda changed: _flush(session, changed),
+    )
 
 
 def _status(value: object) -> LeadStatus:

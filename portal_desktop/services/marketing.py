@@ -19,24 +19,26 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal_desktop.errors import ValidationError
 from portal_desktop.models import AdCampaign, AdPerformance, EmailBroadcast
-from portal_desktop.models.enums import AdPlatform, AuditAction, CampaignStatus
-from portal_desktop.services import audit
+from portal_desktop.models.enums import AdPlatform, CampaignStatus
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.date_ranges import make_range
-from portal_desktop.services.fields import aware_utc, clean_text
+from portal_desktop.services.fields import aware_utc, clean_fields, clean_text
 from portal_desktop.services.finance_common import (
+    add_record,
+    apply_changes,
     as_id,
     check_version,
-    conflicts_as,
+    flush_as,
     get_record,
     local_today,
+    upsert_record,
 )
 from portal_desktop.services.kpi_marketing import CampaignResult, campaign_results
 from portal_desktop.services.kpi_sql import consistent_reads
@@ -48,6 +50,8 @@ from portal_desktop.services.transaction import use_case
 MAX_DAILY_SPEND = Decimal("10000000.00")
 MAX_AD_COUNT = 2_000_000_000  # fits a 32-bit INTEGER column
 MAX_RECIPIENTS = 2_000_000_000
+
+Record = TypeVar("Record", AdCampaign, EmailBroadcast)
 
 
 # --- campaigns ------------------------------------------------------------------------------
@@ -72,15 +76,6 @@ _CAMPAIGN_FIELDS: dict[str, Callable[[object], Any]] = {
     "end_date": _optional_date("end_date"),
     "daily_budget": _budget,
 }
-
-
-def _clean(
-    fields: dict[str, Callable[[object], Any]], values: dict[str, object], what: str
-) -> dict[str, Any]:
-    for key in values:
-        if key not in fields:
-            raise ValidationError(key, f"is not a field of {what} that can be edited")
-    return {key: fields[key](value) for key, value in values.items()}
 
 
 def _check_campaign(session: Session, campaign: AdCampaign) -> None:
@@ -109,8 +104,34 @@ def _check_campaign(session: Session, campaign: AdCampaign) -> None:
 
 
 def _flush(session: Session, what: str) -> None:
-    with conflicts_as(f"{what} was saved elsewhere at the same time; reload and try again"):
-        session.flush()
+    flush_as(session, f"{what} was saved elsewhere at the same time; reload and try again")
+
+
+def _campaign_label(campaign: AdCampaign) -> str:
+    return f"The campaign '{campaign.name}'"
+
+
+def _broadcast_label(broadcast: EmailBroadcast) -> str:
+    return f"The broadcast '{broadcast.subject}'"
+
+
+def _flusher(session: Session, label: Callable[[Any], str]) -> Callable[[Any], None]:
+    """Flush a record, a lost race worded with the record's label as it is then."""
+    return lambda record: _flush(session, label(record))
+
+
+def _update(
+    session: Session,
+    actor: Actor,
+    record: Record,
+    expected_version: int | None,
+    values: dict[str, Any],
+    label: Callable[[Record], str],
+    check: Callable[[Record], None],
+) -> Record:
+    """Apply cleaned ``values`` to a loaded record the caller saw at ``expected_version``."""
+    check_version(record, expected_version, label(record))
+    return apply_changes(session, actor, record, values, _flusher(session, label), check)
 
 
 @use_case
@@ -128,7 +149,7 @@ def create_campaign(
 ) -> AdCampaign:
     """A new ad campaign (MARKETING, ADMIN)."""
     actor.require(Permission.EDIT_MARKETING)
-    values = _clean(
+    values = clean_fields(
         _CAMPAIGN_FIELDS,
         {
             "platform": platform,
@@ -143,10 +164,7 @@ def create_campaign(
     )
     campaign = AdCampaign(**values)
     _check_campaign(session, campaign)
-    session.add(campaign)
-    _flush(session, f"The campaign '{campaign.name}'")
-    audit.record(session, actor, AuditAction.CREATE, campaign)
-    return campaign
+    return add_record(session, actor, campaign, _flusher(session, _campaign_label))
 
 
 @use_case
@@ -159,18 +177,17 @@ def update_campaign(
 ) -> AdCampaign:
     """Change a campaign (MARKETING, ADMIN); ``expected_version``: the version the caller saw."""
     actor.require(Permission.EDIT_MARKETING)
-    values = _clean(_CAMPAIGN_FIELDS, changes, "a campaign")
+    values = clean_fields(_CAMPAIGN_FIELDS, changes, "a campaign")
     campaign = get_record(session, AdCampaign, campaign_id, "campaign_id")
-    check_version(campaign, expected_version, f"The campaign '{campaign.name}'")
-    before = audit.snapshot(campaign)
-    with session.no_autoflush:
-        for key, value in values.items():
-            setattr(campaign, key, value)
-        _check_campaign(session, campaign)
-    if session.is_modified(campaign):
-        _flush(session, f"The campaign '{campaign.name}'")
-        audit.record(session, actor, AuditAction.UPDATE, campaign, old=before)
-    return campaign
+    return _update(
+        session,
+        actor,
+        campaign,
+        expected_version,
+        values,
+        _campaign_label,
+        lambda changed: _check_campaign(session, changed),
+    )
 
 
 def list_campaigns(session: Session, *, include_archived: bool = False) -> list[AdCampaign]:
@@ -224,25 +241,20 @@ def upsert_ad_performance(
             "day", f"{day.isoformat()} is in the future (today is {today.isoformat()})"
         )
     campaign = get_record(session, AdCampaign, as_id(campaign_id, "campaign_id"), "campaign_id")
-    row = session.scalar(
-        select(AdPerformance).where(
-            AdPerformance.ad_campaign_id == campaign.id, AdPerformance.date == day
-        )
+    row, created = upsert_record(
+        session,
+        actor,
+        AdPerformance,
+        {"ad_campaign_id": campaign.id, "date": day},
+        {
+            "spend": amount_spent,
+            "revenue": claimed,
+            "impressions": impressions,
+            "clicks": clicks,
+            "leads": leads,
+        },
+        lambda _row: _flush(session, f"The {day.isoformat()} numbers of '{campaign.name}'"),
     )
-    created = row is None
-    before = None
-    if row is None:
-        row = AdPerformance(ad_campaign_id=campaign.id, date=day)
-        session.add(row)
-    else:
-        before = audit.snapshot(row)
-    row.spend, row.revenue = amount_spent, claimed
-    row.impressions, row.clicks, row.leads = impressions, clicks, leads
-    _flush(session, f"The {day.isoformat()} numbers of '{campaign.name}'")
-    if created:
-        audit.record(session, actor, AuditAction.CREATE, row)
-    elif before != audit.snapshot(row):
-        audit.record(session, actor, AuditAction.UPDATE, row, old=before)
     warnings = []
     if leads > clicks:
         warnings.append(
@@ -309,7 +321,7 @@ def create_broadcast(
 ) -> EmailBroadcast:
     """Record a newsletter and its engagement numbers (MARKETING, ADMIN)."""
     actor.require(Permission.EDIT_MARKETING)
-    values = _clean(
+    values = clean_fields(
         _BROADCAST_FIELDS,
         {
             "subject": subject,
@@ -324,10 +336,7 @@ def create_broadcast(
     )
     broadcast = EmailBroadcast(**values)
     _check_broadcast(broadcast)
-    session.add(broadcast)
-    _flush(session, f"The broadcast '{broadcast.subject}'")
-    audit.record(session, actor, AuditAction.CREATE, broadcast)
-    return broadcast
+    return add_record(session, actor, broadcast, _flusher(session, _broadcast_label))
 
 
 @use_case
@@ -340,18 +349,11 @@ def update_broadcast(
 ) -> EmailBroadcast:
     """Change a broadcast's subject, date or numbers (MARKETING, ADMIN)."""
     actor.require(Permission.EDIT_MARKETING)
-    values = _clean(_BROADCAST_FIELDS, changes, "a broadcast")
+    values = clean_fields(_BROADCAST_FIELDS, changes, "a broadcast")
     broadcast = get_record(session, EmailBroadcast, broadcast_id, "broadcast_id")
-    check_version(broadcast, expected_version, f"The broadcast '{broadcast.subject}'")
-    before = audit.snapshot(broadcast)
-    with session.no_autoflush:
-        for key, value in values.items():
-            setattr(broadcast, key, value)
-        _check_broadcast(broadcast)
-    if session.is_modified(broadcast):
-        _flush(session, f"The broadcast '{broadcast.subject}'")
-        audit.record(session, actor, AuditAction.UPDATE, broadcast, old=before)
-    return broadcast
+    return _update(
+        session, actor, broadcast, expected_version, values, _broadcast_label, _check_broadcast
+    )
 
 
 # --- report ---------------------------------------------------------------------------------

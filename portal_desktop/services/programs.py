@@ -17,7 +17,13 @@ from portal_desktop.models.enums import AuditAction
 from portal_desktop.services import audit
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.fields import clean_text
-from portal_desktop.services.finance_common import check_version, conflicts_as, get_record
+from portal_desktop.services.finance_common import (
+    add_record,
+    check_version,
+    conflicts_as,
+    flush_as,
+    get_record,
+)
 from portal_desktop.services.payment_plans import parse_money
 from portal_desktop.services.transaction import use_case
 
@@ -86,11 +92,8 @@ def create_program(
             _EDITABLE, (name, description, price, duration_weeks, active), strict=True
         )
     }
-    program = Program(**values)
-    session.add(program)
-    with conflicts_as(f"a program named '{values['name']}' was just created elsewhere"):
-        audit.record(session, actor, AuditAction.CREATE, program)
-    return program
+    message = f"a program named '{values['name']}' was just created elsewhere"
+    return add_record(session, actor, Program(**values), lambda _: flush_as(session, message))
 
 
 @use_case

@@ -18,7 +18,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -28,7 +28,15 @@ from portal_desktop.models.enums import EnrollmentStatus, InstallmentStatus, Pay
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.date_ranges import end_of_day_utc
 from portal_desktop.services.finance_common import get_record, local_today
-from portal_desktop.services.kpi_sql import money_sum, money_sum_if
+from portal_desktop.services.kpi_money import (
+    AGING_BUCKETS,
+    aging_condition,
+    installment_balance,
+    open_enrollment,
+    paid_payment_of_installment,
+    receivable_columns,
+    with_paid_payment,
+)
 from portal_desktop.services.payment_plans import ZERO
 from portal_desktop.services.settings import load_settings
 from portal_desktop.services.transaction import use_case
@@ -44,12 +52,21 @@ class AgingBucket(StrEnum):
     DAYS_90_PLUS = "over 90 days"
 
 
-# Days past due of each overdue bucket: (fewest, most or None for no limit).
+# The Receivables/Aging field of each bucket (kpi_money's AGING_KEYS).
+_AGING_FIELDS = {
+    AgingBucket.NOT_YET_DUE: "not_yet_due",
+    AgingBucket.DAYS_1_30: "overdue_1_30",
+    AgingBucket.DAYS_31_60: "overdue_31_60",
+    AgingBucket.DAYS_61_90: "overdue_61_90",
+    AgingBucket.DAYS_90_PLUS: "overdue_90_plus",
+}
+
+# Days past due of each overdue bucket: (fewest, most or None for no limit), from kpi_money.
 _OVERDUE_DAYS: dict[AgingBucket, tuple[int, int | None]] = {
-    AgingBucket.DAYS_1_30: (1, 30),
-    AgingBucket.DAYS_31_60: (31, 60),
-    AgingBucket.DAYS_61_90: (61, 90),
-    AgingBucket.DAYS_90_PLUS: (91, None),
+    bucket: (fewest, most)
+    for bucket, field in _AGING_FIELDS.items()
+    for key, fewest, most in AGING_BUCKETS
+    if key == field
 }
 
 
@@ -68,15 +85,6 @@ class Aging:
     @property
     def overdue(self) -> Decimal:
         return self.overdue_1_30 + self.overdue_31_60 + self.overdue_61_90 + self.overdue_90_plus
-
-
-_AGING_FIELDS = {
-    AgingBucket.NOT_YET_DUE: "not_yet_due",
-    AgingBucket.DAYS_1_30: "overdue_1_30",
-    AgingBucket.DAYS_31_60: "overdue_31_60",
-    AgingBucket.DAYS_61_90: "overdue_61_90",
-    AgingBucket.DAYS_90_PLUS: "overdue_90_plus",
-}
 
 
 @dataclass(frozen=True)
@@ -138,31 +146,58 @@ class ScheduleRow:
 
 def _bucket_condition(bucket: AgingBucket, as_of: dt.date) -> ColumnElement[bool]:
     """Installments of ``bucket``; days past due = as_of - due_date, compared as dates."""
-    if bucket is AgingBucket.NOT_YET_DUE:
-        return Installment.due_date >= as_of
-    fewest, most = _OVERDUE_DAYS[bucket]
-    condition = Installment.due_date <= as_of - dt.timedelta(days=fewest)
-    if most is not None:
-        condition = and_(condition, Installment.due_date >= as_of - dt.timedelta(days=most))
-    return condition
+    return aging_condition(_AGING_FIELDS[bucket], as_of)
 
 
 def _balances(session: Session, as_of: dt.date) -> tuple[Select[Any], ColumnElement[Decimal]]:
-    """The installments counted as of ``as_of`` and the expression of each one's balance."""
-    end = end_of_day_utc(as_of, load_settings(session).tz)
-    paid = aliased(Payment, name="paid")
-    paid_by = case((paid.paid_at < end, paid.amount), else_=0)
-    balance = case((Installment.amount > paid_by, Installment.amount - paid_by), else_=0)
-    query = (
-        select()
-        .select_from(Installment)
-        .join(Enrollment, Installment.enrollment_id == Enrollment.id)
-        .outerjoin(
-            paid, and_(paid.installment_id == Installment.id, paid.status == PaymentStatus.PAID)
-        )
-        .where(Enrollment.status != EnrollmentStatus.CANCELLED, Enrollment.start_date <= as_of)
+    """The installments counted as of ``as_of`` and the expression of each one's balance
+    (kpi_money's, so these lists and the KPI report agree)."""
+    paid, balance = installment_balance(end_of_day_utc(as_of, load_settings(session).tz))
+    query = with_paid_payment(select(), paid).where(
+        open_enrollment(), Enrollment.start_date <= as_of
     )
     return query, balance
+
+
+def _installment_columns() -> list[Any]:
+    """An installment, who owes it, how to reach them and the program: the listed columns."""
+    return [
+        Installment.id,
+        Installment.enrollment_id,
+        Student.first_name,
+        Student.last_name,
+        Student.email,
+        Student.phone,
+        Program.name.label("program"),
+        Installment.sequence,
+        Installment.due_date,
+        Installment.amount,
+    ]
+
+
+def _listed(query: Select[Any], limit: int, offset: int) -> Select[Any]:
+    """``query`` joined to the student and program, oldest due first, one page of it."""
+    return (
+        query.join(Student, Enrollment.student_id == Student.id)
+        .join(Program, Enrollment.program_id == Program.id)
+        .order_by(Installment.due_date, Student.last_name, Installment.sequence, Installment.id)
+        .limit(limit)
+        .offset(offset)
+    )
+
+
+def _installment_fields(row: Any) -> dict[str, Any]:
+    """The fields of ReceivableRow and DunningRow read from :func:`_installment_columns`."""
+    return {
+        "installment_id": row.id,
+        "enrollment_id": row.enrollment_id,
+        "student_name": f"{row.first_name} {row.last_name}".strip(),
+        "email": row.email,
+        "phone": row.phone,
+        "program": row.program,
+        "sequence": row.sequence,
+        "due_date": row.due_date,
+    }
 
 
 def _as_of(session: Session, as_of: dt.date | None) -> dt.date:
@@ -192,12 +227,7 @@ def aging_summary(session: Session, actor: Actor, as_of: dt.date | None = None) 
     actor.require(Permission.VIEW_FINANCE)
     day = _as_of(session, as_of)
     query, balance = _balances(session, day)
-    columns = [money_sum(balance).label("total")]
-    columns += [
-        money_sum_if(_bucket_condition(bucket, day), balance).label(field)
-        for bucket, field in _AGING_FIELDS.items()
-    ]
-    row = session.execute(query.add_columns(*columns)).one()
+    row = session.execute(query.add_columns(*receivable_columns(day, balance))).one()
     return Aging(as_of=day, **row._asdict())
 
 
@@ -222,42 +252,17 @@ def list_receivables(
         except ValueError:
             choices = ", ".join(b.value for b in AgingBucket)
             raise ValidationError("bucket", f"'{bucket}' is not one of {choices}") from None
-    rows = session.execute(
-        query.add_columns(
-            Installment.id,
-            Installment.enrollment_id,
-            Student.id.label("student_id"),
-            Student.first_name,
-            Student.last_name,
-            Student.email,
-            Student.phone,
-            Program.name.label("program"),
-            Installment.sequence,
-            Installment.due_date,
-            Installment.amount,
-            balance.label("balance"),
-        )
-        .join(Student, Enrollment.student_id == Student.id)
-        .join(Program, Enrollment.program_id == Program.id)
-        .where(balance > 0)
-        .order_by(Installment.due_date, Student.last_name, Installment.sequence, Installment.id)
-        .limit(limit)
-        .offset(offset)
-    )
+    query = query.add_columns(
+        *_installment_columns(), Student.id.label("student_id"), balance.label("balance")
+    ).where(balance > 0)
+    rows = session.execute(_listed(query, limit, offset))
     result = []
     for row in rows:
         days = max((day - row.due_date).days, 0)
         result.append(
             ReceivableRow(
-                installment_id=row.id,
-                enrollment_id=row.enrollment_id,
+                **_installment_fields(row),
                 student_id=row.student_id,
-                student_name=f"{row.first_name} {row.last_name}".strip(),
-                email=row.email,
-                phone=row.phone,
-                program=row.program,
-                sequence=row.sequence,
-                due_date=row.due_date,
                 amount=row.amount,
                 balance=row.balance,
                 days_past_due=days,
@@ -296,24 +301,14 @@ def dunning_list(
     _page(limit, offset)
     last_on_time = day - dt.timedelta(days=load_settings(session).grace_days)
     attempts = _attempts()
-    rows = session.execute(
+    query = (
         select(
-            Installment.id,
-            Installment.enrollment_id,
-            Student.first_name,
-            Student.last_name,
-            Student.email,
-            Student.phone,
-            Program.name.label("program"),
-            Installment.sequence,
-            Installment.due_date,
-            Installment.amount,
+            *_installment_columns(),
             func.coalesce(attempts.c.attempts, 0).label("attempts"),
             attempts.c.last_attempt_at,
         )
+        .select_from(Installment)
         .join(Enrollment, Installment.enrollment_id == Enrollment.id)
-        .join(Student, Enrollment.student_id == Student.id)
-        .join(Program, Enrollment.program_id == Program.id)
         .outerjoin(attempts, attempts.c.installment_id == Installment.id)
         .where(
             Enrollment.status == EnrollmentStatus.ACTIVE,
@@ -321,20 +316,11 @@ def dunning_list(
             Installment.amount > 0,
             Installment.due_date < last_on_time,
         )
-        .order_by(Installment.due_date, Student.last_name, Installment.sequence, Installment.id)
-        .limit(limit)
-        .offset(offset)
     )
+    rows = session.execute(_listed(query, limit, offset))
     return [
         DunningRow(
-            installment_id=row.id,
-            enrollment_id=row.enrollment_id,
-            student_name=f"{row.first_name} {row.last_name}".strip(),
-            email=row.email,
-            phone=row.phone,
-            program=row.program,
-            sequence=row.sequence,
-            due_date=row.due_date,
+            **_installment_fields(row),
             days_late=(day - row.due_date).days,
             amount_due=row.amount,
             attempts=int(row.attempts),
@@ -361,9 +347,7 @@ def enrollment_schedule(
             paid.refunded_amount,
             func.coalesce(attempts.c.attempts, 0).label("attempts"),
         )
-        .outerjoin(
-            paid, and_(paid.installment_id == Installment.id, paid.status == PaymentStatus.PAID)
-        )
+        .outerjoin(paid, paid_payment_of_installment(paid))
         .outerjoin(attempts, attempts.c.installment_id == Installment.id)
         .where(Installment.enrollment_id == enrollment.id)
         .order_by(Installment.due_date, Installment.sequence)

@@ -28,13 +28,16 @@ from portal_desktop.models.enums import AuditAction, TeamRole
 from portal_desktop.services import audit
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.date_ranges import make_range
-from portal_desktop.services.fields import clean_email, clean_text
+from portal_desktop.services.fields import clean_email, clean_fields, clean_text
 from portal_desktop.services.finance_common import (
+    add_record,
+    apply_changes,
     as_id,
     check_version,
-    conflicts_as,
+    flush_as,
     get_record,
     local_today,
+    upsert_record,
 )
 from portal_desktop.services.kpi_sql import consistent_reads
 from portal_desktop.services.kpi_team import DayCheck, LeaderboardRow, day_checks, leaderboard_rows
@@ -103,10 +106,7 @@ def _optional_text(field: str, value: object) -> str | None:
 
 
 def _clean(values: dict[str, object]) -> dict[str, Any]:
-    for key in values:
-        if key not in _FIELDS:
-            raise ValidationError(key, "is not a field of a team member that can be edited")
-    return {key: _FIELDS[key](value) for key, value in values.items()}
+    return clean_fields(_FIELDS, values, "a team member")
 
 
 # --- members --------------------------------------------------------------------------------
@@ -151,11 +151,7 @@ def create_team_member(
             "active": active,
         }
     )
-    member = TeamMember(**values)
-    session.add(member)
-    session.flush()
-    audit.record(session, actor, AuditAction.CREATE, member)
-    return member
+    return add_record(session, actor, TeamMember(**values), lambda _member: session.flush())
 
 
 @use_case
@@ -171,14 +167,11 @@ def update_team_member(
     values = _clean(changes)
     member = get_team_member(session, member_id)
     check_version(member, expected_version, f"The team member {member.name}")
-    before = audit.snapshot(member)
-    for key, value in values.items():
-        setattr(member, key, value)
-    if session.is_modified(member):
-        with conflicts_as(f"{member.name} was changed elsewhere at the same time; try again"):
-            session.flush()
-        audit.record(session, actor, AuditAction.UPDATE, member, old=before)
-    return member
+
+    def flush(changed: TeamMember) -> None:
+        flush_as(session, f"{changed.name} was changed elsewhere at the same time; try again")
+
+    return apply_changes(session, actor, member, values, flush)
 
 
 @use_case
@@ -280,29 +273,22 @@ def upsert_daily_metric(
             "day", f"{day.isoformat()} is in the future (today is {today.isoformat()})"
         )
     member = get_team_member(session, member_key)
-    metric = session.scalar(
-        select(DailyMetric).where(DailyMetric.team_member_id == member.id, DailyMetric.date == day)
+
+    def flush(_metric: DailyMetric) -> None:
+        flush_as(
+            session,
+            f"{member.name}'s numbers for {day.isoformat()} were saved elsewhere at the same "
+            "time; reload them and try again",
+        )
+
+    metric, created = upsert_record(
+        session,
+        actor,
+        DailyMetric,
+        {"team_member_id": member.id, "date": day},
+        {**counts, "cash": amount, "notes": note},
+        flush,
     )
-    created = metric is None
-    before = None
-    if metric is None:
-        metric = DailyMetric(team_member_id=member.id, date=day)
-        session.add(metric)
-    else:
-        before = audit.snapshot(metric)
-    for field, value in counts.items():
-        setattr(metric, field, value)
-    metric.cash = amount
-    metric.notes = note
-    with conflicts_as(
-        f"{member.name}'s numbers for {day.isoformat()} were saved elsewhere at the same time; "
-        "reload them and try again"
-    ):
-        session.flush()
-    if created:
-        audit.record(session, actor, AuditAction.CREATE, metric)
-    elif before != audit.snapshot(metric):
-        audit.record(session, actor, AuditAction.UPDATE, metric, old=before)
     warnings = metric_warnings(counts["conversations"], counts["offers"], counts["closes"])
     return UpsertResult(metric, warnings, created)
 
