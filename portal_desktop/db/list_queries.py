@@ -12,7 +12,15 @@ from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, func
 
-from portal_desktop.db.query_spec import ColumnKind, ListColumn, ListSpec, Lookup, SortOrder
+from portal_desktop.db.query_spec import (
+    ChipGroup,
+    ChipKind,
+    ColumnKind,
+    ListColumn,
+    ListSpec,
+    Lookup,
+    SortOrder,
+)
 from portal_desktop.models import (
     AdCampaign,
     Base,
@@ -79,7 +87,7 @@ PIPELINE = ListSpec(
         ListColumn("Email", leads.c.email, sort_by=(func.lower(leads.c.email),), width=30),
         ListColumn("Phone", leads.c.phone, width=15),
         ListColumn(
-            "Status", leads.c.status, K.ENUM, sort_by=(leads.c.status, leads.c.created_at), width=9
+            "Status", leads.c.status, K.ENUM, sort_by=(leads.c.status, leads.c.created_at), width=12
         ),
         ListColumn("Source", leads.c.source, width=9),
         ListColumn("Campaign", leads.c.campaign, width=30),
@@ -88,6 +96,13 @@ PIPELINE = ListSpec(
     ),
     default_sort=SortOrder(7, descending=True),
     search_in=_person_columns(leads),
+    fts_table="leads_search",
+    chips=(
+        ChipGroup("status", "Status", leads.c.status, is_enum=True),
+        ChipGroup("source", "Source", leads.c.source),
+        ChipGroup("owner", "Owner", owner.c.name),
+        ChipGroup("created", "Created", leads.c.created_at, ChipKind.DATE_RANGE),
+    ),
 )
 
 _CALL_LAST = func.coalesce(call_lead.c.last_name, call_student.c.last_name)
@@ -159,6 +174,11 @@ ENROLLMENTS = ListSpec(
     ),
     default_sort=SortOrder(4, descending=True),
     search_in=(*_person_columns(students), programs.c.name),
+    chips=(
+        ChipGroup("status", "Status", enrollments.c.status, is_enum=True),
+        ChipGroup("plan", "Plan", enrollments.c.plan_type, is_enum=True),
+        ChipGroup("closer", "Closer", closer.c.name),
+    ),
 )
 
 PAYMENT_SCHEDULES = ListSpec(
@@ -250,6 +270,21 @@ ADMIN_USERS = ListSpec(
     default_sort=SortOrder(0),
     search_in=(users.c.username, users.c.full_name, users.c.email),
 )
+
+# What migration 0002 adds beside the models' schema (FTS5 tables on SQLite, trigram
+# indexes on PostgreSQL): a schema comparison should leave these names out.
+SEARCH_INDEX_PREFIXES = ("leads_search",)
+SEARCH_INDEX_NAMES = frozenset(
+    f"ix_leads_{column}_trgm" for column in ("first_name", "last_name", "email", "phone")
+)
+
+
+def is_search_index_object(name: str | None) -> bool:
+    """Whether a table or index name belongs to the search indexes of migration 0002."""
+    return bool(name) and (
+        name in SEARCH_INDEX_NAMES or str(name).startswith(SEARCH_INDEX_PREFIXES)
+    )
+
 
 LISTS: dict[str, ListSpec] = {
     spec.name: spec

@@ -19,27 +19,36 @@ rule, spelled out with NULLS FIRST/LAST on PostgreSQL.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+import weakref
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Engine,
     FromClause,
     Integer,
     Select,
+    String,
     Table,
+    cast,
     func,
     literal_column,
     or_,
     select,
+    table,
+    union_all,
 )
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ClauseElement, Label, UnaryExpression
+from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.sql.schema import Column
 
 DEFAULT_PAGE_SIZE = 200
@@ -93,6 +102,49 @@ class SortOrder:
     descending: bool = False
 
 
+class ChipKind(StrEnum):
+    VALUES = "values"  # one chip per distinct value (GROUP BY)
+    DATE_RANGE = "date_range"  # one chip per "last N days" window
+
+
+# The date-range chips: key → (label, days back from now).
+DATE_RANGES: dict[str, tuple[str, int]] = {
+    "7d": ("Last 7 days", 7),
+    "30d": ("Last 30 days", 30),
+    "90d": ("Last 90 days", 90),
+    "365d": ("Last 12 months", 365),
+}
+# The chip value standing for NULL ("no owner", "no source").
+NONE_VALUE = "\x00none"
+
+
+@dataclass(frozen=True)
+class ChipGroup:
+    """A group of filter chips: ``key`` names it in ``apply_filters({key: [...]})``."""
+
+    key: str
+    title: str
+    expr: ColumnElement[Any]
+    kind: ChipKind = ChipKind.VALUES
+    # Show the values as enum words (badges) rather than as they are.
+    is_enum: bool = False
+
+    def condition(
+        self, chosen: Iterable[Any], now: dt.datetime | None = None
+    ) -> ColumnElement[bool]:
+        """The WHERE condition of the chosen chips of this group (OR between them)."""
+        chosen = list(chosen)
+        if self.kind is ChipKind.DATE_RANGE:
+            now = now or dt.datetime.now(dt.UTC)
+            days = max(DATE_RANGES[str(key)][1] for key in chosen)
+            return self.expr >= now - dt.timedelta(days=days)
+        values = [value for value in chosen if value != NONE_VALUE]
+        parts: list[ColumnElement[bool]] = [self.expr.in_(values)] if values else []
+        if len(values) < len(chosen):
+            parts.append(self.expr.is_(None))
+        return or_(*parts)
+
+
 @dataclass(frozen=True)
 class ListSpec:
     """A list screen's rows: base table, lookups, columns, tie-breaker, default sort."""
@@ -108,6 +160,12 @@ class ListSpec:
     search_in: tuple[ColumnElement[Any], ...] = ()
     # How one row is called in counts: "lead" → "2,000 leads".
     noun: str = "row"
+    # SQLite only: an FTS5 trigram table over ``search_in`` (all base-table columns), whose
+    # rowid is the base table's rowid (see migration 0002). PostgreSQL needs no name: its
+    # trigram GIN indexes serve ILIKE by themselves.
+    fts_table: str | None = None
+    # The filter chips the list offers (status, source, owner, date range…).
+    chips: tuple[ChipGroup, ...] = ()
 
     @property
     def plural(self) -> str:
@@ -164,6 +222,10 @@ class ListQuery:
     sort: SortOrder = field(default_factory=lambda: SortOrder(0))
     # The hook for later screens' filters (status, owner, date range…): WHERE conditions.
     filters: tuple[ColumnElement[bool], ...] = ()
+    # The chosen filter chips: (group key, chosen values), see ListSpec.chips.
+    chip_filters: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    # Search through the spec's FTS5 table (SQLite; set when the table exists).
+    use_fts: bool = False
 
     def with_search(self, search: str) -> ListQuery:
         return replace(self, search=search)
@@ -176,19 +238,107 @@ class ListQuery:
     def with_filters(self, *filters: ColumnElement[bool]) -> ListQuery:
         return replace(self, filters=filters)
 
+    def with_chips(self, chosen: dict[str, Iterable[Any]]) -> ListQuery:
+        """Only the rows of the chosen chips (an empty choice drops that group's filter)."""
+        known = {group.key for group in self.spec.chips}
+        unknown = set(chosen) - known
+        if unknown:
+            raise ValueError(
+                f"{self.spec.name} has no filter {sorted(unknown)}: use {sorted(known)}"
+            )
+        kept = tuple((key, tuple(values)) for key, values in chosen.items() if values)
+        return replace(self, chip_filters=kept)
+
+    def with_fts(self, use: bool) -> ListQuery:
+        return replace(self, use_fts=use and self.spec.fts_table is not None)
+
+    @property
+    def chips_chosen(self) -> dict[str, tuple[Any, ...]]:
+        return dict(self.chip_filters)
+
     def search_words(self) -> list[str]:
         return self.search.split() if self.spec.search_in else []
 
-    def conditions(self, dialect: str) -> list[ColumnElement[bool]]:
-        """Every search word must appear in one of the searched columns (any case)."""
-        conditions = list(self.filters)
-        for word in self.search_words():
-            if dialect == "postgresql":
-                matches = [col.icontains(word, autoescape=True) for col in self.spec.search_in]
-            else:  # SQLite's LIKE ignores ASCII case already and is cheaper than lower()
-                matches = [col.contains(word, autoescape=True) for col in self.spec.search_in]
-            conditions.append(or_(*matches))
+    def chip_conditions(self, *, skip: str | None = None) -> list[ColumnElement[bool]]:
+        groups = {group.key: group for group in self.spec.chips}
+        return [groups[key].condition(values) for key, values in self.chip_filters if key != skip]
+
+    def conditions(
+        self, dialect: str, *, skip_chip: str | None = None
+    ) -> list[ColumnElement[bool]]:
+        """The screen's filters, the chosen chips, and every search word, which must appear in
+        one of the searched columns (any case)."""
+        conditions = [*self.filters, *self.chip_conditions(skip=skip_chip)]
+        conditions.extend(self._word_condition(dialect, word) for word in self.search_words())
         return conditions
+
+    def _word_condition(self, dialect: str, word: str) -> ColumnElement[bool]:
+        if dialect == "postgresql":
+            # ILIKE on the column itself: what the pg_trgm GIN indexes answer (lower(col)
+            # LIKE would not use them).
+            pattern = "%" + _escape_like(word) + "%"
+            return or_(*(col.ilike(pattern, escape="/") for col in self.spec.search_in))
+        if self.use_fts and len(word) >= FTS_MIN_WORD:
+            # The trigram tokenizer matches any substring of 3+ characters, any case.
+            fts = self.spec.fts_table
+            rowid = literal_column(f"{self.spec.base.name}.rowid", Integer)
+            phrase = '"' + word.replace('"', '""') + '"'
+            matching = (
+                select(literal_column("rowid"))
+                .select_from(text_table(fts))
+                .where(literal_column(fts).op("MATCH")(phrase))
+            )
+            return rowid.in_(matching)
+        # SQLite's LIKE ignores ASCII case already and is cheaper than lower()
+        return or_(*(col.contains(word, autoescape=True) for col in self.spec.search_in))
+
+    def group_counts_statement(self, dialect: str) -> Select[Any] | None:
+        """One statement counting the rows of every chip: rows (group key, value, count).
+
+        Each group is counted under the search, the screen's filters and the other groups'
+        chips (not its own, so choosing a status still shows the other statuses' counts).
+        """
+        parts: list[Select[Any]] = []
+        for group in self.spec.chips:
+            conditions = self.conditions(dialect, skip_chip=group.key)
+            source = self.spec.source_for([*conditions, group.expr])
+            if group.kind is ChipKind.DATE_RANGE:
+                now = dt.datetime.now(dt.UTC)
+                for key, (_label, days) in DATE_RANGES.items():
+                    parts.append(
+                        select(
+                            _text_literal(group.key).label("chip_group"),
+                            _text_literal(key).label("chip_value"),
+                            func.count().label("chip_count"),
+                        )
+                        .select_from(source)
+                        .where(*conditions, group.expr >= now - dt.timedelta(days=days))
+                    )
+                continue
+            parts.append(
+                select(
+                    _text_literal(group.key).label("chip_group"),
+                    cast(group.expr, String).label("chip_value"),
+                    func.count().label("chip_count"),
+                )
+                .select_from(source)
+                .where(*conditions)
+                .group_by(group.expr)
+            )
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else union_all(*parts)  # type: ignore[return-value]
+
+    def totals_statement(self, dialect: str, columns: Iterable[int]) -> Select[Any]:
+        """SUM of these columns over the rows the list holds now."""
+        conditions = self.conditions(dialect)
+        exprs = [self.spec.columns[number].expr for number in columns]
+        sums = [func.coalesce(func.sum(expr), 0) for expr in exprs]
+        return (
+            select(*sums)
+            .select_from(self.spec.source_for([*conditions, *exprs]))
+            .where(*conditions)
+        )
 
     def count_statement(self, dialect: str) -> Select[tuple[int]]:
         conditions = self.conditions(dialect)
@@ -243,6 +393,25 @@ class ListQuery:
 
 Row = tuple[Any, ...]
 
+# Shorter words have no trigram: they are matched with LIKE.
+FTS_MIN_WORD = 3
+
+
+def _text_literal(word: str) -> ColumnElement[str]:
+    """A constant text column for the chip keys (written in code, never user input):
+    inline, so PostgreSQL knows its type in a UNION."""
+    if not word.replace("_", "").isalnum():
+        raise ValueError(f"chip keys are plain words, not {word!r}")
+    return literal_column(f"'{word}'", String)
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def text_table(name: str) -> TableClause:
+    return table(name)
+
 
 def _tables_in(exprs: Iterable[ClauseElement]) -> set[FromClause]:
     """The tables (or aliases) whose columns these expressions use."""
@@ -268,9 +437,53 @@ class FetchStats:
         self.slowest_ms = max(self.slowest_ms, self.last_ms)
 
 
+_FTS_SEEN: weakref.WeakKeyDictionary[Engine, dict[str, bool]] = weakref.WeakKeyDictionary()
+
+
+def fts_available(engine: Engine, fts_table: str | None) -> bool:
+    """Whether this SQLite database has the FTS5 table (once per engine and table); False
+    on PostgreSQL, whose search needs no table (ILIKE uses the trigram indexes if any)."""
+    if fts_table is None or engine.dialect.name != "sqlite":
+        return False
+    seen = _FTS_SEEN.setdefault(engine, {})
+    if fts_table not in seen:
+        with engine.connect() as conn:
+            found = conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (fts_table,)
+            ).first()
+        seen[fts_table] = found is not None
+    return seen[fts_table]
+
+
+# Page cache for a whole-table scan on SQLite (KiB): a scan reads each page once, so a big
+# cache only holds memory (several workers scanning at once would hold several).
+SCAN_CACHE_KIB = 4096
+
+
+@contextmanager
+def scan_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection for a query that reads a whole table (a count, GROUP BY, SUM).
+
+    On SQLite the scan runs with a small page cache, then the connection gets its own
+    cache size back (see db/engine.py) with the scan's pages freed (``shrink_memory``);
+    the file stays in the OS cache, so scans are hardly slower."""
+    with engine.connect() as conn:
+        if engine.dialect.name != "sqlite":
+            yield conn
+            return
+        size = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{SCAN_CACHE_KIB}")
+        try:
+            yield conn
+        finally:
+            with suppress(Exception):  # a broken connection is discarded anyway
+                conn.exec_driver_sql("PRAGMA shrink_memory")
+                conn.exec_driver_sql(f"PRAGMA cache_size = {int(size)}")
+
+
 def count_rows(engine: Engine, query: ListQuery) -> int:
     """The number of rows of a query. Thread-safe: a worker thread may call it."""
-    with engine.connect() as conn:
+    with scan_connection(engine) as conn:
         return int(conn.execute(query.count_statement(engine.dialect.name)).scalar_one())
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Column
 
+from portal_desktop.db.list_queries import is_search_index_object
 from portal_desktop.models.types import Money, UTCDateTime
 
 
@@ -23,7 +24,14 @@ def compare_type(
     return None  # Alembic's default comparison
 
 
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Leave the search machinery of migration 0002 (FTS5 tables, trigram indexes) out of
+    comparisons: it is not in the models, and autogenerate must not drop it."""
+    return not (type_ in ("table", "index") and name is not None and is_search_index_object(name))
+
+
 MIGRATION_OPTIONS: dict[str, Any] = {
+    "include_name": include_name,
     "compare_type": compare_type,
     "compare_server_default": False,
     "user_module_prefix": "pdt.",

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import (
@@ -46,8 +47,11 @@ from portal_desktop.db.query_spec import (
     Row,
     SortOrder,
     count_rows,
+    fts_available,
+    scan_connection,
 )
 from portal_desktop.views.formatting import Formatter
+from portal_desktop.views.workers import OpGeneration, run_in_worker
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -101,6 +105,12 @@ class QueryTableModel(QAbstractTableModel):
     refreshed = Signal(int)
     # A count failed (the database went away…): what went wrong, in words.
     count_failed = Signal(str)
+    # The chips' counts landed: {group key: {value: count}} (see request_chip_counts).
+    chip_counts_ready = Signal(object)
+    # The money totals landed: {column number: Decimal} (see request_totals).
+    totals_ready = Signal(object)
+    # True while any worker of this model (count, chip counts, totals) is running.
+    busy_changed = Signal(bool)
 
     def __init__(
         self,
@@ -123,9 +133,12 @@ class QueryTableModel(QAbstractTableModel):
         self._relay = _CountRelay()
         self._relay.finished.connect(self._on_counted)
         self.refreshed_at = dt.datetime.now().astimezone()
+        self._pending = 0
+        self._chips_gen = OpGeneration()
+        self._totals_gen = OpGeneration()
         self.rows = PagedRows(
             engine,
-            spec.query(),
+            spec.query().with_fts(fts_available(engine, spec.fts_table)),
             page_size=page_size,
             max_pages=max_pages,
             defer_count=True,
@@ -155,6 +168,87 @@ class QueryTableModel(QAbstractTableModel):
     def set_filters(self, *conditions: ColumnElement[bool]) -> None:
         """Narrow the list with WHERE conditions (a screen's status or date filters)."""
         self._reset(lambda: self.rows.set_query(self.rows.query.with_filters(*conditions)))
+
+    @property
+    def chips_chosen(self) -> dict[str, tuple[Any, ...]]:
+        return self.rows.query.chips_chosen
+
+    def set_chips(self, chosen: dict[str, Any]) -> None:
+        """Show only the rows of the chosen chips: ``{"status": ["NEW"], "created": ["30d"]}``
+        (keys are the spec's chip groups; an empty list drops that group's filter)."""
+        query = self.rows.query.with_chips(chosen)
+        if query.chip_filters != self.rows.query.chip_filters:
+            self._reset(lambda: self.rows.set_query(query))
+
+    @property
+    def money_columns(self) -> list[int]:
+        return [n for n, kind in enumerate(self._kinds) if kind is ColumnKind.MONEY]
+
+    def request_chip_counts(self) -> None:
+        """Count the rows of every chip in a worker (one GROUP BY statement); the answer
+        comes as ``chip_counts_ready({group: {value: count}})``."""
+        statement = self.rows.query.group_counts_statement(self._engine.dialect.name)
+        if statement is None:
+            return
+        ticket = self._chips_gen.next()
+        engine = self._engine
+
+        def count() -> dict[str, dict[Any, int]]:
+            with scan_connection(engine) as conn:
+                found: dict[str, dict[Any, int]] = {}
+                for group, value, number in conn.execute(statement):
+                    found.setdefault(group, {})[value] = int(number)
+                return found
+
+        self._in_worker(count, lambda counts: self._chips_landed(ticket, counts))
+
+    def _chips_landed(self, ticket: int, counts: dict[str, dict[Any, int]]) -> None:
+        if self._chips_gen.is_current(ticket):
+            self.chip_counts_ready.emit(counts)
+
+    def request_totals(self) -> None:
+        """SUM the money columns over the current search and filters in a worker; the
+        answer comes as ``totals_ready({column: Decimal})``."""
+        columns = self.money_columns
+        if not columns:
+            return
+        statement = self.rows.query.totals_statement(self._engine.dialect.name, columns)
+        ticket = self._totals_gen.next()
+        engine = self._engine
+
+        def total() -> dict[int, Decimal]:
+            with scan_connection(engine) as conn:
+                sums = conn.execute(statement).one()
+            return {col: Decimal(value or 0) for col, value in zip(columns, sums, strict=True)}
+
+        self._in_worker(total, lambda totals: self._totals_landed(ticket, totals))
+
+    def _totals_landed(self, ticket: int, totals: dict[int, Decimal]) -> None:
+        if self._totals_gen.is_current(ticket):
+            self.totals_ready.emit(totals)
+
+    def _in_worker(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        self._busy(+1)
+
+        def finish(value: Any) -> None:
+            self._busy(-1)
+            done(value)
+
+        def failed(error: BaseException) -> None:
+            self._busy(-1)
+            self.count_failed.emit(f"{type(error).__name__}: {error}")
+
+        run_in_worker(work, on_success=finish, on_failure=failed, parent=self)
+
+    def _busy(self, step: int) -> None:
+        was = self._pending > 0
+        self._pending = max(self._pending + step, 0)
+        if (self._pending > 0) != was:
+            self.busy_changed.emit(self._pending > 0)
+
+    @property
+    def busy(self) -> bool:
+        return self._pending > 0
 
     def refresh(self) -> None:
         """Count and read again: other windows or machines may have changed the rows."""
@@ -198,9 +292,11 @@ class QueryTableModel(QAbstractTableModel):
             QTimer.singleShot(0, self, lambda: self._start_count(generation, hops=hops - 1))
             return
         job = _CountJob(self._engine, self.rows.query, generation, self._relay)
+        self._busy(+1)
         QThreadPool.globalInstance().start(job)
 
     def _on_counted(self, generation: int, result: int | str) -> None:
+        self._busy(-1)
         if generation != self._generation:
             return
         if isinstance(result, str):
@@ -273,3 +369,33 @@ class QueryTableModel(QAbstractTableModel):
     def row_values(self, row: int) -> Row | None:
         """The plain tuple behind a row: the columns' raw values, then the primary key."""
         return self.rows.row(row)
+
+    def row_key(self, row: int) -> Any:
+        values = self.rows.row(row)
+        return None if values is None else values[-1]
+
+    def keys_of(self, rows: Iterable[int]) -> list[Any]:
+        """The primary keys of these rows, in the order given (rows past the end skipped)."""
+        return [key for key in (self.row_key(row) for row in rows) if key is not None]
+
+    def tsv(self, rows: Iterable[int], columns: Iterable[int] | None = None) -> str:
+        """These rows as tab-separated text, as shown on screen, one line per row (tabs and
+        line breaks inside a value become spaces)."""
+        wanted = list(range(len(self.spec.columns)) if columns is None else columns)
+        lines = []
+        for row in rows:
+            values = self.rows.row(row)
+            if values is None:
+                continue
+            cells = [self._display_value(col, values[col]) for col in wanted]
+            lines.append("\t".join(_one_line(cell) for cell in cells))
+        return "\n".join(lines)
+
+    def _display_value(self, column: int, value: Any) -> str:
+        if value is None:
+            return self._null_texts[column]
+        return self.formatter.display(self._kinds[column], value)
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
