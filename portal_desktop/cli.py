@@ -16,7 +16,12 @@ COMMAND_MODULES = (
     "portal_desktop.commands.db",
     "portal_desktop.commands.seed",
     "portal_desktop.commands.report",
+    "portal_desktop.commands.import_export",
 )
+
+
+# Top-level options that take a value.
+VALUE_OPTIONS = ("--url", "--quit-after")
 
 
 def _gui(args: argparse.Namespace) -> int:
@@ -25,7 +30,15 @@ def _gui(args: argparse.Namespace) -> int:
     return run_app(url=args.url, seed_demo=not args.no_demo, quit_after_ms=args.quit_after)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _names_a_command(argv: Sequence[str]) -> bool:
+    """Whether the arguments name a sub-command (or ask for help listing them).
+
+    Opening the app is the common case: it skips importing every command module, which
+    would cost the cold start the time of importing SQLAlchemy and the services."""
+    return any(not arg.startswith("-") or arg in ("-h", "--help") for arg in argv)
+
+
+def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="portal-desktop",
         description="Info Product Portal: leads, calls, enrollments, payments and KPIs. "
@@ -38,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--quit-after", type=int, metavar="MS", help=argparse.SUPPRESS)
     parser.set_defaults(handler=_gui)
+    if not with_commands:
+        return parser
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(commands)
@@ -45,7 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # Values of options (--url X, --quit-after N) are not commands.
+    bare = [a for i, a in enumerate(arguments) if i == 0 or arguments[i - 1] not in VALUE_OPTIONS]
+    args = build_parser(with_commands=_names_a_command(bare)).parse_args(arguments)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
+if TYPE_CHECKING:  # SQLAlchemy is imported only when a command runs (fast app start)
+    from sqlalchemy import Engine
 
 URL_HELP = "database URL (default: the local SQLite file); e.g. postgresql://user@host/db"
 

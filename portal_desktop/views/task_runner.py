@@ -1,9 +1,10 @@
-"""Long work off the UI thread: a function run by a QThreadPool, reporting on the UI thread.
+"""Long work with progress and Cancel, off the UI thread: views.workers' ``QueryOp`` plus a
+progress channel, a cancel flag and a pool of its own to wait on before closing.
 
-``TaskRunner.start(fn, on_done, on_failed, on_progress)`` runs ``fn(progress, cancel)`` on
-a pool thread; ``progress`` may be called from there with any plain value, ``cancel`` is a
-``threading.Event`` the UI sets to ask the work to stop. The callbacks run on the UI thread
-(queued signals). Only plain data should cross: the function opens its own Session.
+``TaskRunner.start(work, on_done, on_failed, on_progress)`` runs ``work(progress, cancel)``
+on a pool thread; ``progress`` may be called from there with any plain value, ``cancel`` is
+a ``threading.Event`` the UI sets to ask the work to stop. The callbacks run on the UI
+thread. Only plain data should cross: the work opens its own Session.
 """
 
 from __future__ import annotations
@@ -12,32 +13,17 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, Signal
+
+from portal_desktop.views.workers import QueryOp
 
 Work = Callable[[Callable[[Any], None], threading.Event], Any]
 
 
-class _Signals(QObject):
-    progress = Signal(object)
-    done = Signal(object)
-    failed = Signal(object)
+class _Progress(QObject):
+    """Lives on the UI thread: a value emitted from the pool thread arrives queued."""
 
-
-class _Task(QRunnable):
-    def __init__(self, work: Work, cancel: threading.Event) -> None:
-        super().__init__()
-        self.signals = _Signals()
-        self._work = work
-        self._cancel = cancel
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            result = self._work(self.signals.progress.emit, self._cancel)
-        except Exception as exc:  # handed to the UI thread, shown there
-            self.signals.failed.emit(exc)
-        else:
-            self.signals.done.emit(result)
+    reported = Signal(object)
 
 
 class TaskRunner(QObject):
@@ -47,12 +33,12 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
-        self._task: _Task | None = None
+        self._running = False
         self.cancel_event = threading.Event()
 
     @property
     def busy(self) -> bool:
-        return self._task is not None
+        return self._running
 
     def start(
         self,
@@ -61,19 +47,22 @@ class TaskRunner(QObject):
         on_failed: Callable[[BaseException], None],
         on_progress: Callable[[Any], None] | None = None,
     ) -> None:
-        self.cancel_event = threading.Event()
-        task = _Task(work, self.cancel_event)
-        task.setAutoDelete(False)
-        task.signals.done.connect(lambda result: self._finish(on_done, result))
-        task.signals.failed.connect(lambda error: self._finish(on_failed, error))
+        cancel = self.cancel_event = threading.Event()
+        relay = _Progress(self)
         if on_progress is not None:
-            task.signals.progress.connect(on_progress)
-        self._task = task
-        self._pool.start(task)
+            relay.reported.connect(on_progress)
 
-    def _finish(self, callback: Callable[[Any], None], value: Any) -> None:
-        self._task = None
-        callback(value)
+        def finish(callback: Callable[[Any], None]) -> Callable[[Any], None]:
+            def report(value: Any) -> None:
+                self._running = False
+                relay.deleteLater()
+                callback(value)
+
+            return report
+
+        self._running = True
+        op = QueryOp(None, lambda: work(relay.reported.emit, cancel), parent=self, pool=self._pool)
+        op.success(finish(on_done)).failure(finish(on_failed)).run()
 
     def cancel(self) -> None:
         self.cancel_event.set()

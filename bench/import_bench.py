@@ -1,0 +1,208 @@
+"""Benchmark: importing 100,000 leads from a CSV file against a raw bulk load of the same rows.
+
+    python bench/import_bench.py [--leads 100000] [--backend postgresql|sqlite|both]
+                                 [--url postgresql://user@host/admin_db] [--tries 3]
+
+A realistic leads file is written once (names with accents, phones in several formats,
+sources, campaigns, signup times, statuses). Each try imports it into a fresh, migrated
+database the way the app does — read the bytes, decode, split, guess the columns, check
+every row (emails, phones, dates, statuses), look the emails up for duplicates, write —
+with ``import_leads`` in one transaction, and times it end to end. The rows it wrote are
+then read back and, in each try, loaded into another fresh database with the plainest bulk
+statement (PostgreSQL: binary ``COPY … FROM STDIN`` of the exported data; SQLite:
+``executemany`` of one INSERT in one transaction), timing only the load. Import and
+baseline tries alternate, so a busy machine slows both alike. Prints the medians and their
+ratio; the floors are 3x on PostgreSQL and 2x on SQLite, and the exit status is 1 when a
+backend misses its floor.
+
+Without ``--url`` a throw-away PostgreSQL cluster is started (tests/pg_cluster.py).
+Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import unicodedata
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from seed_bench import PostgresTarget, SqliteTarget, postgres_admin_url  # noqa: E402
+
+from portal_desktop.db.engine import make_engine, session_factory  # noqa: E402
+from portal_desktop.services.context import SYSTEM  # noqa: E402
+from portal_desktop.services.csv_reading import read_csv  # noqa: E402
+from portal_desktop.services.lead_import import import_leads  # noqa: E402
+from portal_desktop.services.lead_mapping import guess_mapping  # noqa: E402
+
+FLOORS = {"postgresql": 3.0, "sqlite": 2.0}
+COLUMNS = (
+    "id, first_name, last_name, email, phone, source, campaign, medium, status, lost_reason, "
+    "ad_campaign_id, notes, created_at, updated_at, version"
+)
+FIRST = ("Ann", "Bob", "Carla", "Dmitri", "Eve", "Farid", "Grace", "Hiro", "Inès", "Jon", "Zoë")
+LAST = ("Lee", "Smith", "García", "Ivanov", "Brown", "Khan", "Moore", "Tanaka", "Müller", "Ng")
+SOURCES = ("facebook", "google", "instagram", "youtube", "organic", "referral", "webinar")
+CAMPAIGNS = ("Spring Webinar", "Summer Challenge", "Retargeting - Warm", "Brand Search", "")
+STATUSES = ("NEW", "NEW", "NEW", "CONTACTED", "QUALIFIED", "New", "")
+
+
+def write_leads_file(path: Path, leads: int, seed: int) -> None:
+    """A comma-separated UTF-8 file with a BOM, as a CRM or a form tool exports it."""
+    rng = random.Random(seed)
+    start = dt.datetime(2024, 1, 1, 8)
+    lines = ["First name,Last name,Email,Phone,utm_source,utm_campaign,utm_medium,"
+             "Signup date,Status"]  # fmt: skip
+    for n in range(leads):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        digits = f"{rng.randint(201, 989)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
+        phone = rng.choice(
+            (
+                f"({digits[:3]}) {digits[3:6]}-{digits[6:]}",
+                f"+1 {digits[:3]} {digits[3:6]} {digits[6:]}",
+                f"{digits[:3]}.{digits[3:6]}.{digits[6:]}",
+                "",
+            )
+        )
+        signup = start + dt.timedelta(minutes=5 * n + rng.randint(0, 4))
+        plain = unicodedata.normalize("NFKD", f"{first}.{last}".lower()).encode("ascii", "ignore")
+        email = f"{plain.decode()}{n}@example.com"
+        lines.append(
+            ",".join(
+                (
+                    first,
+                    last,
+                    email,
+                    phone,
+                    rng.choice(SOURCES),
+                    rng.choice(CAMPAIGNS),
+                    "cpc",
+                    signup.strftime("%Y-%m-%d %H:%M:%S"),
+                    rng.choice(STATUSES),
+                )
+            )
+        )
+    path.write_bytes(b"\xef\xbb\xbf" + ("\r\n".join(lines) + "\r\n").encode("utf-8"))
+
+
+def import_file(url: str, path: Path) -> tuple[float, int]:
+    engine = make_engine(url)
+    try:
+        started = time.perf_counter()
+        table = read_csv(path.read_bytes())
+        with session_factory(engine)() as session:
+            report = import_leads(session, SYSTEM, table, guess_mapping(table.header))
+        return time.perf_counter() - started, report.created
+    finally:
+        engine.dispose()
+
+
+def export_rows(target: PostgresTarget | SqliteTarget, url: str) -> object:
+    if isinstance(target, PostgresTarget):
+        with psycopg.connect(url) as conn:
+            sql = f"COPY leads ({COLUMNS}) TO STDOUT (FORMAT BINARY)"
+            with conn.cursor().copy(sql) as copy:
+                return [bytes(block) for block in copy]
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+        return conn.execute(f"SELECT {COLUMNS} FROM leads").fetchall()
+
+
+def load_rows(target: PostgresTarget | SqliteTarget, url: str, data: object) -> float:
+    if isinstance(target, PostgresTarget):
+        with psycopg.connect(url) as conn:
+            started = time.perf_counter()
+            with conn.cursor().copy(f"COPY leads ({COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
+                for block in data:  # type: ignore[attr-defined]
+                    copy.write(block)
+            conn.commit()
+            return time.perf_counter() - started
+    engine = make_engine(url)  # the app's connection settings (WAL, synchronous NORMAL…)
+    raw = engine.raw_connection()
+    try:
+        marks = ", ".join("?" for _ in COLUMNS.split(","))
+        started = time.perf_counter()
+        raw.cursor().executemany(f"INSERT INTO leads ({COLUMNS}) VALUES ({marks})", data)
+        raw.commit()
+        return time.perf_counter() - started
+    finally:
+        raw.close()
+        engine.dispose()
+
+
+def count(target: PostgresTarget | SqliteTarget, url: str) -> int:
+    return target.count(url)["leads"]
+
+
+def run_backend(name: str, target: PostgresTarget | SqliteTarget, path: Path, tries: int) -> float:
+    imports: list[float] = []
+    loads: list[float] = []
+    data = None
+    written = 0
+    for attempt in range(1, tries + 1):
+        url = target.fresh()
+        seconds, written = import_file(url, path)
+        imports.append(seconds)
+        print(f"  try {attempt}: import   {seconds:8.2f} s", flush=True)
+        if data is None:
+            data = export_rows(target, url)
+        target.drop(url)
+        url = target.fresh()
+        seconds = load_rows(target, url, data)
+        if count(target, url) != written:
+            raise SystemExit(f"the baseline loaded {count(target, url)}, the import {written}")
+        target.drop(url)
+        loads.append(seconds)
+        print(f"  try {attempt}: baseline {seconds:8.2f} s", flush=True)
+    imported, baseline = statistics.median(imports), statistics.median(loads)
+    ratio = imported / baseline
+    floor = FLOORS[name]
+    verdict = "OK" if ratio <= floor else "ABOVE THE FLOOR"
+    raw = "binary COPY" if name == "postgresql" else "executemany"
+    print(f"{name}: {written:,} leads")
+    print(f"  import_leads from CSV, median  {imported:8.2f} s  ({written / imported:,.0f} rows/s)")
+    print(f"  raw {raw}, median{' ' * (22 - len(raw))}{baseline:8.2f} s  "
+          f"({written / baseline:,.0f} rows/s)")  # fmt: skip
+    print(f"  ratio import / baseline        {ratio:8.2f}x  (floor {floor:.0f}x: {verdict})")
+    return ratio
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--backend", choices=("postgresql", "sqlite", "both"), default="both")
+    parser.add_argument("--url", help="PostgreSQL admin URL (may CREATE DATABASE); default: "
+                        "a throw-away cluster")  # fmt: skip
+    parser.add_argument("--tries", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    ratios: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="importbench-") as folder:
+        path = Path(folder) / "leads.csv"
+        write_leads_file(path, args.leads, args.seed)
+        size = path.stat().st_size / 1e6
+        print(f"import benchmark: {args.leads:,} leads ({size:.1f} MB), {args.tries} tries",
+              flush=True)  # fmt: skip
+        if args.backend in ("postgresql", "both"):
+            with postgres_admin_url(args.url) as admin_url, PostgresTarget(admin_url) as target:
+                print("postgresql:", flush=True)
+                ratios["postgresql"] = run_backend("postgresql", target, path, args.tries)
+        if args.backend in ("sqlite", "both"):
+            with SqliteTarget(Path(folder)) as target:
+                print("sqlite:", flush=True)
+                ratios["sqlite"] = run_backend("sqlite", target, path, args.tries)
+    return 0 if all(ratios[name] <= FLOORS[name] for name in ratios) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

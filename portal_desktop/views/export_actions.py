@@ -1,0 +1,110 @@
+"""Export a list (as the user filtered and sorted it) or a report to CSV or Excel, off the UI
+thread.
+
+Use: ``exporter = Exporter(sessions_factory, actor, parent)``; connect ``exporter.finished``
+(a message for the status bar) and ``exporter.failed`` (a message for a box); then
+``exporter.ask_and_export_list(tab.model.query)`` from a menu action, or
+``exporter.ask_and_export_report("kpis", start, end)``. ``export_list`` and
+``export_report`` take the file name directly (tests, scripts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QWidget
+from sqlalchemy.orm import Session, sessionmaker
+
+from portal_desktop.db.query_spec import ListQuery
+from portal_desktop.services import exports, report_exports
+from portal_desktop.services.context import Actor
+from portal_desktop.services.exports import ExportFormat
+from portal_desktop.views.task_runner import TaskRunner
+
+FILTERS = "Excel workbook (*.xlsx);;CSV, UTF-8 (*.csv)"
+
+
+def suggested_name(title: str, day: dt.date | None = None) -> str:
+    """``pipeline-2025-03-05.xlsx`` from a list's or report's title."""
+    slug = re.sub(r"[^0-9a-z]+", "-", title.lower()).strip("-") or "export"
+    return f"{slug}-{(day or dt.date.today()).isoformat()}.xlsx"
+
+
+def ask_path(parent: QWidget | None, title: str) -> str | None:
+    """The file to write, from a save dialog (None when the user cancels)."""
+    path, chosen = QFileDialog.getSaveFileName(parent, f"Export {title}", suggested_name(title),
+                                               FILTERS)  # fmt: skip
+    if not path:
+        return None
+    if not Path(path).suffix:
+        path += ".csv" if chosen.startswith("CSV") else ".xlsx"
+    return path
+
+
+class Exporter(QObject):
+    """Runs exports on a pool thread, one at a time; reports on the UI thread."""
+
+    finished = Signal(str)
+    failed = Signal(str)
+    progressed = Signal(str)
+
+    def __init__(
+        self, sessions_factory: sessionmaker[Session], actor: Actor, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._sessions, self._actor = sessions_factory, actor
+        self.runner = TaskRunner(self)
+
+    def _parent_widget(self) -> QWidget | None:
+        parent = self.parent()
+        return parent if isinstance(parent, QWidget) else None
+
+    def ask_and_export_list(self, query: ListQuery) -> None:
+        path = ask_path(self._parent_widget(), query.spec.title)
+        if path:
+            self.export_list(query, path)
+
+    def ask_and_export_report(self, name: str, start: dt.date, end: dt.date) -> None:
+        path = ask_path(self._parent_widget(), name)
+        if path:
+            self.export_report(name, start, end, path)
+
+    def export_list(self, query: ListQuery, path: str | Path) -> None:
+        sessions, actor = self._sessions, self._actor
+
+        def work(progress: Any, cancel: Any) -> int:
+            with sessions() as session:
+                return exports.export_list(
+                    session, actor, query, path, ExportFormat.of(path), progress=progress,
+                    cancel=cancel,
+                )  # fmt: skip
+
+        self._start(work, path)
+
+    def export_report(self, name: str, start: dt.date, end: dt.date, path: str | Path) -> None:
+        sessions, actor = self._sessions, self._actor
+
+        def work(_progress: Any, _cancel: Any) -> int:
+            with sessions() as session:
+                return report_exports.export_report(session, actor, name, start, end, path)
+
+        self._start(work, path)
+
+    def _start(self, work: Any, path: str | Path) -> None:
+        if self.runner.busy:
+            self.failed.emit("An export is still running; wait for it to finish.")
+            return
+        name = Path(path).name
+        self.runner.start(
+            work,
+            lambda count: self.finished.emit(f"Exported {count:,} rows to {name}."),
+            lambda error: self.failed.emit(f"Nothing was exported to {name}: {error}"),
+            lambda progress: self.progressed.emit(progress.describe()),
+        )
+
+    def cancel(self) -> None:
+        self.runner.cancel()
