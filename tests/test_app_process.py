@@ -12,14 +12,21 @@ from sqlalchemy import func, select
 from portal_desktop.app import open_database
 from portal_desktop.db.paths import local_database_path
 from portal_desktop.models import Lead, User
+from portal_desktop.services.seeding import DEMO_PASSWORD
 
 QUIT_AFTER_MS = "1500"
 # Words that mean a crash, a Python error or a Qt complaint on stderr.
 BAD_WORDS = ("Fatal", "Traceback", "QWidget", "QObject", "QPainter", "qt.", "Warning", "warning")
 
 
-def _run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PORTAL_DATA_DIR": str(data_dir)}
+def _run(data_dir: Path, *args: str, **env_vars: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PORTAL_DATA_DIR": str(data_dir),
+        "XDG_CONFIG_HOME": str(data_dir / "config"),  # QSettings: never the user's own
+        **env_vars,
+    }
     return subprocess.run(
         [sys.executable, "-m", "portal_desktop", "--quit-after", QUIT_AFTER_MS, *args],
         env=env,
@@ -35,18 +42,27 @@ def _assert_clean(result: subprocess.CompletedProcess[str]) -> None:
 
 
 def test_the_app_opens_and_quits_with_exit_code_0(db_url: str, tmp_path: Path) -> None:
+    """It quits by itself while the sign-in dialog waits (a new database: its first admin)."""
     _assert_clean(_run(tmp_path / "data", "--url", db_url))
 
 
-def test_first_start_creates_migrates_and_seeds_the_local_database(tmp_path: Path) -> None:
+def test_first_start_with_demo_data_seeds_and_signs_in(tmp_path: Path) -> None:
+    """The welcome dialog's demo choice and the sign-in, answered by the automation vars."""
     data_dir = tmp_path / "data"
-    _assert_clean(_run(data_dir))
+    result = _run(
+        data_dir,
+        PORTAL_WELCOME_CHOICE="demo",
+        PORTAL_AUTOLOGIN_USER="admin",
+        PORTAL_AUTOLOGIN_PASSWORD=DEMO_PASSWORD,
+    )
+    _assert_clean(result)
     database = data_dir / "portal.sqlite3"
     assert database.is_file()
     engine = open_database(f"sqlite:///{database}", seed_demo=False)  # current schema
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Lead)) > 0
-        assert conn.scalar(select(func.count()).select_from(User)) > 0
+        signed_in = conn.execute(select(User.username).where(User.last_login_at.is_not(None)))
+        assert signed_in.scalars().all() == ["admin"]
     engine.dispose()
 
 

@@ -1,37 +1,47 @@
-"""The main window: one tab per job (DESIGN.md), a File and a View menu, a status bar."""
+"""The main window: the tabs the signed-in user's role may use, menus, keys, a status bar.
+
+Tabs are listed in views/tab_registry.py and built the first time they are opened. Every
+tab is asked, if it has them, for ``new_record()`` (Ctrl+N), ``focus_search()`` (Ctrl+F),
+``open_selected()`` (Enter), ``refresh()`` (F5), ``apply_filters(filters)`` (another screen
+asked to show records here), ``status_text()`` / ``status_changed`` (the row count) and
+``keep_column_widths()`` (the user's remembered widths were restored: stop fitting columns).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
-from sqlalchemy import Engine
+import datetime as dt
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QStackedLayout,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from portal_desktop.db.engine import describe
-from portal_desktop.db.list_queries import (
-    ADMIN_USERS,
-    ENROLLMENTS,
-    MARKETING,
-    PAYMENT_SCHEDULES,
-    PIPELINE,
-    SALES_CALLS,
-    TEAM,
-)
-from portal_desktop.views.entity_tab import EntityTab
-from portal_desktop.views.formatting import Formatter
+from portal_desktop.db.query_spec import ListQuery
+from portal_desktop.views import ui_state
+from portal_desktop.views.connection_monitor import ConnectionBanner, ConnectionMonitor
+from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.tab_registry import TabEntry, build_tab, tabs_for
 
 WINDOW_TITLE = "Info Product Portal"
 DEFAULT_SIZE = (1280, 800)
 MINIMUM_SIZE = (900, 560)
 CHARTS = "charts"
-# The tabs in DESIGN.md's order; CHARTS is the dashboard's place until its issue lands.
-TABS = (PIPELINE, SALES_CALLS, ENROLLMENTS, PAYMENT_SCHEDULES, TEAM, MARKETING, CHARTS, ADMIN_USERS)
+IMPORT_LATER = "Comes with the import issue"
 
 
 class ChartsPlaceholder(QWidget):
     """Where the dashboard will be: a short, centred note."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: TabContext | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("tab_charts")
         title = QLabel("Charts", self)
@@ -51,58 +61,223 @@ class ChartsPlaceholder(QWidget):
         layout.addStretch(2)
 
 
-class MainWindow(QMainWindow):
-    """Lists of every entity over one database; the status bar says which one."""
+class LazyTab(QWidget):
+    """A tab's place in the tab bar; the real widget is built when it is first shown."""
 
     def __init__(
-        self,
-        engine: Engine,
-        formatter: Formatter | None = None,
-        parent: QWidget | None = None,
+        self, entry: TabEntry, build: Callable[[TabEntry, QWidget], QWidget], parent: QWidget
     ) -> None:
         super().__init__(parent)
-        self.engine = engine
-        formatter = formatter or Formatter()
+        self.entry = entry
+        self.setObjectName(f"lazy_{entry.key}")
+        self._build = build
+        self._layout = QStackedLayout(self)
+        self.content: QWidget | None = None
+
+    def ensure_built(self) -> QWidget:
+        if self.content is None:
+            self.content = self._build(self.entry, self)
+            self._layout.addWidget(self.content)
+        return self.content
+
+
+class MainWindow(QMainWindow):
+    """One window per signed-in user; closing it or signing out ends that session."""
+
+    sign_out_requested = Signal()
+    closed = Signal()
+    connection_requested = Signal()
+
+    def __init__(self, ctx: TabContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.username = ctx.actor.username
         self.setWindowTitle(WINDOW_TITLE)
         # An explicit minimum: the layout must not change it once the window is shown.
         self.setMinimumSize(*MINIMUM_SIZE)
         self.resize(*DEFAULT_SIZE)
+        ui_state.restore_geometry(self.username, self)
+        self.refreshed_at: dt.datetime | None = None
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
-        self.entity_tabs: dict[str, EntityTab] = {}
-        for entry in TABS:
-            if entry == CHARTS:
-                self.tabs.addTab(ChartsPlaceholder(self.tabs), "Charts")
-                continue
-            tab = EntityTab(engine, entry, formatter, self.tabs)
-            tab.status_changed.connect(self._update_status)
-            self.tabs.addTab(tab, entry.title)
-            self.entity_tabs[entry.name] = tab
-        self.tabs.currentChanged.connect(self._update_status)
-        self.setCentralWidget(self.tabs)
+        self.lazy_tabs: dict[str, LazyTab] = {}
+        for entry in tabs_for(ctx.actor.role):
+            lazy = LazyTab(entry, self._build_tab, self.tabs)
+            self.lazy_tabs[entry.key] = lazy
+            self.tabs.addTab(lazy, entry.title)
+        self.monitor = ConnectionMonitor(ctx.engine, self)
+        self.monitor.restored.connect(self.refresh)
+        self.banner = ConnectionBanner(self.monitor, self)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banner)
+        column.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
 
         self._build_menus()
+        self._build_keys()
         self._build_status_bar()
+        self.tabs.currentChanged.connect(self._on_current_changed)
+        ctx.bus.open_list.connect(self.show_list)
+        ctx.bus.data_changed.connect(self._mark_refreshed)
+        self._on_current_changed()
+
+    # --- tabs ---------------------------------------------------------------------------
+
+    @property
+    def tab_keys(self) -> list[str]:
+        return list(self.lazy_tabs)
+
+    def tab(self, key: str) -> QWidget:
+        """The widget of a tab, built now if it has not been opened yet."""
+        return self.lazy_tabs[key].ensure_built()
+
+    def built_tabs(self) -> dict[str, QWidget]:
+        return {key: lazy.content for key, lazy in self.lazy_tabs.items() if lazy.content}
+
+    def current_tab(self) -> QWidget | None:
+        lazy = self.tabs.currentWidget()
+        return lazy.ensure_built() if isinstance(lazy, LazyTab) else None
+
+    def _build_tab(self, entry: TabEntry, parent: QWidget) -> QWidget:
+        widget = build_tab(entry, self.ctx, parent)
+        if ui_state.restore_widget(self.username, entry.key, widget):
+            keep = getattr(widget, "keep_column_widths", None)
+            if callable(keep):
+                keep()
+        changed = getattr(widget, "status_changed", None)
+        if changed is not None:
+            changed.connect(self._update_status)
+        self.refreshed_at = dt.datetime.now()
+        return widget
+
+    def _on_current_changed(self, *_: int) -> None:
+        self.current_tab()
         self._update_status()
 
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_Q))
-        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
+    def show_list(self, list_name: str, filters: object) -> None:
+        """Switch to the tab of a list and hand it the filters (DataBus.open_list)."""
+        lazy = self.lazy_tabs.get(list_name)
+        if lazy is None:
+            self.statusBar().showMessage(f"Your role cannot open the {list_name} list.", 5000)
+            return
+        self.tabs.setCurrentWidget(lazy)
+        self._call_current("apply_filters", dict(filters) if isinstance(filters, dict) else {})
 
-        view_menu = self.menuBar().addMenu("&View")
-        self.refresh_action = QAction("&Refresh", self)
-        self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
-        self.refresh_action.triggered.connect(self.refresh)
-        view_menu.addAction(self.refresh_action)
+    def _call_current(self, method: str, *args: object) -> bool:
+        action = getattr(self.current_tab(), method, None)
+        if callable(action):
+            action(*args)
+            return True
+        return False
+
+    # --- menus and keys -----------------------------------------------------------------
+
+    def _action(
+        self, menu: QMenu, text: str, slot: Callable[[], object], key: object = None
+    ) -> QAction:
+        action = QAction(text, self)
+        if key is not None:
+            action.setShortcut(QKeySequence(key))  # type: ignore[call-overload]
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.connection_action = self._action(
+            file_menu, "&Connection…", self.connection_requested.emit
+        )
+        self.import_action = self._action(file_menu, "&Import…", self.open_import)
+        self.export_action = self._action(file_menu, "&Export list…", self.export_current_list)
+        self.export_action.setToolTip("The current list, as filtered and sorted, to CSV or Excel")
+        file_menu.setToolTipsVisible(True)
+        file_menu.addSeparator()
+        self.sign_out_action = self._action(file_menu, "&Sign out / Switch user…", self.sign_out)
+        file_menu.addSeparator()
+        quit_action = self._action(file_menu, "&Quit", self.close, Qt.Modifier.CTRL | Qt.Key.Key_Q)
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action = quit_action
+
+        view_menu = bar.addMenu("&View")
+        self.refresh_action = self._action(view_menu, "&Refresh", self.refresh, Qt.Key.Key_F5)
+        self.columns_menu = view_menu.addMenu("&Columns")
+        self.columns_menu.aboutToShow.connect(
+            lambda: ui_state.fill_columns_menu(self.columns_menu, self.current_tab())
+        )
+
+        help_menu = bar.addMenu("&Help")
+        self.kpi_action = self._action(help_menu, "&KPI definitions", self.show_kpis)
+        self.about_action = self._action(help_menu, "&About", self.show_about)
+
+    def _build_keys(self) -> None:
+        keys: list[tuple[object, str]] = [
+            (Qt.Modifier.CTRL | Qt.Key.Key_N, "new_record"),
+            (Qt.Modifier.CTRL | Qt.Key.Key_F, "focus_search"),
+            (Qt.Key.Key_Return, "open_selected"),
+            (Qt.Key.Key_Enter, "open_selected"),
+        ]
+        self.shortcuts: dict[str, QShortcut] = {}
+        for key, method in keys:
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(lambda m=method: self._call_current(m))
+            self.shortcuts.setdefault(method, shortcut)
+
+    def open_import(self) -> None:
+        try:
+            from portal_desktop.views.import_dialog import ImportDialog
+        except ImportError:
+            self.statusBar().showMessage(IMPORT_LATER, 5000)
+            return
+        dialog = ImportDialog(self.ctx.sessions, self.ctx.actor, self)
+        dialog.data_changed.connect(lambda table: self.ctx.bus.announce({table}))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def current_list_query(self) -> ListQuery | None:
+        """The query behind the current tab's list (a list tab, or a screen holding one)."""
+        tab = self.current_tab()
+        for holder in (tab, getattr(tab, "list", None)):
+            rows = getattr(getattr(holder, "model", None), "rows", None)
+            if isinstance(getattr(rows, "query", None), ListQuery):
+                return rows.query  # type: ignore[union-attr]
+        return None
+
+    def export_current_list(self) -> None:
+        query = self.current_list_query()
+        if query is None:
+            self.statusBar().showMessage("This tab has no list to export.", 5000)
+            return
+        from portal_desktop.views.export_actions import Exporter
+
+        exporter = Exporter(self.ctx.sessions, self.ctx.actor, self)
+        exporter.finished.connect(lambda message: self.statusBar().showMessage(message, 8000))
+        exporter.failed.connect(lambda message: self.statusBar().showMessage(message, 8000))
+        exporter.ask_and_export_list(query)
+
+    def show_kpis(self) -> None:
+        from portal_desktop.views.help import KpiHelpDialog
+
+        KpiHelpDialog(self).open()
+
+    def show_about(self) -> None:
+        from portal_desktop.views.help import show_about
+
+        show_about(self, describe(self.ctx.engine.url))
+
+    # --- status bar ---------------------------------------------------------------------
 
     def _build_status_bar(self) -> None:
-        self.database_label = QLabel(f"Database: {describe(self.engine.url)}", self)
+        self.database_label = QLabel(f"Database: {describe(self.ctx.engine.url)}", self)
         self.database_label.setObjectName("databaseLabel")
+        actor = self.ctx.actor
+        self.user_label = QLabel(f"{actor.username} ({actor.role.value.lower()})", self)
+        self.user_label.setObjectName("userLabel")
         self.rows_label = QLabel(self)
         self.rows_label.setObjectName("rowsLabel")
         self.refreshed_label = QLabel(self)
@@ -110,23 +285,45 @@ class MainWindow(QMainWindow):
         status = self.statusBar()
         status.addWidget(self.database_label, 1)
         status.addPermanentWidget(self.rows_label)
+        status.addPermanentWidget(self.user_label)
         status.addPermanentWidget(self.refreshed_label)
 
-    def current_entity_tab(self) -> EntityTab | None:
-        widget = self.tabs.currentWidget()
-        return widget if isinstance(widget, EntityTab) else None
-
-    def refresh(self) -> None:
-        """Count and read every list again (F5)."""
-        for tab in self.entity_tabs.values():
-            tab.refresh()
+    def _mark_refreshed(self, *_: object) -> None:
+        self.refreshed_at = dt.datetime.now()
+        self._update_status()
 
     def _update_status(self) -> None:
-        tab = self.current_entity_tab()
-        if tab is None:
-            self.rows_label.setText("")
-            self.refreshed_label.setText("")
-            return
-        self.rows_label.setText(tab.status_text())
-        refreshed = tab.model.refreshed_at.strftime("%H:%M:%S")
-        self.refreshed_label.setText(f"Refreshed {refreshed}")
+        if not hasattr(self, "rows_label"):
+            return  # a tab built before the status bar
+        lazy = self.tabs.currentWidget()
+        current = lazy.content if isinstance(lazy, LazyTab) else None
+        status_text = getattr(current, "status_text", None)
+        self.rows_label.setText(status_text() if callable(status_text) else "")
+        when = self.refreshed_at.strftime("%H:%M:%S") if self.refreshed_at else "—"
+        self.refreshed_label.setText(f"Refreshed {when}")
+
+    def refresh(self) -> None:
+        """Read every opened tab again (F5)."""
+        for widget in self.built_tabs().values():
+            action = getattr(widget, "refresh", None)
+            if callable(action):
+                action()
+        self._mark_refreshed()
+
+    # --- ending the session -------------------------------------------------------------
+
+    def save_state(self) -> None:
+        ui_state.save_geometry(self.username, self)
+        for key, widget in self.built_tabs().items():
+            ui_state.save_widget(self.username, key, widget)
+
+    def sign_out(self) -> None:
+        # The sign-in dialog opens first, so the app never has no window and quits.
+        self.sign_out_requested.emit()
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.monitor.stop()
+        self.save_state()
+        super().closeEvent(event)
+        self.closed.emit()

@@ -10,12 +10,16 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel
 from sqlalchemy import Engine, func, insert, select
 
-from portal_desktop.db.engine import describe
+from portal_desktop.db.engine import describe, session_factory
 from portal_desktop.db.list_queries import LISTS, leads
 from portal_desktop.models import Lead, new_id
+from portal_desktop.services.context import SYSTEM
 from portal_desktop.services.seeding import seed_database
 from portal_desktop.views.entity_tab import SEARCH_DEBOUNCE_MS, EntityTab
+from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.main_window import MainWindow
+from portal_desktop.views.tab_context import DataBus, TabContext
+from tests.shell_helpers import generic_tabs, temp_settings  # noqa: F401
 
 TAB_TITLES = [
     "Pipeline",
@@ -30,9 +34,12 @@ TAB_TITLES = [
 
 
 @pytest.fixture
-def window(qtbot, engine: Engine) -> MainWindow:
+def window(qtbot, engine: Engine, request: pytest.FixtureRequest) -> MainWindow:
+    request.getfixturevalue("temp_settings")
+    request.getfixturevalue("generic_tabs")
     seed_database(engine, leads=80, seed=5)
-    win = MainWindow(engine)
+    ctx = TabContext(engine, session_factory(engine), SYSTEM, Formatter(), DataBus())
+    win = MainWindow(ctx)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
@@ -48,10 +55,11 @@ def test_every_tab_lists_its_entity_with_the_right_count(window: MainWindow, eng
     tabs = window.tabs
     assert [tabs.tabText(i) for i in range(tabs.count())] == TAB_TITLES
     for name, spec in LISTS.items():
-        tab = window.entity_tabs[name]
-        assert tabs.tabText(tabs.indexOf(tab)) == spec.title
+        tab = window.tab(name)
+        assert isinstance(tab, EntityTab)
+        assert tabs.tabText(tabs.indexOf(window.lazy_tabs[name])) == spec.title
         assert tab.model.rowCount() == _count(engine, spec.base) > 0, name
-    charts = window.tabs.widget(TAB_TITLES.index("Charts"))
+    charts = window.tab("charts")
     assert not isinstance(charts, EntityTab)
     assert "comes with its own issue" in charts.findChild(QLabel, "placeholderNote").text()
 
@@ -83,7 +91,7 @@ def test_refresh_counts_again(window: MainWindow, engine) -> None:
                 }
             ],
         )
-    pipeline = window.entity_tabs["pipeline"]
+    pipeline = window.tab("pipeline")
     assert pipeline.model.rowCount() == 80
     window.refresh_action.trigger()
     assert pipeline.model.rowCount() == 81
@@ -93,7 +101,8 @@ def test_refresh_counts_again(window: MainWindow, engine) -> None:
 
 
 def test_the_search_box_filters_once_typing_pauses(qtbot, window: MainWindow, engine) -> None:
-    tab: EntityTab = window.entity_tabs["pipeline"]
+    tab = window.tab("pipeline")
+    assert isinstance(tab, EntityTab)
     with engine.connect() as conn:
         email = conn.scalar(select(leads.c.email).where(leads.c.email.is_not(None)).limit(1))
     queries: list[str] = []
@@ -113,8 +122,7 @@ def test_the_search_box_filters_once_typing_pauses(qtbot, window: MainWindow, en
 
 
 def test_quit_closes_the_window(window: MainWindow) -> None:
-    file_menu = next(a for a in window.menuBar().actions() if a.text() == "&File").menu()
-    action = file_menu.actions()[0]
+    action = window.quit_action
     assert action.shortcut() == QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_Q)
     action.trigger()
     assert not window.isVisible()

@@ -1,0 +1,218 @@
+"""Connect to a shared PostgreSQL: named profiles, SSL down to verify-full, Test connection.
+
+Profiles go to connections.json (db/profiles.py), the password to the OS keyring
+(db/secrets.py) and nowhere else. Without a keyring the dialog says so and the app asks for
+the password each time.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import text
+
+from portal_desktop.db import secrets
+from portal_desktop.db.engine import check_connection, make_engine
+from portal_desktop.db.profiles import DEFAULT_PORT, SSL_MODES, Profile, ProfileStore, save_profiles
+from portal_desktop.errors import PortalError
+
+NEW_PROFILE = "New profile…"
+TEST_TIMEOUT_S = 5
+
+
+def try_connection(profile: Profile, password: str) -> tuple[bool, str]:
+    """Connect once and ask the server for its version: (worked, what to show)."""
+    try:
+        profile.check()
+        engine = make_engine(
+            profile.url(password), connect_args={"connect_timeout": TEST_TIMEOUT_S}
+        )
+    except PortalError as exc:
+        return False, str(exc)
+    try:
+        check_connection(engine)
+        with engine.connect() as conn:
+            version = str(conn.scalar(text("SELECT version()")))
+    except PortalError as exc:
+        return False, str(exc)
+    finally:
+        engine.dispose()
+    return True, f"Connected. The server answered: {version}"
+
+
+class ConnectionDialog(QDialog):
+    """Pick or edit a profile; on Connect, ``profile`` and ``password`` are set."""
+
+    def __init__(self, store: ProfileStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("connectionDialog")
+        self.setWindowTitle("Connect to a shared PostgreSQL")
+        self.setMinimumWidth(580)
+        self.store = store
+        self.profile: Profile | None = None
+        self.password = ""
+
+        self.profiles = QComboBox(self)
+        self.profiles.setObjectName("profiles")
+        self.profiles.addItems([*store.profiles, NEW_PROFILE])
+        self.name = QLineEdit(self)
+        self.host = QLineEdit(self)
+        self.port = QSpinBox(self)
+        self.port.setRange(1, 65535)
+        self.port.setValue(DEFAULT_PORT)
+        self.database = QLineEdit(self)
+        self.user = QLineEdit(self)
+        self.password_edit = QLineEdit(self)
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.sslmode = QComboBox(self)
+        self.sslmode.addItems(SSL_MODES)
+        self.sslrootcert = QLineEdit(self)
+        self.sslrootcert.setPlaceholderText("root certificate, for verify-ca and verify-full")
+        browse = QPushButton("Browse…", self)
+        browse.setAutoDefault(False)
+        browse.clicked.connect(self._browse_certificate)
+        cert_row = QHBoxLayout()
+        cert_row.addWidget(self.sslrootcert, 1)
+        cert_row.addWidget(browse)
+        for name, widget in (
+            ("name", self.name),
+            ("host", self.host),
+            ("database", self.database),
+            ("user", self.user),
+            ("password", self.password_edit),
+            ("sslrootcert", self.sslrootcert),
+        ):
+            widget.setObjectName(name)
+
+        self.remember = QCheckBox("Save the password in the system keyring", self)
+        self.remember.setObjectName("rememberPassword")
+        self.keyring_note = QLabel(self)
+        self.keyring_note.setObjectName("keyringNote")
+        self.keyring_note.setWordWrap(True)
+        if secrets.keyring_available():
+            self.remember.setChecked(True)
+            self.keyring_note.hide()
+        else:
+            self.remember.setEnabled(False)
+            self.keyring_note.setText(secrets.NO_KEYRING)
+
+        self.test_button = QPushButton("&Test connection", self)
+        self.test_button.setObjectName("testButton")
+        self.test_button.setAutoDefault(False)
+        self.test_button.clicked.connect(self.run_test)
+        self.answer = QLabel(self)
+        self.answer.setObjectName("testResult")
+        self.answer.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("&Profile", self.profiles)
+        form.addRow("&Name", self.name)
+        form.addRow("&Host", self.host)
+        form.addRow("P&ort", self.port)
+        form.addRow("&Database", self.database)
+        form.addRow("&User", self.user)
+        form.addRow("Pass&word", self.password_edit)
+        form.addRow("", self.remember)
+        form.addRow("&SSL mode", self.sslmode)
+        cert_label = QLabel("&Root certificate", self)
+        cert_label.setBuddy(self.sslrootcert)
+        form.addRow(cert_label, cert_row)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.connect_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.connect_button.setText("&Connect")
+        buttons.accepted.connect(self.connect_profile)
+        buttons.rejected.connect(self.reject)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.answer, 1)
+        layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)  # see SignInDialog
+        layout.addLayout(form)
+        layout.addWidget(self.keyring_note)
+        layout.addLayout(test_row)
+        layout.addWidget(buttons)
+
+        self.profiles.currentTextChanged.connect(self._load)
+        if store.last:
+            self.profiles.setCurrentText(store.last)
+        self._load(self.profiles.currentText())
+        self.resize(self.sizeHint())
+
+    def _load(self, name: str) -> None:
+        profile = self.store.profiles.get(name)
+        if profile is None:
+            profile = Profile(name="", host="localhost", database="portal", user="")
+        self.name.setText(profile.name)
+        self.host.setText(profile.host)
+        self.port.setValue(profile.port)
+        self.database.setText(profile.database)
+        self.user.setText(profile.user)
+        self.sslmode.setCurrentText(profile.sslmode)
+        self.sslrootcert.setText(profile.sslrootcert)
+        saved = secrets.load_password(profile.name, profile.user) if profile.name else None
+        self.password_edit.setText(saved or "")
+        self.answer.clear()
+
+    def _browse_certificate(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Root certificate", "", "Certificates (*.crt *.pem);;All files (*)"
+        )
+        if path:
+            self.sslrootcert.setText(path)
+
+    def current_profile(self) -> Profile:
+        return Profile(
+            name=self.name.text().strip(),
+            host=self.host.text().strip(),
+            port=self.port.value(),
+            database=self.database.text().strip(),
+            user=self.user.text().strip(),
+            sslmode=self.sslmode.currentText(),
+            sslrootcert=self.sslrootcert.text().strip(),
+        )
+
+    def run_test(self) -> bool:
+        self.answer.setText("Connecting…")
+        self.answer.repaint()
+        worked, answer = try_connection(self.current_profile(), self.password_edit.text())
+        self.answer.setProperty("ok", worked)
+        self.answer.style().unpolish(self.answer)
+        self.answer.style().polish(self.answer)
+        self.answer.setText(answer)
+        return worked
+
+    def connect_profile(self) -> None:
+        """Save the profile (and the password, to the keyring only) and close."""
+        profile = self.current_profile()
+        try:
+            self.store.put(profile)
+        except PortalError as exc:
+            self.answer.setText(str(exc))
+            return
+        password = self.password_edit.text()
+        if self.remember.isChecked() and password:
+            try:
+                secrets.save_password(profile.name, profile.user, password)
+            except secrets.KeyringUnavailableError as exc:
+                self.answer.setText(str(exc))
+                return
+        self.store.last = profile.name
+        save_profiles(self.store)
+        self.profile, self.password = profile, password
+        self.accept()

@@ -1,0 +1,111 @@
+"""The connection dialog against the suite's real PostgreSQL, a closed port, and the keyring."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import keyring
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+from sqlalchemy.engine import make_url
+
+from portal_desktop.db.profiles import load_profiles, profiles_path
+from portal_desktop.views.connection_dialog import ConnectionDialog
+from tests.shell_helpers import memory_keyring, no_keyring, temp_settings  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("temp_settings")
+SECRET = "not-in-any-file-7"
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _dialog(qtbot) -> ConnectionDialog:
+    dialog = ConnectionDialog(load_profiles())
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def _fill(dialog: ConnectionDialog, url: str, *, name: str = "suite", port: int | None = None):
+    parsed = make_url(url)
+    dialog.name.setText(name)
+    dialog.host.setText(parsed.host or "localhost")
+    dialog.port.setValue(port or parsed.port or 5432)
+    dialog.database.setText(parsed.database or "postgres")
+    dialog.user.setText(parsed.username or "postgres")
+    dialog.password_edit.setText(parsed.password or "")
+    dialog.sslmode.setCurrentText("disable")
+
+
+@pytest.mark.usefixtures("memory_keyring")
+def test_test_connection_shows_the_servers_answer(qtbot, pg_admin_url: str) -> None:
+    dialog = _dialog(qtbot)
+    _fill(dialog, pg_admin_url)
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    assert dialog.answer.text().startswith("Connected. The server answered: PostgreSQL ")
+    assert dialog.answer.property("ok") is True
+
+
+@pytest.mark.usefixtures("memory_keyring")
+def test_a_closed_port_is_explained_in_words(qtbot, pg_admin_url: str) -> None:
+    dialog = _dialog(qtbot)
+    port = _closed_port()
+    _fill(dialog, pg_admin_url, port=port)
+    assert dialog.run_test() is False
+    text = dialog.answer.text()
+    assert "cannot connect to " in text and f":{port}/" in text
+    assert "Check the host, port, user and password, and that the server is running." in text
+    assert dialog.answer.property("ok") is False
+
+
+@pytest.mark.usefixtures("memory_keyring")
+def test_connect_saves_the_profile_and_puts_the_password_only_in_the_keyring(
+    qtbot, pg_admin_url: str
+) -> None:
+    dialog = _dialog(qtbot)
+    _fill(dialog, pg_admin_url, name="office")
+    dialog.password_edit.setText(SECRET)
+    assert dialog.remember.isEnabled() and dialog.remember.isChecked()
+    assert dialog.keyring_note.isHidden()
+    dialog.connect_profile()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.password == SECRET
+    user = make_url(pg_admin_url).username
+    assert keyring.get_password("portal-desktop", f"office:{user}") == SECRET
+    assert SECRET not in profiles_path().read_text()
+    saved = json.loads(profiles_path().read_text())
+    assert saved["last"] == "office"
+    # Opening the dialog again shows the profile with its password from the keyring.
+    again = _dialog(qtbot)
+    assert again.profiles.currentText() == "office"
+    assert again.password_edit.text() == SECRET
+
+
+@pytest.mark.usefixtures("no_keyring")
+def test_without_a_keyring_the_dialog_says_so_and_saves_no_password(
+    qtbot, pg_admin_url: str
+) -> None:
+    dialog = _dialog(qtbot)
+    assert not dialog.remember.isEnabled()
+    assert not dialog.keyring_note.isHidden()
+    assert "No password store (keyring) is available" in dialog.keyring_note.text()
+    assert "ask for the password each time" in dialog.keyring_note.text()
+    _fill(dialog, pg_admin_url, name="office")
+    dialog.password_edit.setText(SECRET)
+    dialog.connect_profile()
+    assert dialog.password == SECRET  # used for this connection only
+    assert SECRET not in profiles_path().read_text()
+    assert load_profiles().last == "office"
+
+
+def test_a_bad_profile_is_refused_at_connect(qtbot) -> None:
+    dialog = _dialog(qtbot)
+    dialog.name.setText("")
+    dialog.connect_profile()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.answer.text() == "name: is required"
