@@ -1,0 +1,590 @@
+"""The managers' dashboard as plain data: KPI cards and six chart sections over a range.
+
+:func:`dashboard` runs every query (in one snapshot on PostgreSQL) and returns numbers only:
+the cards are ``kpi_report``'s figures for the range and for the previous period of the same
+length; the funnel, aging, campaigns and leaderboard are the report services' own results;
+the time series are SQL aggregates by local day / ISO week / month (:mod:`chart_series`) that
+add up to the report's totals. The view plots them; exports write them.
+
+Click-through
+-------------
+Every plotted point may carry a :class:`Target`: ``(list_name, filters)`` for
+``ctx.bus.show_records``. List names are those of ``db/list_queries.py``. Filter keys (dates
+are ``datetime.date``, local days, both ends included; ids are ``uuid.UUID``):
+
+``pipeline`` (leads)
+    ``created_from``, ``created_to``: created in those days; ``source``: the lead source
+    (``None`` for leads without one); ``ad_campaign_id``: attributed to that campaign.
+``sales_calls``
+    ``scheduled_from``, ``scheduled_to``; ``stage``: ``"booked"``, ``"held"``, ``"offer"``
+    or ``"closed"`` (KPIS.md's calls_booked / calls_held / offers / closes); ``host_id``
+    (the closer), ``setter_id``.
+``enrollments``
+    ``start_from``, ``start_to``: start date in those days; ``closer_id``.
+``payment_schedules`` (installments and their payments)
+    ``paid_from``, ``paid_to``: payments received in those days; ``bucket``: ``"1-30"``,
+    ``"31-60"``, ``"61-90"`` or ``"90+"`` days past due, with ``as_of`` (the day the aging
+    is counted at); ``due_from``, ``due_to`` with ``unpaid: True``: installments falling due
+    in those days that are not paid.
+``marketing``
+    ``campaign_id``, with ``date_from``, ``date_to``: that campaign's daily performance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal_desktop.models import TeamMember
+from portal_desktop.services.chart_periods import (
+    Granularity,
+    bucket_days,
+    bucket_keys,
+    fitting_granularity,
+    previous_period,
+)
+from portal_desktop.services.chart_series import (
+    EXPECTED_WEEKS,
+    NO_SOURCE,
+    OTHER_SOURCES,
+    Bucketer,
+    expected_cash,
+    leads_by_source,
+    money_over_time,
+    pair_close_rates,
+)
+from portal_desktop.services.context import Actor, Permission
+from portal_desktop.services.date_ranges import DateRange, make_range
+from portal_desktop.services.kpi_marketing import CampaignResult
+from portal_desktop.services.kpi_sql import Bounds, consistent_reads, ratio
+from portal_desktop.services.kpi_team import LeaderboardRow
+from portal_desktop.services.kpis import KpiReport, kpi_report
+from portal_desktop.services.marketing import campaign_report
+from portal_desktop.services.settings import load_settings
+from portal_desktop.services.team import leaderboard
+from portal_desktop.services.transaction import use_case
+
+Number = Decimal | int | None
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where clicking a point leads: a list and its filters (see the module docstring)."""
+
+    list_name: str
+    filters: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line or set of bars: a value (and optionally a click target) per category."""
+
+    name: str
+    values: list[Number]
+    targets: list[Target | None] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One plot. ``kind``: "line", "bar" or "grid" (rows = series, columns = categories).
+    ``unit``: "money", "count" or "ratio" (the value axis). ``notes``: a text per category
+    (the funnel's step rates)."""
+
+    key: str
+    title: str
+    kind: str
+    unit: str
+    categories: list[str]
+    series: list[Series]
+    x_title: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(value for series in self.series for value in series.values)
+
+    def points(self) -> int:
+        return sum(len(series.values) for series in self.series)
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    panels: list[Panel]
+
+    @property
+    def is_empty(self) -> bool:
+        return all(panel.is_empty for panel in self.panels)
+
+
+@dataclass(frozen=True)
+class Card:
+    """A KPI card: this range's value, the previous period's, and the definition."""
+
+    key: str
+    label: str
+    unit: str
+    value: Number
+    previous: Number
+    definition: str
+
+    @property
+    def change(self) -> Decimal | None:
+        """Relative change against the previous period (0.10 = +10 %), None when unknown."""
+        if self.value is None or self.previous is None or not self.previous:
+            return None
+        return (Decimal(self.value) - Decimal(self.previous)) / abs(Decimal(self.previous))
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    period: DateRange
+    previous: DateRange
+    granularity: Granularity
+    currency: str
+    time_zone: str
+    made_at: dt.datetime
+    report: KpiReport
+    previous_report: KpiReport
+    cards: list[Card]
+    sections: list[Section]
+
+    def section(self, key: str) -> Section:
+        return next(section for section in self.sections if section.key == key)
+
+    def panel(self, key: str) -> Panel:
+        return next(p for section in self.sections for p in section.panels if p.key == key)
+
+
+# --- KPI definitions (tooltips) -------------------------------------------------------------
+
+KPIS_FILE = Path(__file__).resolve().parents[2] / "resources" / "KPIS.md"
+
+# A copy of KPIS.md's table for the card keys, used when resources/KPIS.md is absent.
+FALLBACK_DEFINITIONS: dict[str, str] = {
+    "calls_booked": "sales calls scheduled in the range, except outcome CANCELLED or RESCHEDULED",
+    "calls_held": "of `calls_booked`, those with an outcome other than NO_SHOW (a held call)",
+    "show_rate": "`calls_held / (calls_held + no_shows)` — calls still pending do not count",
+    "close_rate": "`closes / calls_held`",
+    "contracted_revenue": "sum of `contract_value` of those enrollments",
+    "enrollments": "enrollments whose start date is in the range (any status)",
+    "cash_collected": (
+        "net cash: the amounts of payments received (status PAID, or REFUNDED — a refunded "
+        "payment was received first) with `paid_at` in the range, minus `refunded_amount` of "
+        "payments with `refunded_at` in the range. A full refund sets the status REFUNDED; a "
+        "partial refund keeps PAID and sets `refunded_amount`"
+    ),
+    "cash_roas": "`attributed_cash / ad_spend` — what the ads really brought in cash",
+    "receivables": (
+        "as of `to`: over the installments of enrollments that started on or before `to` and "
+        "are not CANCELLED, the sum of each installment's unpaid balance — its amount minus "
+        "the PAID payments linked to it with `paid_at` on or before `to`, never below 0"
+    ),
+    "overdue_1_30": (
+        "the part of `receivables` whose installment's due date is before `to`, by days past "
+        "due (`to \u2212 due_date`): 1\u201330, 31\u201360, 61\u201390, over 90. The grace period "
+        "does not "
+        "change aging"
+    ),
+}
+_ROW = re.compile(r"^\|\s*(?P<keys>`[^|]+`)\s*\|\s*(?P<text>.+?)\s*\|\s*$")
+
+
+def kpi_definitions(path: Path = KPIS_FILE) -> dict[str, str]:
+    """KPI key → definition, parsed from KPIS.md's table; the built-in copy if it is absent."""
+    definitions = dict(FALLBACK_DEFINITIONS)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return definitions
+    for line in text.splitlines():
+        match = _ROW.match(line)
+        if match:
+            for key in re.findall(r"`([a-z0-9_]+)`", match["keys"]):
+                definitions[key] = match["text"]
+    return definitions
+
+
+def _plain(text: str) -> str:
+    return text.replace("`", "")
+
+
+# --- cards ----------------------------------------------------------------------------------
+
+CARD_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("cash_collected", "Cash collected", "money"),
+    ("contracted_revenue", "Contracted revenue", "money"),
+    ("cash_roas", "Cash ROAS", "ratio_x"),
+    ("show_rate", "Show rate", "ratio"),
+    ("close_rate", "Close rate", "ratio"),
+    ("receivables_overdue", "Receivables overdue", "money"),
+)
+OVERDUE_KEYS = ("overdue_1_30", "overdue_31_60", "overdue_61_90", "overdue_90_plus")
+
+
+def card_value(report: KpiReport, key: str) -> Number:
+    if key == "receivables_overdue":
+        return sum((getattr(report, part) for part in OVERDUE_KEYS), Decimal("0.00"))
+    value: Number = getattr(report, key)
+    return value
+
+
+def _cards(report: KpiReport, previous: KpiReport) -> list[Card]:
+    definitions = kpi_definitions()
+    overdue = (
+        "the receivables past their due date as of the range's last day: "
+        + _plain(definitions["receivables"])
+        + ". Aging: "
+        + _plain(definitions["overdue_1_30"])
+    )
+    return [
+        Card(
+            key,
+            label,
+            unit,
+            card_value(report, key),
+            card_value(previous, key),
+            overdue if key == "receivables_overdue" else _plain(definitions[key]),
+        )
+        for key, label, unit in CARD_KEYS
+    ]
+
+
+# --- sections -------------------------------------------------------------------------------
+
+
+def _money_section(session: Session, buckets: Bucketer, keys: list[dt.date]) -> Section:
+    money = money_over_time(session, buckets)
+    days = [bucket_days(key, buckets.granularity, buckets.period) for key in keys]
+    zero = Decimal("0.00")
+    cash = Series(
+        "Cash collected",
+        [money.cash.get(key, zero) for key in keys],
+        [Target("payment_schedules", {"paid_from": d.start, "paid_to": d.end}) for d in days],
+    )
+    contracted = Series(
+        "Contracted revenue",
+        [money.contracted.get(key, zero) for key in keys],
+        [Target("enrollments", {"start_from": d.start, "start_to": d.end}) for d in days],
+    )
+    panel = Panel(
+        "money_over_time",
+        "Cash collected vs contracted revenue",
+        "line",
+        "money",
+        [key.isoformat() for key in keys],
+        [cash, contracted],
+        x_title=buckets.granularity.value.capitalize(),
+    )
+    return Section("money", "Cash collected vs contracted revenue", [panel])
+
+
+FUNNEL_STEPS: tuple[tuple[str, str, str | None], ...] = (
+    ("leads", "Leads", None),
+    ("calls_booked", "Calls booked", "booked"),
+    ("calls_held", "Calls held", "held"),
+    ("offers", "Offers", "offer"),
+    ("closes", "Closes", "closed"),
+)
+
+
+def _funnel_section(report: KpiReport) -> Section:
+    period = {"from": report.start, "to": report.end}
+    values: list[Number] = [getattr(report, key) for key, _, _ in FUNNEL_STEPS]
+    targets = [
+        Target("pipeline", {"created_from": period["from"], "created_to": period["to"]})
+        if stage is None
+        else Target(
+            "sales_calls",
+            {"scheduled_from": period["from"], "scheduled_to": period["to"], "stage": stage},
+        )
+        for _, _, stage in FUNNEL_STEPS
+    ]
+    rates = {
+        "calls_held": ("show rate", report.show_rate),
+        "offers": ("offer rate", report.offer_rate),
+        "closes": ("close rate", report.close_rate),
+    }
+    notes = [""]
+    for index, (key, _, _) in enumerate(FUNNEL_STEPS[1:], start=1):
+        step = ratio(values[index] or 0, values[index - 1] or 0)
+        note = f"{percent(step)} of previous"
+        if key in rates:
+            name, value = rates[key]
+            note = f"{name} {percent(value)}"
+        notes.append(note)
+    panel = Panel(
+        "funnel",
+        "Funnel",
+        "bar",
+        "count",
+        [label for _, label, _ in FUNNEL_STEPS],
+        [Series("Count", values, targets)],
+        notes=notes,
+    )
+    return Section("funnel", "Funnel: leads to closes", [panel])
+
+
+def percent(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f} %"
+
+
+PLATFORM_NAMES = {"FACEBOOK": "Facebook", "GOOGLE": "Google", "YOUTUBE": "YouTube"}
+
+
+def _campaign_section(campaigns: list[CampaignResult], period: DateRange) -> Section:
+    ordered = sorted(campaigns, key=lambda row: (-row.ads.spend, row.name.lower()))
+    names = [
+        f"{row.name} ({PLATFORM_NAMES.get(row.platform, row.platform.title())})" for row in ordered
+    ]
+    targets: list[Target | None] = [
+        Target(
+            "marketing",
+            {"campaign_id": row.campaign_id, "date_from": period.start, "date_to": period.end},
+        )
+        for row in ordered
+    ]
+    spend = Panel(
+        "campaign_spend",
+        "Ad spend per campaign",
+        "bar",
+        "money",
+        names,
+        [Series("Ad spend", [row.ads.spend for row in ordered], targets)],
+    )
+    roas = Panel(
+        "campaign_roas",
+        "Platform ROAS vs cash ROAS",
+        "bar",
+        "ratio_x",
+        names,
+        [
+            Series("Platform ROAS", [row.platform_roas for row in ordered], targets),
+            Series("Cash ROAS", [row.cash_roas for row in ordered], targets),
+        ],
+    )
+    return Section("campaigns", "Campaigns, by spend", [spend, roas])
+
+
+def _team_section(
+    session: Session, rows: list[LeaderboardRow], period: DateRange, bounds: Bounds
+) -> Section:
+    dates = {"scheduled_from": period.start, "scheduled_to": period.end}
+    closers = [row for row in rows if not row.as_closer.is_empty]
+    setters = [row for row in rows if not row.as_setter.is_empty]
+    closer_targets: list[Target | None] = [
+        Target("sales_calls", {**dates, "host_id": row.member_id}) for row in closers
+    ]
+    closer_cash = Panel(
+        "closer_cash",
+        "Cash collected per closer",
+        "bar",
+        "money",
+        [row.name for row in closers],
+        [
+            Series(
+                "Cash collected", [row.as_closer.cash_collected for row in closers], closer_targets
+            )
+        ],
+    )
+    closer_closes = Panel(
+        "closer_closes",
+        "Closes per closer",
+        "bar",
+        "count",
+        [row.name for row in closers],
+        [Series("Closes", [row.as_closer.calls.closes for row in closers], closer_targets)],
+    )
+    setter_rate = Panel(
+        "setter_close_rate",
+        "Close rate per setter",
+        "bar",
+        "ratio",
+        [row.name for row in setters],
+        [
+            Series(
+                "Close rate",
+                [row.as_setter.calls.close_rate for row in setters],
+                [Target("sales_calls", {**dates, "setter_id": row.member_id}) for row in setters],
+            )
+        ],
+    )
+    return Section(
+        "team",
+        "Team leaderboard",
+        [closer_cash, closer_closes, setter_rate, _pair_grid(session, bounds, dates)],
+    )
+
+
+def _pair_grid(session: Session, bounds: Bounds, dates: dict[str, dt.date]) -> Panel:
+    pairs = pair_close_rates(session, bounds)
+    names = dict(session.execute(select(TeamMember.id, TeamMember.name)).tuples().all())
+    closer_ids = sorted({pair.closer_id for pair in pairs}, key=lambda i: names[i].lower())
+    setter_ids = sorted({pair.setter_id for pair in pairs}, key=lambda i: names[i].lower())
+    by_pair = {(pair.setter_id, pair.closer_id): pair for pair in pairs}
+
+    def cell(setter: uuid.UUID, closer: uuid.UUID) -> Decimal | None:
+        pair = by_pair.get((setter, closer))
+        return None if pair is None else pair.close_rate
+
+    series = [
+        Series(
+            names[setter],
+            [cell(setter, closer) for closer in closer_ids],
+            [
+                Target("sales_calls", {**dates, "setter_id": setter, "host_id": closer})
+                for closer in closer_ids
+            ],
+        )
+        for setter in setter_ids
+    ]
+    return Panel(
+        "pair_grid",
+        "Close rate by setter and closer",
+        "grid",
+        "ratio",
+        [names[closer] for closer in closer_ids],
+        series,
+        x_title="Closer",
+    )
+
+
+AGING_LABELS = (("overdue_1_30", "1-30"), ("overdue_31_60", "31-60"), ("overdue_61_90", "61-90"))
+AGING = (*AGING_LABELS, ("overdue_90_plus", "90+"))
+
+
+def _receivables_section(session: Session, report: KpiReport, end_bound: dt.datetime) -> Section:
+    aging = Panel(
+        "aging",
+        f"Overdue receivables as of {report.end.isoformat()}",
+        "bar",
+        "money",
+        [f"{label} days" for _, label in AGING],
+        [
+            Series(
+                "Overdue",
+                [getattr(report, key) for key, _ in AGING],
+                [
+                    Target("payment_schedules", {"bucket": label, "as_of": report.end})
+                    for _, label in AGING
+                ],
+            )
+        ],
+        x_title="Days past due",
+    )
+    dialect = session.get_bind().dialect.name
+    weeks = expected_cash(session, report.end, end_bound, dialect)
+    starts = [report.end + dt.timedelta(days=1 + 7 * index) for index in range(EXPECTED_WEEKS)]
+    last = report.end + dt.timedelta(days=90)
+    expected = Panel(
+        "expected_cash",
+        "Cash expected from scheduled installments, next 90 days",
+        "bar",
+        "money",
+        [start.isoformat() for start in starts],
+        [
+            Series(
+                "Expected",
+                list(weeks),
+                [
+                    Target(
+                        "payment_schedules",
+                        {
+                            "due_from": start,
+                            "due_to": min(start + dt.timedelta(days=6), last),
+                            "unpaid": True,
+                        },
+                    )
+                    for start in starts
+                ],
+            )
+        ],
+        x_title="Week starting",
+    )
+    return Section("receivables", "Receivables", [aging, expected])
+
+
+def _sources_section(session: Session, buckets: Bucketer, keys: list[dt.date]) -> Section:
+    found = leads_by_source(session, buckets)
+    days = [bucket_days(key, buckets.granularity, buckets.period) for key in keys]
+    series = []
+    for name in found.sources:
+        counts = found.counts[name]
+        targets: list[Target | None] = [
+            None
+            if name == OTHER_SOURCES
+            else Target(
+                "pipeline",
+                {
+                    "source": None if name == NO_SOURCE else name,
+                    "created_from": d.start,
+                    "created_to": d.end,
+                },
+            )
+            for d in days
+        ]
+        series.append(Series(name, [counts.get(key, 0) for key in keys], targets))
+    panel = Panel(
+        "lead_sources",
+        "Leads by source",
+        "line",
+        "count",
+        [key.isoformat() for key in keys],
+        series,
+        x_title=buckets.granularity.value.capitalize(),
+    )
+    return Section("sources", "Lead sources over time", [panel])
+
+
+@use_case
+def dashboard(
+    session: Session,
+    actor: Actor,
+    start: dt.date,
+    end: dt.date,
+    granularity: Granularity = Granularity.WEEK,
+) -> Dashboard:
+    """Cards and chart sections over the local days ``start`` … ``end``.
+
+    The granularity is coarsened when it would give more than ``MAX_BUCKETS`` points.
+    """
+    actor.require(Permission.VIEW_REPORTS)
+    period = make_range(start, end)
+    before = previous_period(period)
+    consistent_reads(session)
+    settings = load_settings(session)
+    report = kpi_report(session, actor, period.start, period.end)
+    previous_report = kpi_report(session, actor, before.start, before.end)
+    grain = fitting_granularity(period, granularity)
+    buckets = Bucketer(period, settings.tz, grain, session.get_bind().dialect.name)
+    keys = bucket_keys(period, grain)
+    bounds = period.utc_bounds(settings.tz)
+    sections = [
+        _money_section(session, buckets, keys),
+        _funnel_section(report),
+        _campaign_section(campaign_report(session, actor, start, end), period),
+        _team_section(session, leaderboard(session, actor, start, end), period, bounds),
+        _receivables_section(session, report, bounds[1]),
+        _sources_section(session, buckets, keys),
+    ]
+    return Dashboard(
+        period=period,
+        previous=before,
+        granularity=grain,
+        currency=settings.currency,
+        time_zone=settings.time_zone,
+        made_at=dt.datetime.now(dt.UTC),
+        report=report,
+        previous_report=previous_report,
+        cards=_cards(report, previous_report),
+        sections=sections,
+    )

@@ -1,0 +1,461 @@
+"""Chart building blocks: a KPI card and a panel that plots one :class:`Panel` with pyqtgraph.
+
+Plots receive plain numbers (the service's Decimals turned to floats only for drawing; the
+hover text and CSV show the exact values). The palette is Okabe-Ito (colour-blind safe,
+readable on light and dark backgrounds); the plot background and text follow the widget's
+QPalette, so a dark application palette gives dark charts.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QFrame, QLabel, QStackedLayout, QVBoxLayout, QWidget
+
+from portal_desktop.services.chart_data import Card, Number, Panel, Target
+from portal_desktop.views.formatting import Formatter
+
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#BBBB00")
+GOOD, BAD = "#1B9E4B", "#D1495B"
+TIMES, DASH = "\u00d7", "\u2013"  # the x of "2.5x" ROAS, the dash of a range
+MAX_TICKS = 12
+LABEL_CHARS = 26
+HORIZONTAL_AFTER = 14
+LEGEND_COLUMNS = 4
+AXIS_TITLES = {
+    "money": "Amount ({currency})",
+    "count": "Count",
+    "ratio": "Rate (%)",
+    "ratio_x": f"Return on ad spend ({TIMES})",
+}
+
+
+def colour(index: int) -> QColor:
+    return QColor(PALETTE[index % len(PALETTE)])
+
+
+def value_text(unit: str, value: Number, formatter: Formatter) -> str:
+    """A value as the hover text and cards show it, exactly (money to the cent)."""
+    if value is None:
+        return "—"
+    if unit == "money":
+        return formatter.money(Decimal(value))
+    if unit == "ratio":
+        return f"{Decimal(value) * 100:.1f} %"
+    if unit == "ratio_x":
+        return f"{Decimal(value):.2f}{TIMES}"
+    return f"{int(value):,}"
+
+
+def short_money(value: float, symbol: str) -> str:
+    size = abs(value)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if size >= limit:
+            return f"{'-' if value < 0 else ''}{symbol}{size / limit:.3g}{suffix}"
+    return f"{'-' if value < 0 else ''}{symbol}{size:,.0f}"
+
+
+class ValueAxis(pg.AxisItem):
+    """The value axis: ticks written in the panel's unit (currency, %, times, counts)."""
+
+    def __init__(self, unit: str, formatter: Formatter, orientation: str = "left") -> None:
+        super().__init__(orientation)
+        self.unit = unit
+        self.formatter = formatter
+        self.enableAutoSIPrefix(False)
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+        if self.unit == "money":
+            return [short_money(value, self.formatter.symbol) for value in values]
+        if self.unit == "ratio":
+            return [f"{value * 100:.0f} %" for value in values]
+        if self.unit == "ratio_x":
+            return [f"{value:.1f}{TIMES}" for value in values]
+        return [f"{value:,.0f}" if value == int(value) else "" for value in values]
+
+
+def short_label(text: str) -> str:
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+
+
+def category_ticks(categories: list[str]) -> list[tuple[float, str]]:
+    step = max(1, math.ceil(len(categories) / MAX_TICKS))
+    return [(float(i), short_label(name)) for i, name in enumerate(categories) if i % step == 0]
+
+
+def as_float(value: Number) -> float:
+    return math.nan if value is None else float(value)
+
+
+def change_text(card: Card) -> str:
+    """``▲ 12.5 %`` against the previous period; empty when there is nothing to compare."""
+    change = card.change
+    if change is None:
+        return ""
+    arrow = "▲" if change > 0 else ("▼" if change < 0 else "■")
+    return f"{arrow} {abs(change) * 100:.1f} %"
+
+
+class KpiCard(QFrame):
+    """A KPI's value, its change against the previous period, and its definition (tooltip)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("kpiCard")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.title = QLabel(self)
+        self.value = QLabel(self)
+        self.change = QLabel(self)
+        font = self.value.font()
+        font.setPointSizeF(font.pointSizeF() * 1.7)
+        font.setBold(True)
+        self.value.setFont(font)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        for label in (self.title, self.value, self.change):
+            layout.addWidget(label)
+        self.setMinimumWidth(150)
+
+    def show_card(self, card: Card, formatter: Formatter, previous_text: str) -> None:
+        self.title.setText(card.label)
+        self.value.setText(value_text(card.unit, card.value, formatter))
+        change = card.change
+        before = value_text(card.unit, card.previous, formatter)
+        if change is None:
+            self.change.setText(f"previous period: {before}")
+            self.change.setStyleSheet("")
+        else:
+            up_is_good = card.key != "receivables_overdue"
+            good = (change > 0) == up_is_good if change else True
+            self.change.setText(f"{change_text(card)} vs {before}")
+            self.change.setStyleSheet(f"color: {GOOD if good else BAD};")
+        self.setToolTip(
+            f"<b>{card.label}</b><br>{card.definition}<br><br>Change against {previous_text}."
+        )
+
+
+class PanelView(QWidget):
+    """One chart: title, plot (or "no data" message), legend, hover values, click-through."""
+
+    clicked = Signal(object)  # a Target
+
+    def __init__(self, formatter: Formatter, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.formatter = formatter
+        self.panel: Panel | None = None
+        self.title = QLabel(self)
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        self.empty = QLabel("No data in this range", self)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setObjectName("chartEmpty")
+        self.plot_widget: pg.PlotWidget | None = None
+        self._plot_shape: tuple[str, str] | None = None
+        self.hover = pg.TextItem(anchor=(0, 1))
+        self.stack = QStackedLayout()
+        self.stack.addWidget(self.empty)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.title)
+        layout.addLayout(self.stack, 1)
+        self.setMinimumHeight(260)
+
+    # --- state for tests and exports ---
+
+    @property
+    def showing_empty(self) -> bool:
+        return self.stack.currentWidget() is self.empty
+
+    def plotted(self) -> dict[str, list[float]]:
+        """Series name → the y values drawn (NaN for a gap), as the plot holds them."""
+        if self.panel is None or self.showing_empty:
+            return {}
+        return {series.name: [as_float(v) for v in series.values] for series in self.panel.series}
+
+    # --- drawing ---
+
+    def show_panel(self, panel: Panel) -> None:
+        self.panel = panel
+        self.title.setText(panel.title)
+        if panel.is_empty:
+            self.stack.setCurrentWidget(self.empty)
+            return
+        horizontal = self.horizontal
+        value_side, category_side = ("bottom", "left") if horizontal else ("left", "bottom")
+        item = self._plot_item(panel.unit, value_side)
+        if panel.kind == "grid":
+            self._draw_grid(panel, item)
+        else:
+            if len(panel.series) > 1:
+                corner = (-10, 5) if horizontal else (10, 5)
+                item.addLegend(
+                    offset=corner,
+                    labelTextColor=self._foreground(),
+                    colCount=LEGEND_COLUMNS if len(panel.series) > LEGEND_COLUMNS else 1,
+                )
+            self._draw_series(panel, item)
+            unit_title = AXIS_TITLES[panel.unit].format(currency=self.formatter.currency)
+            item.setLabel(value_side, unit_title)
+            item.getAxis(category_side).setTicks([category_ticks(panel.categories)])
+            item.setLabel(category_side, panel.x_title or None)
+        self._apply_theme()
+        self.hover = pg.TextItem(anchor=(0, 1), fill=pg.mkBrush(self._background()))
+        self.hover.setZValue(10)
+        self.hover.hide()
+        item.addItem(self.hover, ignoreBounds=True)
+
+    def _plot_item(self, unit: str, value_side: str) -> pg.PlotItem:
+        """An empty plot whose value axis is on ``value_side`` in ``unit``: the current one,
+        cleared, when it fits (building a PlotWidget is the costly part of a redraw)."""
+        widget = self.plot_widget
+        if widget is not None and self._plot_shape == (unit, value_side):
+            item = widget.getPlotItem()
+            item.clear()
+            if item.legend is not None:
+                item.legend.scene().removeItem(item.legend)
+                item.legend = None
+            item.invertY(False)
+            self.stack.setCurrentWidget(widget)
+            return item
+        if widget is not None:
+            self.stack.removeWidget(widget)
+            widget.deleteLater()
+        widget = pg.PlotWidget(axisItems={value_side: ValueAxis(unit, self.formatter, value_side)})
+        self.plot_widget = widget
+        self._plot_shape = (unit, value_side)
+        self.stack.addWidget(widget)
+        self.stack.setCurrentWidget(widget)
+        item = widget.getPlotItem()
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        widget.setMouseEnabled(x=False, y=False)
+        widget.scene().sigMouseMoved.connect(self._on_move)
+        widget.scene().sigMouseClicked.connect(self._on_click)
+        return item
+
+    def _bar_geometry(self, panel: Panel) -> tuple[float, list[float]]:
+        count = max(1, len(panel.series))
+        width = 0.8 / count
+        offsets = [(index - (count - 1) / 2) * width for index in range(count)]
+        return width, offsets
+
+    @property
+    def horizontal(self) -> bool:
+        """Bars lie down when their category names are long (campaigns)."""
+        panel = self.panel
+        return bool(
+            panel is not None
+            and panel.kind == "bar"
+            and max((len(name) for name in panel.categories), default=0) > HORIZONTAL_AFTER
+        )
+
+    def _draw_series(self, panel: Panel, item: pg.PlotItem) -> None:
+        x = np.arange(len(panel.categories), dtype=float)
+        horizontal = self.horizontal
+        width, offsets = self._bar_geometry(panel)
+        for index, series in enumerate(panel.series):
+            y = np.array([as_float(value) for value in series.values], dtype=float)
+            pen = pg.mkPen(colour(index), width=2)
+            if panel.kind == "line":
+                item.plot(
+                    x,
+                    y,
+                    pen=pen,
+                    symbol="o",
+                    symbolSize=6 if len(x) <= 60 else 3,
+                    symbolBrush=colour(index),
+                    symbolPen=None,
+                    name=series.name,
+                    connect="finite",
+                )
+            else:
+                geometry = (
+                    {"x0": 0, "y": x + offsets[index], "width": np.nan_to_num(y), "height": width}
+                    if horizontal
+                    else {"x": x + offsets[index], "height": np.nan_to_num(y), "width": width}
+                )
+                bars = pg.BarGraphItem(
+                    **geometry, brush=colour(index), pen=pg.mkPen(None), name=series.name
+                )
+                item.addItem(bars)
+        if panel.notes:
+            self._draw_notes(panel, item)
+        top = self._top(panel) * (1.4 if horizontal and len(panel.series) > 1 else 1.15) or 1
+        if horizontal:
+            item.showGrid(x=True, alpha=0.25)
+            item.setYRange(-0.6, len(panel.categories) - 0.4, padding=0)
+            item.setXRange(0, top, padding=0)
+            item.invertY(True)
+            return
+        item.showGrid(y=True, alpha=0.25)
+        item.setXRange(-0.6, len(panel.categories) - 0.4, padding=0)
+        if panel.kind == "bar":
+            item.setYRange(0, top, padding=0)
+
+    def _top(self, panel: Panel) -> float:
+        values = [as_float(v) for s in panel.series for v in s.values]
+        return max((v for v in values if not math.isnan(v)), default=0.0)
+
+    def _draw_notes(self, panel: Panel, item: pg.PlotItem) -> None:
+        top = self._top(panel)
+        for index, note in enumerate(panel.notes):
+            value = as_float(panel.series[0].values[index])
+            text = value_text(panel.unit, panel.series[0].values[index], self.formatter)
+            label = pg.TextItem(
+                f"{text}\n{note}" if note else text, color=self._foreground(), anchor=(0.5, 1)
+            )
+            label.setPos(index, (0 if math.isnan(value) else value) + top * 0.01)
+            item.addItem(label)
+
+    def _draw_grid(self, panel: Panel, item: pg.PlotItem) -> None:
+        columns, rows = len(panel.categories), len(panel.series)
+        base = colour(0)
+        background = self._background()
+        for row, series in enumerate(panel.series):
+            for column, value in enumerate(series.values):
+                share = 0.0 if value is None else min(1.0, float(value))
+                fill = mix(background, base, 0.12 + 0.88 * share if value is not None else 0.04)
+                rect = pg.QtWidgets.QGraphicsRectItem(column - 0.48, row - 0.48, 0.96, 0.96)
+                rect.setBrush(fill)
+                rect.setPen(pg.mkPen(None))
+                item.addItem(rect)
+                ink = QColor("white") if share > 0.55 else self._foreground()
+                text = pg.TextItem(
+                    value_text("ratio", value, self.formatter), color=ink, anchor=(0.5, 0.5)
+                )
+                text.setPos(column, row)
+                item.addItem(text)
+        item.setXRange(-0.5, columns - 0.5, padding=0.02)
+        item.setYRange(-0.5, rows - 0.5, padding=0.02)
+        left = item.getAxis("left")
+        left.setTicks([[(float(i), short_label(s.name)) for i, s in enumerate(panel.series)]])
+        item.setLabel("left", "Setter")
+        item.getAxis("bottom").setTicks([category_ticks(panel.categories)])
+        item.setLabel("bottom", panel.x_title)
+        item.invertY(True)
+
+    # --- theme ---
+
+    def _background(self) -> QColor:
+        return self.palette().color(QPalette.ColorRole.Base)
+
+    def _foreground(self) -> QColor:
+        return self.palette().color(QPalette.ColorRole.Text)
+
+    def _apply_theme(self) -> None:
+        if self.plot_widget is None:
+            return
+        self.plot_widget.setBackground(self._background())
+        item = self.plot_widget.getPlotItem()
+        for name in ("left", "bottom"):
+            axis = item.getAxis(name)
+            axis.setPen(self._foreground())
+            axis.setTextPen(self._foreground())
+        if item.legend is not None:
+            item.legend.setLabelTextColor(self._foreground())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.PaletteChange and self.panel is not None:
+            self.show_panel(self.panel)
+        super().changeEvent(event)
+
+    # --- hover and click ---
+
+    def point_at(self, x: float, y: float) -> tuple[int, int] | None:
+        """(series index, category index) under the data coordinates ``(x, y)``."""
+        panel = self.panel
+        if panel is None or not panel.categories or not panel.series:
+            return None
+        if panel.kind == "grid":
+            column, row = round(x), round(y)
+            if 0 <= column < len(panel.categories) and 0 <= row < len(panel.series):
+                return row, column
+            return None
+        if self.horizontal:
+            x, y = y, x
+        category = round(x)
+        if not 0 <= category < len(panel.categories):
+            return None
+        if panel.kind == "bar":
+            width, offsets = self._bar_geometry(panel)
+            for index, offset in enumerate(offsets):
+                if abs(x - category - offset) <= width / 2:
+                    return index, category
+            return None
+        values = [as_float(s.values[category]) for s in panel.series]
+        distances = [abs(v - y) if not math.isnan(v) else math.inf for v in values]
+        return distances.index(min(distances)), category
+
+    def hover_text(self, category: int) -> str:
+        assert self.panel is not None
+        panel = self.panel
+        if panel.kind == "grid":
+            return panel.categories[category]
+        lines = [panel.categories[category]]
+        for series in panel.series:
+            value = value_text(panel.unit, series.values[category], self.formatter)
+            lines.append(f"{series.name}: {value}")
+        if panel.notes and panel.notes[category]:
+            lines.append(panel.notes[category])
+        return "\n".join(lines)
+
+    def _data_point(self, scene_pos: QPointF) -> QPointF | None:
+        if self.plot_widget is None:
+            return None
+        item = self.plot_widget.getPlotItem()
+        if not item.sceneBoundingRect().contains(scene_pos):
+            return None
+        return item.vb.mapSceneToView(scene_pos)
+
+    def _on_move(self, scene_pos: QPointF) -> None:
+        point = self._data_point(scene_pos)
+        found = None if point is None else self.point_at(point.x(), point.y())
+        if found is None or self.panel is None:
+            self.hover.hide()
+            return
+        series, category = found
+        text = self.hover_text(category)
+        if self.panel.kind == "grid":
+            row = self.panel.series[series]
+            text = (
+                f"{row.name} → {text}: {value_text('ratio', row.values[category], self.formatter)}"
+            )
+        self.hover.setText(text, color=self._foreground())
+        self.hover.setPos(point)
+        self.hover.show()
+
+    def _on_click(self, event: object) -> None:
+        point = self._data_point(event.scenePos())  # type: ignore[attr-defined]
+        if point is not None:
+            found = self.point_at(point.x(), point.y())
+            if found is not None:
+                self.activate(*found)
+
+    def activate(self, series: int, category: int) -> Target | None:
+        """Open the records behind one point (what a click does); returns the target."""
+        if self.panel is None:
+            return None
+        targets = self.panel.series[series].targets
+        target = targets[category] if category < len(targets) else None
+        if target is not None:
+            self.clicked.emit(target)
+        return target
+
+
+def mix(first: QColor, second: QColor, share: float) -> QColor:
+    """``first`` blended with ``share`` of ``second``."""
+
+    def blend(a: int, b: int) -> int:
+        return round(a + (b - a) * share)
+
+    return QColor(
+        blend(first.red(), second.red()),
+        blend(first.green(), second.green()),
+        blend(first.blue(), second.blue()),
+    )

@@ -1,0 +1,249 @@
+"""The Charts tab on the demo data (``seed_database(leads=300)``), both backends: the cards and
+every chart show exactly the report services' numbers for the range and granularity picked;
+exports write the right files; clicks ask for the right records; empty ranges say so."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtTest import QTest
+from sqlalchemy.orm import Session, sessionmaker
+
+from portal_desktop.db.engine import make_engine, session_factory
+from portal_desktop.services.chart_periods import Granularity, bucket_keys
+from portal_desktop.services.context import SYSTEM
+from portal_desktop.services.date_ranges import DateRange
+from portal_desktop.services.kpis import kpi_report
+from portal_desktop.services.marketing import campaign_report
+from portal_desktop.services.seeding import seed_database
+from portal_desktop.services.team import leaderboard
+from portal_desktop.views.charts import ChartsTab
+from portal_desktop.views.charts.export import export_pdf, panel_csv, panel_png
+from portal_desktop.views.charts.widgets import value_text
+from portal_desktop.views.formatting import Formatter
+from portal_desktop.views.tab_context import DataBus, TabContext
+from tests.services.test_kpis import BACKENDS, _create_database
+
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+TODAY = dt.date(2025, 12, 31)  # the demo data covers the 12 months before it
+YEAR = (dt.date(2025, 1, 1), TODAY)
+SPRING = (dt.date(2025, 4, 1), dt.date(2025, 6, 30))
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="module", params=BACKENDS, name="demo")
+def demo_fixture(
+    request: pytest.FixtureRequest,
+    migrated_templates: dict,
+    pg_admin_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[TabContext]:
+    url = _create_database(
+        str(request.param), migrated_templates, pg_admin_url, tmp_path_factory.mktemp("demo")
+    )
+    engine = make_engine(url)
+    seed_database(engine, leads=300, today=TODAY)
+    yield TabContext(engine, session_factory(engine), SYSTEM, Formatter("USD", dt.UTC), DataBus())
+    engine.dispose()
+
+
+@pytest.fixture
+def tab(qtbot, demo: TabContext) -> ChartsTab:
+    widget = ChartsTab(demo)
+    qtbot.addWidget(widget)
+    widget.resize(1400, 1000)
+    widget.show()
+    qtbot.waitUntil(lambda: widget.data is not None, timeout=20_000)
+    return widget
+
+
+def pick(qtbot, tab: ChartsTab, period: tuple[dt.date, dt.date], grain: Granularity) -> None:
+    with qtbot.waitSignal(tab.loaded, timeout=20_000):
+        tab.set_granularity(grain)
+        tab.set_range(*period)
+    assert tab.data is not None
+    assert (tab.data.period.start, tab.data.period.end, tab.data.granularity) == (*period, grain)
+
+
+def plotted(tab: ChartsTab, key: str, series: int = 0) -> list[float]:
+    """The values drawn; an empty panel ("No data in this range") stands for all zeros."""
+    view = tab.panel_view(key)
+    if view.showing_empty:
+        return [0.0] * len(view.panel.series[series].values)
+    return list(view.plotted().values())[series]
+
+
+def check_against_reports(tab: ChartsTab, sessions: sessionmaker[Session], period) -> None:
+    with sessions() as session:
+        report = kpi_report(session, SYSTEM, *period)
+        before = kpi_report(session, SYSTEM, *_previous(period))
+        campaigns = campaign_report(session, SYSTEM, *period)
+        team = leaderboard(session, SYSTEM, *period)
+    formatter = tab.ctx.formatter
+    overdue = report.overdue_1_30 + report.overdue_31_60 + report.overdue_61_90
+    overdue += report.overdue_90_plus
+    shown = {key: card.value.text() for key, card in tab.cards.items()}
+    assert shown == {
+        "cash_collected": formatter.money(report.cash_collected),
+        "contracted_revenue": formatter.money(report.contracted_revenue),
+        "cash_roas": value_text("ratio_x", report.cash_roas, formatter),
+        "show_rate": value_text("ratio", report.show_rate, formatter),
+        "close_rate": value_text("ratio", report.close_rate, formatter),
+        "receivables_overdue": formatter.money(overdue),
+    }
+    assert formatter.money(before.cash_collected) in tab.cards["cash_collected"].change.text()
+    assert sum(plotted(tab, "money_over_time", 0)) == pytest.approx(float(report.cash_collected))
+    contracted = sum(plotted(tab, "money_over_time", 1))
+    assert contracted == pytest.approx(float(report.contracted_revenue))
+    leads = sum(sum(values) for values in tab.panel_view("lead_sources").plotted().values())
+    assert leads == report.leads
+    funnel = [report.leads, report.calls_booked, report.calls_held, report.offers, report.closes]
+    assert plotted(tab, "funnel") == funnel
+    aging = [report.overdue_1_30, report.overdue_31_60, report.overdue_61_90]
+    assert plotted(tab, "aging") == [float(v) for v in (*aging, report.overdue_90_plus)]
+    spend = sorted((row.ads.spend for row in campaigns), reverse=True)
+    assert plotted(tab, "campaign_spend") == [float(value) for value in spend]
+    closers = [row for row in team if not row.as_closer.is_empty]
+    assert plotted(tab, "closer_closes") == [row.as_closer.calls.closes for row in closers]
+    assert plotted(tab, "closer_cash") == [float(row.as_closer.cash_collected) for row in closers]
+
+
+def _previous(period: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:
+    days = (period[1] - period[0]).days + 1
+    end = period[0] - dt.timedelta(days=1)
+    return end - dt.timedelta(days=days - 1), end
+
+
+def test_range_and_granularity_update_every_chart_to_the_reports(qtbot, tab: ChartsTab) -> None:
+    sessions = tab.ctx.sessions
+    for period, grain in ((YEAR, Granularity.MONTH), (SPRING, Granularity.WEEK)):
+        pick(qtbot, tab, period, grain)
+        buckets = bucket_keys(DateRange(*period), grain)
+        assert len(plotted(tab, "money_over_time")) == len(buckets)
+        assert tab.panel_view("money_over_time").panel.categories[0] == buckets[0].isoformat()
+        check_against_reports(tab, sessions, period)
+    pick(qtbot, tab, SPRING, Granularity.DAY)
+    assert len(plotted(tab, "money_over_time")) == 91
+    check_against_reports(tab, sessions, SPRING)
+
+
+def test_exports(qtbot, tab: ChartsTab, tmp_path: Path) -> None:
+    pick(qtbot, tab, YEAR, Granularity.MONTH)
+    view = tab.panel_view("money_over_time")
+    panel_png(view, tmp_path / "one.png", 1)
+    panel_png(view, tmp_path / "two.png", 2)
+    one, two = QImage(str(tmp_path / "one.png")), QImage(str(tmp_path / "two.png"))
+    assert (one.width(), one.height()) == (view.width(), view.height())
+    assert (two.width(), two.height()) == (2 * view.width(), 2 * view.height())
+
+    rows = panel_csv(view.panel, tmp_path / "money.csv")
+    lines = (tmp_path / "money.csv").read_text(encoding="utf-8").splitlines()
+    assert rows == len(lines) - 1 == 2 * 12  # two series, twelve months
+    assert lines[0] == "chart,series,category,amount"
+    cash_total = sum(Decimal(line.rsplit(",", 1)[1]) for line in lines[1:13])
+    assert cash_total == tab.data.report.cash_collected
+
+    assert export_pdf(tab, tmp_path / "report.pdf") == 7
+    pdf = (tmp_path / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF")
+    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+    assert pages == 7  # the cards, then one page per section
+
+
+def test_clicking_a_bar_asks_for_its_records(qtbot, tab: ChartsTab) -> None:
+    pick(qtbot, tab, YEAR, Granularity.MONTH)
+    view = tab.panel_view("aging")
+    with qtbot.waitSignal(tab.ctx.bus.open_list) as caught:
+        view.activate(0, 1)
+    assert caught.args == ["payment_schedules", {"bucket": "31-60", "as_of": YEAR[1]}]
+
+    # a real mouse click on the middle of the 61-90 bar
+    plot = view.plot_widget
+    item = plot.getPlotItem()
+    height = float(tab.data.report.overdue_61_90) / 2
+    scene = item.vb.mapViewToScene(QPointF(2, height))
+    with qtbot.waitSignal(tab.ctx.bus.open_list) as caught:
+        QTest.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=plot.mapFromScene(scene))
+    assert caught.args == ["payment_schedules", {"bucket": "61-90", "as_of": YEAR[1]}]
+
+    sources = tab.panel_view("lead_sources")
+    name = sources.panel.series[0].name
+    with qtbot.waitSignal(tab.ctx.bus.open_list) as caught:
+        sources.activate(0, 3)
+    assert caught.args == [
+        "pipeline",
+        {"source": name, "created_from": dt.date(2025, 4, 1), "created_to": dt.date(2025, 4, 30)},
+    ]
+
+
+def test_hover_shows_exact_values(qtbot, tab: ChartsTab) -> None:
+    pick(qtbot, tab, YEAR, Granularity.MONTH)
+    view = tab.panel_view("money_over_time")
+    cash = view.panel.series[0].values[2]
+    assert f"Cash collected: {tab.ctx.formatter.money(cash)}" in view.hover_text(2)
+
+
+def test_an_empty_range_says_so(qtbot, tab: ChartsTab) -> None:
+    pick(qtbot, tab, (dt.date(2031, 1, 1), dt.date(2031, 1, 31)), Granularity.WEEK)
+    for key in ("money_over_time", "funnel", "lead_sources", "expected_cash", "pair_grid"):
+        view = tab.panel_view(key)
+        assert view.showing_empty, key
+        assert view.empty.text() == "No data in this range"
+    pick(qtbot, tab, YEAR, Granularity.MONTH)
+    assert not tab.panel_view("money_over_time").showing_empty
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#1e1f22",
+        QPalette.ColorRole.Base: "#16171a",
+        QPalette.ColorRole.AlternateBase: "#24262a",
+        QPalette.ColorRole.Text: "#e6e6e6",
+        QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Button: "#2b2d31",
+        QPalette.ColorRole.ButtonText: "#e6e6e6",
+        QPalette.ColorRole.ToolTipBase: "#2b2d31",
+        QPalette.ColorRole.ToolTipText: "#e6e6e6",
+    }
+    for role, colour in roles.items():
+        palette.setColor(role, QColor(colour))
+    return palette
+
+
+def test_light_and_dark_screenshots(qtbot, tab: ChartsTab, tmp_path: Path, backend_name) -> None:
+    """Renders both themes (a dark palette gives dark plots); with PORTAL_SCREENSHOTS=1 the
+    pictures are saved to docs/screenshots/ for the README."""
+    pick(qtbot, tab, (dt.date(2025, 10, 1), TODAY), Granularity.WEEK)  # Q4: cards with changes
+    tab.resize(1400, 2700)
+    qtbot.wait(50)
+    folder = (
+        SCREENSHOTS
+        if os.environ.get("PORTAL_SCREENSHOTS") and backend_name == "sqlite"
+        else tmp_path
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    content = tab.scroll.widget()
+    content.grab().save(str(folder / "charts_light.png"))
+    light = tab.panel_view("funnel").plot_widget.backgroundBrush().color()
+    tab.setPalette(dark_palette())
+    tab.setAutoFillBackground(True)
+    qtbot.wait(50)
+    content.grab().save(str(folder / "charts_dark.png"))
+    dark = tab.panel_view("funnel").plot_widget.backgroundBrush().color()
+    assert light.lightness() > 200
+    assert dark.lightness() < 60
+    assert QImage(str(folder / "charts_dark.png")).width() > 1000
+
+
+@pytest.fixture
+def backend_name(demo: TabContext) -> str:
+    return demo.engine.dialect.name
