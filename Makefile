@@ -20,8 +20,8 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/portal-desktop db upgrade
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 	sh tests/secret_service_test.sh $(BIN)/python
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
