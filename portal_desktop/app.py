@@ -40,6 +40,8 @@ from portal_desktop.errors import PortalError
 from portal_desktop.views.signin_dialog import SignInDialog
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy import Engine
 
     from portal_desktop.db.profiles import Profile
@@ -54,7 +56,9 @@ DEMO_SEED = 42
 EXIT_DATABASE_PROBLEM = 2
 
 
-def open_database(url: object, *, seed_demo: bool) -> Engine:
+def open_database(
+    url: object, *, seed_demo: bool, on_seeded: Callable[[], None] | None = None
+) -> Engine:
     """An engine on a local or given database whose schema is this app's, or a PortalError.
 
     Without a URL: the local file, created and upgraded as needed, and seeded with demo
@@ -76,6 +80,8 @@ def open_database(url: object, *, seed_demo: bool) -> Engine:
             from portal_desktop.services.seeding import seed_database
 
             seed_database(engine, leads=DEMO_LEADS, seed=DEMO_SEED)
+            if on_seeded is not None:
+                on_seeded()
     except BaseException:
         engine.dispose()
         raise
@@ -162,6 +168,7 @@ class Launcher(QObject):
         self._leaving_window = False
         self._pending: tuple[str, object] | None = None  # what to open after the paint
         self._welcome_dialog: QWidget | None = None
+        self.demo_notice = ""
 
     # --- start ---------------------------------------------------------------------------
 
@@ -245,8 +252,19 @@ class Launcher(QObject):
         from portal_desktop.db.engine import make_engine, parse_url
 
         if url is None or parse_url(str(url)).get_backend_name() == "sqlite":
-            return open_database(url, seed_demo=seed)
+            return open_database(url, seed_demo=seed, on_seeded=self._demo_seeded)
         return make_engine(url, must_exist=True)  # type: ignore[arg-type]
+
+    def _demo_seeded(self) -> None:
+        """The local database was just filled with demo data: say how to sign in to it."""
+        from portal_desktop.services.seeding import DEMO_PASSWORD
+
+        self.demo_notice = (
+            "Demo data loaded. Sign in as admin, sales or marketing with the password "
+            f"{DEMO_PASSWORD}."
+        )
+        if self.signin is not None and not self.signin.username.text():
+            self.signin.username.setText("admin")
 
     def _open_profile(self, profile: Profile) -> None:
         from portal_desktop.db import secrets
@@ -301,7 +319,7 @@ class Launcher(QObject):
     def _ready(self) -> None:
         assert self.engine is not None and self.signin is not None
         empty = not self._schema_exists() or not has_users(self.engine)
-        notice = ""
+        notice = self.demo_notice
         if self.outdated:
             notice = (
                 f"Its schema ({self.outdated[0]}) is older than this app's ({self.outdated[1]}): "
