@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Table, or_, select
@@ -32,11 +31,11 @@ from portal_desktop.services.import_common import (
     Cancel,
     ImportRefusedError,
     Problem,
+    ProblemReport,
     ProgressCallback,
     ProgressTracker,
     audit_import,
-    report_lines,
-    save_report,
+    refused_for_invalid_rows,
 )
 from portal_desktop.services.marketing import create_campaign
 from portal_desktop.services.settings import load_settings
@@ -56,7 +55,7 @@ class AdImportOptions:
 
 
 @dataclass(frozen=True)
-class AdImportReport:
+class AdImportReport(ProblemReport):
     """What an import will do (``written`` False) or did."""
 
     options: AdImportOptions
@@ -72,10 +71,6 @@ class AdImportReport:
     preview: tuple[AdDay, ...] = ()
     written: bool = False
 
-    @property
-    def invalid_rows(self) -> tuple[int, ...]:
-        return tuple(sorted({problem.row for problem in self.problems}))
-
     def summary_lines(self) -> list[str]:
         lines = [
             f"{self.rows:,} rows read: {self.days:,} campaign days",
@@ -88,15 +83,6 @@ class AdImportReport:
         if self.written:
             lines.append(f"Written: {self.new_days + self.changed_days:,} days saved")
         return lines
-
-    def all_entries(self) -> list[Problem]:
-        return sorted(self.problems)
-
-    def save(self, path: str | Path) -> None:
-        save_report(self.problems, path)
-
-    def problem_lines(self, limit: int | None = None) -> list[str]:
-        return report_lines(self.problems, limit)
 
 
 @dataclass
@@ -262,12 +248,7 @@ def import_ad_performance(
     plan = _plan(session, table, options, tracker)
     report = plan.report
     if report.problems and not options.skip_invalid:
-        rows = len(report.invalid_rows)
-        raise ImportRefusedError(
-            f"{rows:,} row{'s are' if rows != 1 else ' is'} invalid, so nothing was imported; "
-            "correct the file, or choose to import the valid rows and skip the rest",
-            report.problems,
-        )
+        raise refused_for_invalid_rows(report.problems)
     for name in report.new_campaigns:
         campaign = create_campaign(session, actor, platform=options.platform, name=name)
         plan.campaign_ids[name.lower()] = campaign.id

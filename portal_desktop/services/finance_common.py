@@ -197,6 +197,17 @@ def local_today(session: Session, given: object = None, field: str = "today") ->
     return dt.datetime.now(load_settings(session).tz).date()
 
 
+def check_not_future(session: Session, day: dt.date, field: str = "day") -> dt.date:
+    """``day`` when it is not after today in the installation's time zone, else a
+    ValidationError on ``field`` that names today."""
+    today = local_today(session)
+    if day > today:
+        raise ValidationError(
+            field, f"{day.isoformat()} is in the future (today is {today.isoformat()})"
+        )
+    return day
+
+
 def due_status(due_date: dt.date, grace_days: int, today: dt.date) -> InstallmentStatus:
     """The status of an unpaid installment: OVERDUE once past due date + grace days."""
     if due_date + dt.timedelta(days=grace_days) < today:

@@ -64,6 +64,28 @@ def report_lines(problems: Iterable[Problem], limit: int | None = None) -> list[
     return lines
 
 
+class ProblemReport:
+    """What an import report does with its ``problems`` (a sorted tuple): the invalid rows,
+    the saved report and the lines for a terminal or a message. Mixed into the reports'
+    frozen dataclasses, which declare ``problems``; ``all_entries`` is what the saved report
+    lists (a report with more entries than its problems overrides it)."""
+
+    problems: tuple[Problem, ...]
+
+    @property
+    def invalid_rows(self) -> tuple[int, ...]:
+        return tuple(sorted({problem.row for problem in self.problems}))
+
+    def all_entries(self) -> list[Problem]:
+        return sorted(self.problems)
+
+    def save(self, path: str | Path) -> None:
+        save_report(self.all_entries(), path)
+
+    def problem_lines(self, limit: int | None = None) -> list[str]:
+        return report_lines(self.problems, limit)
+
+
 class ImportRefusedError(PortalError):
     """Nothing was written; ``problems`` says which rows and why."""
 
@@ -83,6 +105,17 @@ def refused_by(error: CsvError) -> ImportRefusedError:
     """A file that cannot be read, as a report of one problem on its row."""
     return ImportRefusedError(
         f"the file cannot be read: {error}", [Problem(error.row, "", error.problem)]
+    )
+
+
+def refused_for_invalid_rows(problems: Iterable[Problem]) -> ImportRefusedError:
+    """An import refused as a whole because rows are invalid (and were not to be skipped)."""
+    listed = tuple(problems)
+    rows = len({problem.row for problem in listed})
+    return ImportRefusedError(
+        f"{rows:,} row{'s are' if rows != 1 else ' is'} invalid, so nothing was imported; "
+        "correct the file, or choose to import the valid rows and skip the rest",
+        listed,
     )
 
 

@@ -21,7 +21,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, update
@@ -38,13 +37,12 @@ from portal_desktop.services.csv_reading import CsvTable
 from portal_desktop.services.import_common import (
     CHUNK_ROWS,
     Cancel,
-    ImportRefusedError,
     Problem,
+    ProblemReport,
     ProgressCallback,
     ProgressTracker,
     audit_import,
-    report_lines,
-    save_report,
+    refused_for_invalid_rows,
 )
 from portal_desktop.services.lead_dedup import (
     Deduplicator,
@@ -75,7 +73,7 @@ class LeadImportOptions:
 
 
 @dataclass(frozen=True)
-class LeadImportReport:
+class LeadImportReport(ProblemReport):
     """What an import will do (``written`` False) or did (``written`` True)."""
 
     rows: int
@@ -90,10 +88,6 @@ class LeadImportReport:
     updated: int = 0
     unchanged: int = 0
     written: bool = False
-
-    @property
-    def invalid_rows(self) -> tuple[int, ...]:
-        return tuple(sorted({problem.row for problem in self.problems}))
 
     def summary_lines(self) -> list[str]:
         policy = "skipped" if self.options.duplicates is DuplicatePolicy.SKIP else "updated"
@@ -115,12 +109,6 @@ class LeadImportReport:
     def all_entries(self) -> list[Problem]:
         """Problems and duplicate notes, by row: what the saved report lists."""
         return sorted(self.problems + self.duplicates)
-
-    def save(self, path: str | Path) -> None:
-        save_report(self.all_entries(), path)
-
-    def problem_lines(self, limit: int | None = None) -> list[str]:
-        return report_lines(self.problems, limit)
 
 
 def _raw_keys(table: CsvTable, reader: LeadRowReader) -> list[str]:
@@ -211,13 +199,7 @@ def _stream(
         sink.add(dedup.leftovers())
         tracker.step(len(records))
         if problems and write and not options.skip_invalid:
-            rows = len({problem.row for problem in problems})
-            raise ImportRefusedError(
-                f"{rows:,} row{'s are' if rows != 1 else ' is'} invalid, so nothing was "
-                "imported; correct the file, or choose to import the valid rows and skip "
-                "the rest",
-                problems,
-            )
+            raise refused_for_invalid_rows(problems)
     updates = dedup.changed_updates()
     report = LeadImportReport(
         rows=len(records),

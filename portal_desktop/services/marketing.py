@@ -34,10 +34,10 @@ from portal_desktop.services.finance_common import (
     add_record,
     apply_changes,
     as_id,
+    check_not_future,
     check_version,
     flush_as,
     get_record,
-    local_today,
     upsert_record,
 )
 from portal_desktop.services.kpi_marketing import CampaignResult, campaign_results
@@ -235,11 +235,7 @@ def upsert_ad_performance(
             f"{clicks:,} is more than the {impressions:,} impressions; an ad cannot be clicked "
             "more often than it was shown — check the two numbers",
         )
-    today = local_today(session)
-    if day > today:
-        raise ValidationError(
-            "day", f"{day.isoformat()} is in the future (today is {today.isoformat()})"
-        )
+    check_not_future(session, day)
     campaign = get_record(session, AdCampaign, as_id(campaign_id, "campaign_id"), "campaign_id")
     row, created = upsert_record(
         session,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -30,6 +30,7 @@ from portal_desktop.services.date_ranges import end_of_day_utc
 from portal_desktop.services.finance_common import get_record, local_today
 from portal_desktop.services.kpi_money import (
     AGING_BUCKETS,
+    Receivables,
     aging_condition,
     installment_balance,
     open_enrollment,
@@ -71,20 +72,12 @@ _OVERDUE_DAYS: dict[AgingBucket, tuple[int, int | None]] = {
 
 
 @dataclass(frozen=True)
-class Aging:
-    """Receivables as of a day, split by age (KPIS.md's names)."""
+class Aging(Receivables):
+    """Receivables as of a day, split by age (KPIS.md's names): the KPI's fields and
+    ``overdue``, plus the day (keyword-only, as ``aging_summary`` passes it)."""
 
+    _: KW_ONLY
     as_of: dt.date
-    total: Decimal = ZERO
-    not_yet_due: Decimal = ZERO
-    overdue_1_30: Decimal = ZERO
-    overdue_31_60: Decimal = ZERO
-    overdue_61_90: Decimal = ZERO
-    overdue_90_plus: Decimal = ZERO
-
-    @property
-    def overdue(self) -> Decimal:
-        return self.overdue_1_30 + self.overdue_31_60 + self.overdue_61_90 + self.overdue_90_plus
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,10 @@ from portal_desktop.services.finance_common import (
     add_record,
     apply_changes,
     as_id,
+    check_not_future,
     check_version,
     flush_as,
     get_record,
-    local_today,
     upsert_record,
 )
 from portal_desktop.services.kpi_sql import consistent_reads
@@ -267,11 +267,7 @@ def upsert_daily_metric(
     }
     amount = parse_money(cash, "cash", allow_zero=True, maximum=MAX_DAILY_CASH)
     note = clean_text("notes", notes, max_length=NOTES_LENGTH)
-    today = local_today(session)
-    if day > today:
-        raise ValidationError(
-            "day", f"{day.isoformat()} is in the future (today is {today.isoformat()})"
-        )
+    check_not_future(session, day)
     member = get_team_member(session, member_key)
 
     def flush(_metric: DailyMetric) -> None:
