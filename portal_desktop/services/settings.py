@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from portal_desktop.errors import ValidationError
 from portal_desktop.models import AppSetting
+from portal_desktop.models.enums import AuditAction
+from portal_desktop.services import audit
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.transaction import use_case
 
@@ -88,14 +90,20 @@ def _validate(key: str, value: object) -> str:
 
 @use_case
 def update_settings(session: Session, actor: Actor, **changes: object) -> Settings:
-    """Change settings (ADMIN); all or nothing."""
+    """Change settings (ADMIN); all or nothing, each change in the audit trail."""
     actor.require(Permission.MANAGE_SETTINGS)
     for key, value in changes.items():
         text = _validate(key, value)
         row = session.scalar(select(AppSetting).where(AppSetting.key == key))
         if row is None:
-            session.add(AppSetting(key=key, value=text))
-        else:
+            row = AppSetting(key=key, value=text)
+            session.add(row)
+            audit.record(session, actor, AuditAction.CREATE, row, summary=f"{key} set")
+        elif row.value != text:
+            before = audit.snapshot(row)
             row.value = text
+            audit.record(
+                session, actor, AuditAction.UPDATE, row, old=before, summary=f"{key} changed"
+            )
     session.flush()
     return load_settings(session)

@@ -76,6 +76,14 @@ def test_settings_default_then_update(sessions) -> None:
     assert (updated.currency, updated.grace_days, updated.time_zone) == ("EUR", 5, "Europe/Berlin")
     with sessions() as session:
         assert load_settings(session).tz.key == "Europe/Berlin"
+        update_settings(session, SYSTEM, grace_days="7", currency="EUR")  # EUR: unchanged
+        trail = session.execute(
+            select(AuditEntry.action, AuditEntry.old_values, AuditEntry.new_values)
+            .where(AuditEntry.entity == "app_settings")
+            .order_by(AuditEntry.id)
+        ).all()
+    assert len(trail) == 4  # three created, one changed; an unchanged value writes nothing
+    assert trail[-1] == (AuditAction.UPDATE, {"value": "5"}, {"value": "7"})
 
 
 @pytest.mark.parametrize(
