@@ -1,0 +1,191 @@
+"""The Marketing tab's lists and look-ups (no Qt here).
+
+* ``AD_PERFORMANCE``: one campaign's days (the tab filters by campaign and range);
+* ``EMAIL_BROADCASTS``: newsletters and their engagement numbers;
+* :func:`campaign_rows`: the per-campaign report of :func:`services.marketing.campaign_report`
+  as plain rows for the UI thread;
+* :func:`campaign_values`, :func:`broadcast_values`, :func:`performance_day`: what an edit
+  dialog starts from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from portal_desktop.db.query_spec import ColumnKind, ListColumn, ListSpec, SortOrder
+from portal_desktop.models import AdCampaign, AdPerformance, EmailBroadcast
+from portal_desktop.models.enums import AdPlatform, CampaignStatus
+from portal_desktop.services.context import Actor
+from portal_desktop.services.marketing import campaign_report
+
+K = ColumnKind
+
+performance = cast(Table, AdPerformance.__table__)
+broadcasts = cast(Table, EmailBroadcast.__table__)
+
+
+AD_PERFORMANCE = ListSpec(
+    name="ad_performance",
+    title="Daily performance",
+    noun="day",
+    base=performance,
+    key=performance.c.id,
+    columns=(
+        ListColumn("Date", performance.c.date, K.DATE, width=11),
+        ListColumn("Spend", performance.c.spend, K.MONEY, width=12),
+        ListColumn("Impressions", performance.c.impressions, K.NUMBER, width=11),
+        ListColumn("Clicks", performance.c.clicks, K.NUMBER, width=9),
+        ListColumn("Leads", performance.c.leads, K.NUMBER, width=8),
+        ListColumn("Revenue", performance.c.revenue, K.MONEY, width=12),
+    ),
+    default_sort=SortOrder(0, descending=True),
+)
+
+EMAIL_BROADCASTS = ListSpec(
+    name="email_broadcasts",
+    title="Email broadcasts",
+    noun="broadcast",
+    base=broadcasts,
+    key=broadcasts.c.id,
+    columns=(
+        ListColumn("Subject", broadcasts.c.subject, width=40),
+        ListColumn("Sent at", broadcasts.c.sent_at, K.DATETIME, width=16, null_text="Not sent"),
+        ListColumn("Recipients", broadcasts.c.recipients, K.NUMBER, width=10),
+        ListColumn("Opens", broadcasts.c.opens, K.NUMBER, width=9),
+        ListColumn("Clicks", broadcasts.c.clicks, K.NUMBER, width=9),
+        ListColumn("Unsubscribes", broadcasts.c.unsubscribes, K.NUMBER, width=11),
+    ),
+    default_sort=SortOrder(1, descending=True),
+    search_in=(broadcasts.c.subject,),
+)
+
+# The columns of the campaigns report, in the order CampaignRow lists them.
+CAMPAIGN_COLUMNS: tuple[tuple[str, ColumnKind], ...] = (
+    ("Platform", K.ENUM),
+    ("Campaign", K.TEXT),
+    ("Status", K.ENUM),
+    ("Spend", K.MONEY),
+    ("Platform revenue", K.MONEY),
+    ("Platform ROAS", K.NUMBER),
+    ("Cash", K.MONEY),
+    ("Cash ROAS", K.NUMBER),
+    ("Leads", K.NUMBER),
+    ("CPL", K.MONEY),
+    ("Booked calls", K.NUMBER),
+    ("Cost / booked call", K.MONEY),
+)
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    """One campaign over the chosen range, as plain values (safe across threads)."""
+
+    campaign_id: uuid.UUID
+    platform: AdPlatform
+    name: str
+    status: CampaignStatus
+    spend: Decimal
+    platform_revenue: Decimal
+    platform_roas: Decimal | None
+    cash: Decimal
+    cash_roas: Decimal | None
+    leads: int
+    cpl: Decimal | None
+    calls_booked: int
+    cost_per_booked_call: Decimal | None
+
+    def values(self) -> tuple[Any, ...]:
+        """The cells in the order of :data:`CAMPAIGN_COLUMNS`."""
+        return (
+            self.platform,
+            self.name,
+            self.status,
+            self.spend,
+            self.platform_revenue,
+            self.platform_roas,
+            self.cash,
+            self.cash_roas,
+            self.leads,
+            self.cpl,
+            self.calls_booked,
+            self.cost_per_booked_call,
+        )
+
+
+def campaign_rows(
+    session: Session, actor: Actor, start: dt.date, end: dt.date
+) -> list[CampaignRow]:
+    """Every campaign active or with numbers in ``start``..``end`` (both included)."""
+    return [
+        CampaignRow(
+            campaign_id=result.campaign_id,
+            platform=result.platform,
+            name=result.name,
+            status=result.status,
+            spend=result.ads.spend,
+            platform_revenue=result.ads.revenue,
+            platform_roas=result.platform_roas,
+            cash=result.cash.net,
+            cash_roas=result.cash_roas,
+            leads=result.leads,
+            cpl=result.cpl,
+            calls_booked=result.calls_booked,
+            cost_per_booked_call=result.cost_per_booked_call,
+        )
+        for result in campaign_report(session, actor, start, end)
+    ]
+
+
+def _values(record: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {"id": record.id, "version": record.version, **{f: getattr(record, f) for f in fields}}
+
+
+CAMPAIGN_FIELDS = (
+    "platform",
+    "name",
+    "status",
+    "external_id",
+    "start_date",
+    "end_date",
+    "daily_budget",
+)
+BROADCAST_FIELDS = ("subject", "sent_at", "recipients", "opens", "clicks", "unsubscribes", "notes")
+
+
+def campaign_values(session: Session, campaign_id: uuid.UUID) -> dict[str, Any]:
+    campaign = session.get(AdCampaign, campaign_id)
+    if campaign is None:
+        raise LookupError(f"No campaign with id {campaign_id}; reload the list.")
+    return _values(campaign, CAMPAIGN_FIELDS)
+
+
+def broadcast_values(session: Session, broadcast_id: uuid.UUID) -> dict[str, Any]:
+    broadcast = session.get(EmailBroadcast, broadcast_id)
+    if broadcast is None:
+        raise LookupError(f"No broadcast with id {broadcast_id}; reload the list.")
+    return _values(broadcast, BROADCAST_FIELDS)
+
+
+def performance_day(session: Session, row_id: uuid.UUID) -> dict[str, Any]:
+    """A saved day of a campaign: its campaign, date and numbers."""
+    row = session.execute(
+        select(
+            performance.c.ad_campaign_id,
+            performance.c.date,
+            performance.c.spend,
+            performance.c.impressions,
+            performance.c.clicks,
+            performance.c.leads,
+            performance.c.revenue,
+        ).where(performance.c.id == row_id)
+    ).one_or_none()
+    if row is None:
+        raise LookupError("That day is no longer there; reload the list.")
+    return row._asdict()

@@ -1,0 +1,93 @@
+"""Record or correct an email broadcast (MARKETING, ADMIN): subject, when it went out, and
+its recipients, opens, clicks and unsubscribes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from PySide6.QtCore import QDateTime
+from PySide6.QtWidgets import QCheckBox, QDateTimeEdit, QLineEdit, QPlainTextEdit, QWidget
+from sqlalchemy.orm import Session
+
+from portal_desktop.services.marketing import create_broadcast, update_broadcast
+from portal_desktop.views.calls.common import to_aware, to_wall_clock
+from portal_desktop.views.marketing.form import MarketingForm, Work, count_box
+from portal_desktop.views.tab_context import TabContext
+
+COUNTS = ("recipients", "opens", "clicks", "unsubscribes")
+
+
+class BroadcastDialog(MarketingForm):
+    """``BroadcastDialog(ctx, values=None)``: ``values`` (db.marketing_queries.
+    broadcast_values) edits that broadcast; None records a new one. ``saved``: its id."""
+
+    changed_tables = frozenset({"email_broadcasts"})
+
+    def __init__(
+        self, ctx: TabContext, values: dict[str, Any] | None = None, parent: QWidget | None = None
+    ) -> None:
+        editing = values is not None
+        super().__init__(
+            ctx, "broadcastDialog", "Edit broadcast" if editing else "New broadcast", parent
+        )
+        self.values = values or {}
+        get = self.values.get
+        tz = ctx.formatter.tz
+        self.subject = QLineEdit(get("subject", ""), self)
+        self.subject.setObjectName("subject")
+        self.subject.setPlaceholderText("The email's subject line")
+        self.was_sent = QCheckBox("Sent", self)
+        self.was_sent.setObjectName("wasSent")
+        sent_at = get("sent_at")
+        self.was_sent.setChecked(sent_at is not None or not editing)
+        self.sent_at = QDateTimeEdit(self)
+        self.sent_at.setObjectName("sentAt")
+        self.sent_at.setCalendarPopup(True)
+        self.sent_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        moment = sent_at or dt.datetime.now(dt.UTC)
+        self.sent_at.setDateTime(QDateTime(to_wall_clock(moment, tz)))
+        self.counts = {name: count_box(self, name, get(name, 0)) for name in COUNTS}
+        self.notes = QPlainTextEdit(get("notes") or "", self)
+        self.notes.setObjectName("notes")
+        self.notes.setFixedHeight(70)
+
+        self.add_row("Subject", self.subject, "subject", required=True)
+        self.add_row("", self.was_sent)
+        self.add_row("Sent at", self.sent_at, "sent_at")
+        for name, box in self.counts.items():
+            self.add_row(name.capitalize(), box, name)
+        self.add_row("Notes", self.notes, "notes")
+        self.subject.textChanged.connect(self.update_valid)
+        self.was_sent.toggled.connect(self.sent_at.setEnabled)
+        self.sent_at.setEnabled(self.was_sent.isChecked())
+        self.update_valid()
+        self.resize(440, self.sizeHint().height())
+
+    def problem(self) -> str | None:
+        return None if self.subject.text().strip() else "Type the email's subject"
+
+    def work(self) -> Work:
+        actor = self.ctx.actor
+        sent_at = (
+            to_aware(self.sent_at.dateTime().toPython(), self.ctx.formatter.tz)
+            if self.was_sent.isChecked()
+            else None
+        )
+        fields: dict[str, Any] = {
+            "subject": self.subject.text(),
+            "sent_at": sent_at,
+            "notes": self.notes.toPlainText().strip() or None,
+            **{name: box.value() for name, box in self.counts.items()},
+        }
+        broadcast_id, version = self.values.get("id"), self.values.get("version")
+
+        def run(session: Session) -> tuple[set[uuid.UUID], uuid.UUID]:
+            if broadcast_id is None:
+                broadcast = create_broadcast(session, actor, **fields)
+            else:
+                broadcast = update_broadcast(session, actor, broadcast_id, version, **fields)
+            return {broadcast.id}, broadcast.id
+
+        return run

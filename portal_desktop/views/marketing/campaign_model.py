@@ -1,0 +1,88 @@
+"""The campaigns report as a table: platform ROAS and cash ROAS side by side, CPL and cost per
+booked call (the numbers come from ``services.marketing.campaign_report``)."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from portal_desktop.db.marketing_queries import CAMPAIGN_COLUMNS, CampaignRow
+from portal_desktop.db.query_spec import ColumnKind
+from portal_desktop.views.formatting import Formatter
+from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+NO_PARENT = QModelIndex()
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+ROAS_COLUMNS = frozenset(i for i, (title, _) in enumerate(CAMPAIGN_COLUMNS) if "ROAS" in title)
+NUMERIC = frozenset({ColumnKind.MONEY, ColumnKind.NUMBER})
+TIPS = {
+    "Platform ROAS": "Revenue the ad platform claims ÷ spend",
+    "Cash ROAS": "Net cash paid by the campaign's students in the range ÷ spend",
+    "Cash": "Net cash (payments less refunds) from students whose lead came from the campaign",
+    "CPL": "Spend ÷ leads created in the range",
+    "Cost / booked call": "Spend ÷ calls booked in the range with the campaign's leads",
+}
+
+
+class CampaignModel(QAbstractTableModel):
+    """Rows of :class:`CampaignRow`; RAW_ROLE gives the value, KEY_ROLE the campaign id."""
+
+    def __init__(self, formatter: Formatter, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.formatter = formatter
+        self.rows: list[CampaignRow] = []
+
+    def set_rows(self, rows: list[CampaignRow]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def row_of(self, campaign_id: uuid.UUID) -> int:
+        return next((i for i, row in enumerate(self.rows) if row.campaign_id == campaign_id), -1)
+
+    def rowCount(self, parent: AnyIndex = NO_PARENT) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: AnyIndex = NO_PARENT) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(CAMPAIGN_COLUMNS)
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        title = CAMPAIGN_COLUMNS[section][0]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return TIPS.get(title)
+        if role == Qt.ItemDataRole.TextAlignmentRole and CAMPAIGN_COLUMNS[section][1] in NUMERIC:
+            return RIGHT
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        value = row.values()[index.column()]
+        kind = CAMPAIGN_COLUMNS[index.column()][1]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.text(index.column(), kind, value)
+        if role == RAW_ROLE:
+            return value
+        if role == KEY_ROLE:
+            return row.campaign_id
+        if role == Qt.ItemDataRole.TextAlignmentRole and kind in NUMERIC:
+            return RIGHT
+        return None
+
+    def text(self, column: int, kind: ColumnKind, value: Any) -> str:
+        if value is None:
+            return "—"
+        if column in ROAS_COLUMNS:
+            return f"{self.formatter.number(Decimal(value), 2)}x"
+        return self.formatter.display(kind, value)
