@@ -1,0 +1,136 @@
+"""The audit trail: a paged list over ``audit_log`` with chips (record, action, user, last N
+days), a From/To date range, and the selected entry's old and new values, field by field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from portal_desktop.db.admin_queries import (
+    AUDIT_TRAIL,
+    AuditDetail,
+    audit_period,
+    load_audit_detail,
+)
+from portal_desktop.views.entity_tab import EntityTab
+from portal_desktop.views.formatting import enum_label
+from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.workers import OpGeneration, QueryOp
+
+
+def _date_edit(parent: QWidget, name: str) -> QDateEdit:
+    edit = QDateEdit(parent)
+    edit.setObjectName(name)
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setDate(QDate.currentDate())
+    edit.setEnabled(False)
+    return edit
+
+
+class AuditPanel(QWidget):
+    """See the module docstring."""
+
+    def __init__(self, ctx: TabContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("auditPanel")
+        self.ctx = ctx
+        self.list = EntityTab(ctx, AUDIT_TRAIL, parent=self, show_totals=False)
+        self.use_from = QCheckBox("From", self)
+        self.use_from.setObjectName("useFrom")
+        self.date_from = _date_edit(self, "dateFrom")
+        self.use_to = QCheckBox("to", self)
+        self.use_to.setObjectName("useTo")
+        self.date_to = _date_edit(self, "dateTo")
+        for box, edit in ((self.use_from, self.date_from), (self.use_to, self.date_to)):
+            box.toggled.connect(edit.setEnabled)
+            box.toggled.connect(self.apply_period)
+            edit.dateChanged.connect(self.apply_period)
+
+        self.heading = QLabel("Select an entry to see what changed.", self)
+        self.heading.setObjectName("auditHeading")
+        self.heading.setWordWrap(True)
+        self.changes = QTableWidget(0, 3, self)
+        self.changes.setObjectName("auditChanges")
+        self.changes.setHorizontalHeaderLabels(["Field", "Before", "After"])
+        self.changes.verticalHeader().setVisible(False)
+        self.changes.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.changes.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.changes.setWordWrap(True)
+        self._loads = OpGeneration()
+        self.detail: AuditDetail | None = None
+        self.list.view.selectionModel().selectionChanged.connect(self._on_selected)
+
+        period = QHBoxLayout()
+        period.setContentsMargins(12, 0, 12, 0)
+        period.addWidget(self.use_from)
+        period.addWidget(self.date_from)
+        period.addWidget(self.use_to)
+        period.addWidget(self.date_to)
+        period.addStretch(1)
+        detail = QWidget(self)
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(12, 0, 12, 8)
+        detail_layout.addWidget(self.heading)
+        detail_layout.addWidget(self.changes, 1)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(self.list)
+        split.addWidget(detail)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 8, 0, 0)
+        layout.addLayout(period)
+        layout.addWidget(split, 1)
+
+    def period(self) -> tuple[dt.date | None, dt.date | None]:
+        start = self.date_from.date().toPython() if self.use_from.isChecked() else None
+        end = self.date_to.date().toPython() if self.use_to.isChecked() else None
+        return start, end  # type: ignore[return-value]
+
+    def apply_period(self, *_: object) -> None:
+        start, end = self.period()
+        self.list.model.set_filters(*audit_period(start, end, self.ctx.formatter.tz))
+        self.list.refresh()
+
+    def _on_selected(self, *_: object) -> None:
+        ids = self.list.selected_ids()
+        if len(ids) != 1:
+            return
+        self.show_entry(ids[0])
+
+    def show_entry(self, entry_id: uuid.UUID) -> None:
+        ticket = self._loads.next()
+        QueryOp(
+            self.ctx.sessions, lambda session: load_audit_detail(session, entry_id), parent=self
+        ).success(lambda detail: self._show(ticket, detail)).run()
+
+    def _show(self, ticket: int, detail: AuditDetail | None) -> None:
+        if not self._loads.is_current(ticket) or detail is None:
+            return
+        self.detail = detail
+        when = self.ctx.formatter.datetime(detail.at)
+        summary = f" — {detail.summary}" if detail.summary else ""
+        self.heading.setText(
+            f"<b>{enum_label(detail.action)}</b> · {detail.entity} · by "
+            f"<b>{detail.username}</b> · {when}{summary}"
+        )
+        self.changes.setRowCount(len(detail.changes))
+        for row, line in enumerate(detail.changes):
+            for column, text in enumerate((line.field, line.old, line.new)):
+                self.changes.setItem(row, column, QTableWidgetItem(text))
+        self.changes.resizeRowsToContents()
