@@ -27,12 +27,12 @@ _HERE = "portal_desktop.views.tab_registry"
 TAB_CLASSES: dict[str, str] = {
     "pipeline": "portal_desktop.views.pipeline.tab:PipelineTab",
     "sales_calls": "portal_desktop.views.calls.tab:SalesCallsTab",
-    "enrollments": f"{_HERE}:EnrollmentsList",
-    "payment_schedules": f"{_HERE}:PaymentSchedulesList",
-    "team": f"{_HERE}:TeamList",
-    "marketing": f"{_HERE}:MarketingList",
+    "enrollments": "portal_desktop.views.enrollments.tab:EnrollmentsTab",
+    "payment_schedules": "portal_desktop.views.payments.tab:PaymentSchedulesTab",
+    "team": "portal_desktop.views.team.tab:TeamTab",
+    "marketing": "portal_desktop.views.marketing.tab:MarketingTab",
     "charts": "portal_desktop.views.charts:ChartsTab",
-    "users": f"{_HERE}:UsersList",
+    "users": "portal_desktop.views.admin.tab:AdminTab",
 }
 
 TAB_TITLES: dict[str, str] = {name: spec.title for name, spec in LISTS.items()} | {
