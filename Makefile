@@ -29,7 +29,7 @@ lint: $(STAMP)
 
 # Benchmarks print ratios against a baseline measured in the same run; 1M-row data sets are
 # built once and cached under /tmp (the first run takes a while).
-BENCHES := seed_bench table_bench list_bench kpi_bench dashboard_bench import_bench startup_bench
+BENCHES := seed_bench table_bench list_bench kpi_bench dashboard_bench import_bench startup_bench tabs_bench
 bench: $(STAMP)
 	for b in $(BENCHES); do $(BIN)/python bench/$$b.py || exit 1; done
 
