@@ -31,7 +31,7 @@ lint: $(STAMP)
 # built once and cached under /tmp (the first run takes a while).
 BENCHES := seed_bench table_bench list_bench kpi_bench dashboard_bench import_bench startup_bench tabs_bench
 bench: $(STAMP)
-	for b in $(BENCHES); do $(BIN)/python bench/$$b.py || exit 1; done
+	status=0; for b in $(BENCHES); do $(BIN)/python bench/$$b.py || status=1; done; exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
