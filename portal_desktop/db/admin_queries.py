@@ -13,9 +13,9 @@ import json
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, Table, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from portal_desktop.db.query_spec import (
@@ -27,20 +27,13 @@ from portal_desktop.db.query_spec import (
     Lookup,
     SortOrder,
 )
+from portal_desktop.db.tables import programs, table_of, team, users
 from portal_desktop.errors import NotFoundError
-from portal_desktop.models import AuditEntry, Base, Program, TeamMember, User
+from portal_desktop.models import AuditEntry, Program, User
 
 K = ColumnKind
-
-
-def _table(entity: type[Base]) -> Table:
-    return cast(Table, entity.__table__)
-
-
-users = _table(User)
-programs = _table(Program)
-audit = _table(AuditEntry)
-user_member = _table(TeamMember).alias("user_member")
+audit = table_of(AuditEntry)
+user_member = team.alias("user_member")
 
 USERS = ListSpec(
     name="admin_users",

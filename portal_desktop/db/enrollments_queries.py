@@ -23,17 +23,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from portal_desktop.db.list_queries import (
-    ENROLLMENTS,
-    _full_name,
-    _table,
-    closer,
-    enrollments,
-    installments,
-    programs,
-    setter,
-    students,
-)
+from portal_desktop.db.list_queries import ENROLLMENT_LOOKUPS, ENROLLMENTS, student_column
 from portal_desktop.db.query_spec import (
     ChipGroup,
     ColumnKind,
@@ -41,6 +31,15 @@ from portal_desktop.db.query_spec import (
     ListSpec,
     Lookup,
     SortOrder,
+)
+from portal_desktop.db.tables import (
+    closer,
+    enrollments,
+    installments,
+    payments,
+    programs,
+    setter,
+    students,
 )
 from portal_desktop.models import (
     AdCampaign,
@@ -58,7 +57,6 @@ from portal_desktop.models.types import Money
 
 K = ColumnKind
 ZERO = Decimal("0.00")
-payments = _table(Payment)
 RECEIVED = (PaymentStatus.PAID, PaymentStatus.REFUNDED)
 OWING = (EnrollmentStatus.ACTIVE, EnrollmentStatus.DEFAULTED)
 
@@ -98,18 +96,11 @@ CALL_TO_CASH = ListSpec(
     base=enrollments,
     key=enrollments.c.id,
     lookups=(
-        Lookup(students, enrollments.c.student_id == students.c.id, outer=False),
-        Lookup(programs, enrollments.c.program_id == programs.c.id, outer=False),
-        Lookup(closer, enrollments.c.closer_id == closer.c.id),
+        *ENROLLMENT_LOOKUPS,
         Lookup(setter, enrollments.c.setter_id == setter.c.id),
     ),
     columns=(
-        ListColumn(
-            "Student",
-            _full_name(students.c.first_name, students.c.last_name),
-            sort_by=(students.c.last_name, students.c.first_name),
-            width=15,
-        ),
+        student_column(15),
         ListColumn("Program", programs.c.name, width=13),
         ListColumn("Plan", enrollments.c.plan_type, K.ENUM, width=5),
         ListColumn("Contract value", enrollments.c.contract_value, K.MONEY, width=10),

@@ -8,9 +8,7 @@ never selected.
 
 from __future__ import annotations
 
-from typing import Any, cast
-
-from sqlalchemy import ColumnElement, Table, func
+from sqlalchemy import func
 
 from portal_desktop.db.query_spec import (
     ChipGroup,
@@ -21,52 +19,28 @@ from portal_desktop.db.query_spec import (
     Lookup,
     SortOrder,
 )
-from portal_desktop.models import (
-    AdCampaign,
-    Base,
-    Enrollment,
-    Installment,
-    Lead,
-    Program,
-    SalesCall,
-    Student,
-    TeamMember,
-    User,
+from portal_desktop.db.tables import (
+    call_lead,
+    call_student,
+    calls,
+    campaigns,
+    closer,
+    enrollments,
+    full_name,
+    host,
+    installments,
+    leads,
+    linked_member,
+    owner,
+    person_columns,
+    programs,
+    setter,
+    students,
+    team,
+    users,
 )
 
 K = ColumnKind
-
-
-def _table(entity: type[Base]) -> Table:
-    return cast(Table, entity.__table__)
-
-
-def _full_name(first: ColumnElement[Any], last: ColumnElement[Any]) -> ColumnElement[str]:
-    return func.trim(first + " " + last)
-
-
-def _person_columns(table: Any) -> tuple[ColumnElement[Any], ...]:
-    """What the search box looks in for a person: names, email, phone."""
-    return (table.c.first_name, table.c.last_name, table.c.email, table.c.phone)
-
-
-leads = _table(Lead)
-calls = _table(SalesCall)
-students = _table(Student)
-programs = _table(Program)
-enrollments = _table(Enrollment)
-installments = _table(Installment)
-team = _table(TeamMember)
-campaigns = _table(AdCampaign)
-users = _table(User)
-
-owner = team.alias("owner")
-host = team.alias("host")
-setter = team.alias("setter")
-closer = team.alias("closer")
-linked_member = team.alias("linked_member")
-call_lead = leads.alias("call_lead")
-call_student = students.alias("call_student")
 
 
 PIPELINE = ListSpec(
@@ -79,7 +53,7 @@ PIPELINE = ListSpec(
     columns=(
         ListColumn(
             "Name",
-            _full_name(leads.c.first_name, leads.c.last_name),
+            full_name(leads.c.first_name, leads.c.last_name),
             sort_by=(leads.c.last_name, leads.c.first_name),
             width=22,
         ),
@@ -95,7 +69,7 @@ PIPELINE = ListSpec(
         ListColumn("Created", leads.c.created_at, K.DATETIME, width=16),
     ),
     default_sort=SortOrder(7, descending=True),
-    search_in=_person_columns(leads),
+    search_in=person_columns(leads),
     fts_table="leads_search",
     chips=(
         ChipGroup("status", "Status", leads.c.status, is_enum=True),
@@ -124,7 +98,7 @@ SALES_CALLS = ListSpec(
         ListColumn("Scheduled", calls.c.scheduled_at, K.DATETIME, width=16),
         ListColumn(
             "Lead / student",
-            _full_name(_CALL_FIRST, _CALL_LAST),
+            full_name(_CALL_FIRST, _CALL_LAST),
             sort_by=(_CALL_LAST, _CALL_FIRST),
             width=22,
         ),
@@ -142,15 +116,44 @@ SALES_CALLS = ListSpec(
         ListColumn("Minutes", calls.c.duration_minutes, K.NUMBER, width=7),
     ),
     default_sort=SortOrder(0, descending=True),
-    search_in=(*_person_columns(call_lead), *_person_columns(call_student), host.c.name),
+    search_in=(*person_columns(call_lead), *person_columns(call_student), host.c.name),
 )
 
-_STUDENT_NAME = ListColumn(
-    "Student",
-    _full_name(students.c.first_name, students.c.last_name),
-    sort_by=(students.c.last_name, students.c.first_name),
-    width=22,
+
+def student_column(width: int) -> ListColumn:
+    """The student's full name, sorted by last then first name."""
+    return ListColumn(
+        "Student",
+        full_name(students.c.first_name, students.c.last_name),
+        sort_by=(students.c.last_name, students.c.first_name),
+        width=width,
+    )
+
+
+# An enrollment's student, program and closer; an installment's enrollment, student and
+# program: the lists built on these tables (here, payments_queries, enrollments_queries)
+# start from them.
+ENROLLMENT_LOOKUPS: tuple[Lookup, ...] = (
+    Lookup(students, enrollments.c.student_id == students.c.id, outer=False),
+    Lookup(programs, enrollments.c.program_id == programs.c.id, outer=False),
+    Lookup(closer, enrollments.c.closer_id == closer.c.id),
 )
+INSTALLMENT_LOOKUPS: tuple[Lookup, ...] = (
+    Lookup(enrollments, installments.c.enrollment_id == enrollments.c.id, outer=False),
+    Lookup(students, enrollments.c.student_id == students.c.id, outer=False),
+    Lookup(programs, enrollments.c.program_id == programs.c.id, outer=False),
+)
+# The installment columns both payment-schedule lists show (here and payments_queries).
+INSTALLMENT_DUE = ListColumn("Due date", installments.c.due_date, K.DATE, width=11)
+INSTALLMENT_STATUS = ListColumn(
+    "Status",
+    installments.c.status,
+    K.ENUM,
+    sort_by=(installments.c.status, installments.c.due_date),
+    width=10,
+)
+# What the search box looks in on a list of a student's enrollments or installments.
+STUDENT_SEARCH = (*person_columns(students), programs.c.name)
 
 ENROLLMENTS = ListSpec(
     name="enrollments",
@@ -158,13 +161,9 @@ ENROLLMENTS = ListSpec(
     noun="enrollment",
     base=enrollments,
     key=enrollments.c.id,
-    lookups=(
-        Lookup(students, enrollments.c.student_id == students.c.id, outer=False),
-        Lookup(programs, enrollments.c.program_id == programs.c.id, outer=False),
-        Lookup(closer, enrollments.c.closer_id == closer.c.id),
-    ),
+    lookups=ENROLLMENT_LOOKUPS,
     columns=(
-        _STUDENT_NAME,
+        student_column(22),
         ListColumn("Program", programs.c.name, width=24),
         ListColumn("Plan", enrollments.c.plan_type, K.ENUM, width=7),
         ListColumn("Contract value", enrollments.c.contract_value, K.MONEY, width=13),
@@ -173,7 +172,7 @@ ENROLLMENTS = ListSpec(
         ListColumn("Closer", closer.c.name, width=18),
     ),
     default_sort=SortOrder(4, descending=True),
-    search_in=(*_person_columns(students), programs.c.name),
+    search_in=STUDENT_SEARCH,
     chips=(
         ChipGroup("status", "Status", enrollments.c.status, is_enum=True),
         ChipGroup("plan", "Plan", enrollments.c.plan_type, is_enum=True),
@@ -187,28 +186,18 @@ PAYMENT_SCHEDULES = ListSpec(
     noun="installment",
     base=installments,
     key=installments.c.id,
-    lookups=(
-        Lookup(enrollments, installments.c.enrollment_id == enrollments.c.id, outer=False),
-        Lookup(students, enrollments.c.student_id == students.c.id, outer=False),
-        Lookup(programs, enrollments.c.program_id == programs.c.id, outer=False),
-    ),
+    lookups=INSTALLMENT_LOOKUPS,
     columns=(
-        ListColumn("Due date", installments.c.due_date, K.DATE, width=11),
-        _STUDENT_NAME,
+        INSTALLMENT_DUE,
+        student_column(22),
         ListColumn("Program", programs.c.name, width=24),
         ListColumn("No.", installments.c.sequence, K.NUMBER, width=5),
         ListColumn("Amount", installments.c.amount, K.MONEY, width=12),
-        ListColumn(
-            "Status",
-            installments.c.status,
-            K.ENUM,
-            sort_by=(installments.c.status, installments.c.due_date),
-            width=10,
-        ),
+        INSTALLMENT_STATUS,
         ListColumn("Down payment", installments.c.is_down_payment, K.BOOL, width=10),
     ),
     default_sort=SortOrder(0, descending=True),
-    search_in=(*_person_columns(students), programs.c.name),
+    search_in=STUDENT_SEARCH,
 )
 
 TEAM = ListSpec(

@@ -14,12 +14,13 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal_desktop.db.query_spec import ColumnKind, ListColumn, ListSpec, SortOrder
+from portal_desktop.db.tables import table_of
 from portal_desktop.models import AdCampaign, AdPerformance, EmailBroadcast
 from portal_desktop.models.enums import AdPlatform, CampaignStatus
 from portal_desktop.services.context import Actor
@@ -27,8 +28,8 @@ from portal_desktop.services.marketing import campaign_report
 
 K = ColumnKind
 
-performance = cast(Table, AdPerformance.__table__)
-broadcasts = cast(Table, EmailBroadcast.__table__)
+performance = table_of(AdPerformance)
+broadcasts = table_of(EmailBroadcast)
 
 
 AD_PERFORMANCE = ListSpec(

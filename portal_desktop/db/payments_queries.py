@@ -15,10 +15,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, case, func, literal, select, true
+from sqlalchemy import ColumnElement, and_, case, literal, select, true
 from sqlalchemy.orm import Session
 
-from portal_desktop.db.list_queries import closer, enrollments, installments, programs, students
+from portal_desktop.db.list_queries import (
+    INSTALLMENT_DUE,
+    INSTALLMENT_LOOKUPS,
+    INSTALLMENT_STATUS,
+    STUDENT_SEARCH,
+    student_column,
+)
 from portal_desktop.db.query_spec import (
     ChipGroup,
     ColumnKind,
@@ -27,12 +33,12 @@ from portal_desktop.db.query_spec import (
     Lookup,
     SortOrder,
 )
+from portal_desktop.db.tables import closer, enrollments, installments, payments, programs
 from portal_desktop.models import Enrollment, Installment, Payment, Program, Student
 from portal_desktop.models.enums import InstallmentStatus, PaymentStatus
 from portal_desktop.services.kpi_money import AGING_BUCKETS, aging_condition
 
 K = ColumnKind
-payments: Table = Payment.__table__  # type: ignore[assignment]
 paid = payments.alias("paid")
 
 # The Charts tab's bucket words (chart_data's docstring) for kpi_money's aging keys.
@@ -116,9 +122,7 @@ def payment_schedules_spec(day: dt.date) -> ListSpec:
         base=installments,
         key=installments.c.id,
         lookups=(
-            Lookup(enrollments, installments.c.enrollment_id == enrollments.c.id, outer=False),
-            Lookup(students, enrollments.c.student_id == students.c.id, outer=False),
-            Lookup(programs, enrollments.c.program_id == programs.c.id, outer=False),
+            *INSTALLMENT_LOOKUPS,
             Lookup(closer, enrollments.c.closer_id == closer.c.id),
             # At most one PAID payment per installment (a unique index): never adds rows.
             Lookup(
@@ -130,36 +134,19 @@ def payment_schedules_spec(day: dt.date) -> ListSpec:
             ),
         ),
         columns=(
-            ListColumn("Due date", installments.c.due_date, K.DATE, width=11),
-            ListColumn(
-                "Student",
-                func.trim(students.c.first_name + " " + students.c.last_name),
-                sort_by=(students.c.last_name, students.c.first_name),
-                width=20,
-            ),
+            INSTALLMENT_DUE,
+            student_column(20),
             ListColumn("Program", programs.c.name, width=20),
             ListColumn("Closer", closer.c.name, width=15),
             ListColumn("No.", installments.c.sequence, K.NUMBER, width=4),
             ListColumn("Amount", installments.c.amount, K.MONEY, width=11),
-            ListColumn(
-                "Status",
-                installments.c.status,
-                K.ENUM,
-                sort_by=(installments.c.status, installments.c.due_date),
-                width=10,
-            ),
+            INSTALLMENT_STATUS,
             ListColumn("Days late", bucket, width=8),
             ListColumn("Paid on", paid.c.paid_at, K.DATETIME, width=15),
             ListColumn("Reference", paid.c.reference, width=12),
         ),
         default_sort=SortOrder(0, descending=True),
-        search_in=(
-            students.c.first_name,
-            students.c.last_name,
-            students.c.email,
-            students.c.phone,
-            programs.c.name,
-        ),
+        search_in=STUDENT_SEARCH,
         chips=(
             ChipGroup("when", "When", when),
             ChipGroup("bucket", "Days late", bucket),

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, exists, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from portal_desktop.db.list_queries import leads, students, team
+from portal_desktop.db.tables import leads, students, team
 from portal_desktop.models import SalesCall
 from portal_desktop.models.enums import LeadStatus
 

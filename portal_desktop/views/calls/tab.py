@@ -20,7 +20,6 @@ from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -45,6 +44,7 @@ from portal_desktop.views.calls.common import (
 )
 from portal_desktop.views.calls.outcome_dialog import OutcomeDialog, call_summary
 from portal_desktop.views.calls.schedule_dialog import ScheduleCallDialog
+from portal_desktop.views.date_range import date_edit, local_today
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.tab_context import TabContext
@@ -136,8 +136,8 @@ class SalesCallsTab(QWidget):
         for key, title in RANGES:
             self.range.addItem(title, key)
         today = self._today()
-        self.start = self._date_edit("rangeStart", today)
-        self.end = self._date_edit("rangeEnd", today + dt.timedelta(days=6))
+        self.start = date_edit(self, "rangeStart", today)
+        self.end = date_edit(self, "rangeEnd", today + dt.timedelta(days=6))
         self.host = QComboBox(self)
         self.host.setObjectName("hostFilter")
         self.setter = QComboBox(self)
@@ -198,14 +198,6 @@ class SalesCallsTab(QWidget):
 
     # --- building ------------------------------------------------------------------------
 
-    def _date_edit(self, name: str, day: dt.date) -> QDateEdit:
-        edit = QDateEdit(self)
-        edit.setObjectName(name)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
-        edit.setDate(QDate(day.year, day.month, day.day))
-        return edit
-
     def _button(self, name: str, text: str, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(text, self)
         button.setObjectName(name)
@@ -228,7 +220,7 @@ class SalesCallsTab(QWidget):
             box.blockSignals(False)
 
     def _today(self) -> dt.date:
-        return dt.datetime.now(dt.UTC).astimezone(self.ctx.formatter.tz).date()
+        return local_today(self.ctx.formatter.tz)
 
     # --- filters -------------------------------------------------------------------------
 

@@ -24,7 +24,6 @@ from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDialog,
     QHBoxLayout,
     QHeaderView,
@@ -50,6 +49,7 @@ from portal_desktop.db.marketing_queries import (
 )
 from portal_desktop.services.context import Permission
 from portal_desktop.views.calls.common import ERROR_STYLE, NOTICE_STYLE, error_text
+from portal_desktop.views.date_range import date_edit, local_today
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.marketing.broadcast_dialog import BroadcastDialog
 from portal_desktop.views.marketing.campaign_dialog import CampaignDialog
@@ -104,8 +104,8 @@ class MarketingTab(QWidget):
         for key, title in PRESETS:
             self.preset.addItem(title, key)
         self.preset.setCurrentIndex(1)
-        self.start = self._date_edit("rangeStart", today - dt.timedelta(days=DEFAULT_DAYS - 1))
-        self.end = self._date_edit("rangeEnd", today)
+        self.start = date_edit(self, "rangeStart", today - dt.timedelta(days=DEFAULT_DAYS - 1))
+        self.end = date_edit(self, "rangeEnd", today)
         self.new_campaign_button = self._button("newCampaign", "New campaign…", self.new_record)
         self.edit_campaign_button = self._button(
             "editCampaign", "Edit campaign…", self.open_selected
@@ -228,14 +228,6 @@ class MarketingTab(QWidget):
         layout.addWidget(table, 1)
         return page
 
-    def _date_edit(self, name: str, day: dt.date) -> QDateEdit:
-        edit = QDateEdit(self)
-        edit.setObjectName(name)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
-        edit.setDate(QDate(day.year, day.month, day.day))
-        return edit
-
     def _button(self, name: str, text: str, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(text, self)
         button.setObjectName(name)
@@ -244,7 +236,7 @@ class MarketingTab(QWidget):
         return button
 
     def today(self) -> dt.date:
-        return dt.datetime.now(dt.UTC).astimezone(self.ctx.formatter.tz).date()
+        return local_today(self.ctx.formatter.tz)
 
     # --- the range and the report --------------------------------------------------------
 
