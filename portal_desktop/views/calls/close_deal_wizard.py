@@ -22,12 +22,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -64,6 +63,7 @@ from portal_desktop.views.calls.common import (
     run_write,
     select_data,
 )
+from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.money_input import MoneyInput
 from portal_desktop.views.tab_context import TabContext
@@ -160,10 +160,6 @@ def _programs(session: Session) -> list[tuple[uuid.UUID, str, Decimal]]:
     return [(row.id, row.name, row.price) for row in rows]
 
 
-def _qdate(value: dt.date) -> QDate:
-    return QDate(value.year, value.month, value.day)
-
-
 class _CommitPage(QWizardPage):
     """A page whose "next" runs ``on_commit()``: True lets the wizard move on."""
 
@@ -173,15 +169,6 @@ class _CommitPage(QWizardPage):
 
     def validatePage(self) -> bool:  # noqa: N802
         return self._on_commit()
-
-
-def _date_edit(parent: QWidget, name: str, value: dt.date) -> QDateEdit:
-    edit = QDateEdit(parent)
-    edit.setObjectName(name)
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    edit.setDate(_qdate(value))
-    return edit
 
 
 class CloseDealWizard(QWizard):
@@ -321,10 +308,10 @@ class CloseDealWizard(QWizard):
             self.frequency.addItem(enum_label(frequency.value), frequency)
         select_data(self.frequency, PaymentFrequency.MONTHLY)
         today = dt.date.today()
-        self.start_date = _date_edit(page, "startDate", today)
+        self.start_date = date_edit(page, "startDate", today)
         self.custom_first_due = QCheckBox("First installment on", page)
         self.custom_first_due.setObjectName("customFirstDue")
-        self.first_due_date = _date_edit(page, "firstDueDate", today)
+        self.first_due_date = date_edit(page, "firstDueDate", today)
         self.first_due_date.setEnabled(False)
         self.closer = QComboBox(page)
         self.closer.setObjectName("closer")

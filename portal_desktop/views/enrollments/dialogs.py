@@ -9,10 +9,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -30,21 +29,13 @@ from portal_desktop.services import enrollments as enrollment_service
 from portal_desktop.services import plan_changes
 from portal_desktop.services.payment_plans import MAX_INSTALLMENTS, PlanChange
 from portal_desktop.views.calls.common import FieldErrors, run_write
+from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.enrollments.grids import fill_grid, make_grid
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.workers import OpGeneration, QueryOp
 
 WRITTEN_TABLES = frozenset({"enrollments", "installments", "payments"})
-
-
-def date_edit(parent: QWidget, name: str, day: dt.date) -> QDateEdit:
-    edit = QDateEdit(parent)
-    edit.setObjectName(name)
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    edit.setDate(QDate(day.year, day.month, day.day))
-    return edit
 
 
 class WriteDialog(QDialog):
