@@ -1,5 +1,6 @@
 """SQLAlchemy 2.0 typed entities of the portal: importing this registers every table."""
 
+from portal_desktop.models import rollups  # noqa: F401 - registers the rollup tables
 from portal_desktop.models.base import Base, Entity, new_id
 from portal_desktop.models.crm import Lead, SalesCall
 from portal_desktop.models.enrollment import Enrollment, Program, Student

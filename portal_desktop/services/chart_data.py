@@ -64,10 +64,11 @@ from portal_desktop.services.chart_series import (
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.date_ranges import DateRange, make_range
 from portal_desktop.services.kpi_marketing import CampaignResult
-from portal_desktop.services.kpi_sql import Bounds, consistent_reads, ratio
+from portal_desktop.services.kpi_sql import ratio
 from portal_desktop.services.kpi_team import LeaderboardRow
 from portal_desktop.services.kpis import KpiReport, kpi_report
 from portal_desktop.services.marketing import campaign_report
+from portal_desktop.services.rollups import fresh_snapshot
 from portal_desktop.services.settings import load_settings
 from portal_desktop.services.team import leaderboard
 from portal_desktop.services.transaction import use_case
@@ -375,9 +376,7 @@ def _campaign_section(campaigns: list[CampaignResult], period: DateRange) -> Sec
     return Section("campaigns", "Campaigns, by spend", [spend, roas])
 
 
-def _team_section(
-    session: Session, rows: list[LeaderboardRow], period: DateRange, bounds: Bounds
-) -> Section:
+def _team_section(session: Session, rows: list[LeaderboardRow], period: DateRange) -> Section:
     dates = {"scheduled_from": period.start, "scheduled_to": period.end}
     closers = [row for row in rows if not row.as_closer.is_empty]
     setters = [row for row in rows if not row.as_setter.is_empty]
@@ -421,12 +420,12 @@ def _team_section(
     return Section(
         "team",
         "Team leaderboard",
-        [closer_cash, closer_closes, setter_rate, _pair_grid(session, bounds, dates)],
+        [closer_cash, closer_closes, setter_rate, _pair_grid(session, period, dates)],
     )
 
 
-def _pair_grid(session: Session, bounds: Bounds, dates: dict[str, dt.date]) -> Panel:
-    pairs = pair_close_rates(session, bounds)
+def _pair_grid(session: Session, period: DateRange, dates: dict[str, dt.date]) -> Panel:
+    pairs = pair_close_rates(session, period)
     names = dict(session.execute(select(TeamMember.id, TeamMember.name)).tuples().all())
     closer_ids = sorted({pair.closer_id for pair in pairs}, key=lambda i: names[i].lower())
     setter_ids = sorted({pair.setter_id for pair in pairs}, key=lambda i: names[i].lower())
@@ -462,7 +461,7 @@ AGING_LABELS = (("overdue_1_30", "1-30"), ("overdue_31_60", "31-60"), ("overdue_
 AGING = (*AGING_LABELS, ("overdue_90_plus", "90+"))
 
 
-def _receivables_section(session: Session, report: KpiReport, end_bound: dt.datetime) -> Section:
+def _receivables_section(session: Session, report: KpiReport) -> Section:
     aging = Panel(
         "aging",
         f"Overdue receivables as of {report.end.isoformat()}",
@@ -482,7 +481,7 @@ def _receivables_section(session: Session, report: KpiReport, end_bound: dt.date
         x_title="Days past due",
     )
     dialect = session.get_bind().dialect.name
-    weeks = expected_cash(session, report.end, end_bound, dialect)
+    weeks = expected_cash(session, report.end, dialect)
     starts = [report.end + dt.timedelta(days=1 + 7 * index) for index in range(EXPECTED_WEEKS)]
     last = report.end + dt.timedelta(days=90)
     expected = Panel(
@@ -560,20 +559,19 @@ def dashboard(
     actor.require(Permission.VIEW_REPORTS)
     period = make_range(start, end)
     before = previous_period(period)
-    consistent_reads(session)
+    fresh_snapshot(session)
     settings = load_settings(session)
     report = kpi_report(session, actor, period.start, period.end)
     previous_report = kpi_report(session, actor, before.start, before.end)
     grain = fitting_granularity(period, granularity)
     buckets = Bucketer(period, settings.tz, grain, session.get_bind().dialect.name)
     keys = bucket_keys(period, grain)
-    bounds = period.utc_bounds(settings.tz)
     sections = [
         _money_section(session, buckets, keys),
         _funnel_section(report),
         _campaign_section(campaign_report(session, actor, start, end), period),
-        _team_section(session, leaderboard(session, actor, start, end), period, bounds),
-        _receivables_section(session, report, bounds[1]),
+        _team_section(session, leaderboard(session, actor, start, end), period),
+        _receivables_section(session, report),
         _sources_section(session, buckets, keys),
     ]
     return Dashboard(

@@ -16,17 +16,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Integer, and_, cast, func, literal, select
+from sqlalchemy import Date, Integer, cast, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal_desktop.models import Enrollment, Installment, Lead, Payment, SalesCall
-from portal_desktop.models.enums import EnrollmentStatus, PaymentStatus
+from portal_desktop.models.rollups import (
+    call_day_facts,
+    cash_day_facts,
+    enrollment_day_facts,
+    installment_due_facts,
+    lead_day_facts,
+)
 from portal_desktop.services.chart_periods import Granularity
 from portal_desktop.services.date_ranges import DateRange, local_date
-from portal_desktop.services.kpi_money import RECEIVED, _installments
-from portal_desktop.services.kpi_sales import BOOKED, CLOSE, HELD
-from portal_desktop.services.kpi_sql import Bounds, count_if, in_bounds, in_dates, money_sum
+from portal_desktop.services.kpi_money import fact_unpaid
+from portal_desktop.services.kpi_sql import Bounds, in_dates, int_sum, money_sum
 
 NO_SOURCE = "(no source)"
 OTHER_SOURCES = "Other"
@@ -85,36 +89,26 @@ class MoneyOverTime:
 
 def money_over_time(session: Session, buckets: Bucketer) -> MoneyOverTime:
     """Net cash (received by local day of ``paid_at`` minus refunds by ``refunded_at``) and
-    contracted revenue (by ``start_date``), per bucket."""
-    bounds = buckets.bounds
-    paid = buckets.of_timestamp(Payment.paid_at)
-    received = session.execute(
-        select(paid, money_sum(Payment.amount))
-        .where(RECEIVED, in_bounds(Payment.paid_at, bounds))
-        .group_by(paid)
-    )
-    refunded = buckets.of_timestamp(Payment.refunded_at)
-    refunds = _by_bucket(
+    contracted revenue (by ``start_date``), per bucket, from the daily facts."""
+    period = buckets.period
+    cash_facts, enrolled = cash_day_facts.c, enrollment_day_facts.c
+    paid = buckets.of_date(cash_facts.day)
+    cash = _by_bucket(
         session.execute(
-            select(refunded, money_sum(Payment.refunded_amount))
-            .where(in_bounds(Payment.refunded_at, bounds))
-            .group_by(refunded)
+            select(paid, money_sum(cash_facts.received) - money_sum(cash_facts.refunds))
+            .where(in_dates(cash_facts.day, period.start, period.end))
+            .group_by(paid)
         )
     )
-    cash: dict[dt.date, Decimal] = defaultdict(Decimal)
-    for key, amount in _by_bucket(received).items():
-        cash[key] += amount
-    for key, amount in refunds.items():
-        cash[key] -= amount
-    started = buckets.of_date(Enrollment.start_date)
+    started = buckets.of_date(enrolled.day)
     contracted = _by_bucket(
         session.execute(
-            select(started, money_sum(Enrollment.contract_value))
-            .where(in_dates(Enrollment.start_date, buckets.period.start, buckets.period.end))
+            select(started, money_sum(enrolled.contracted))
+            .where(in_dates(enrolled.day, period.start, period.end))
             .group_by(started)
         )
     )
-    return MoneyOverTime(dict(cash), contracted)
+    return MoneyOverTime(cash, contracted)
 
 
 @dataclass(frozen=True)
@@ -126,11 +120,12 @@ class SourceSeries:
 
 
 def leads_by_source(session: Session, buckets: Bucketer) -> SourceSeries:
-    created = buckets.of_timestamp(Lead.created_at)
-    source = func.coalesce(Lead.source, NO_SOURCE).label("source")
+    facts = lead_day_facts.c
+    created = buckets.of_date(facts.day)
+    source = func.coalesce(facts.source, NO_SOURCE).label("source")
     rows = session.execute(
-        select(created, source, func.count())
-        .where(in_bounds(Lead.created_at, buckets.bounds))
+        select(created, source, int_sum(facts.leads))
+        .where(in_dates(facts.day, buckets.period.start, buckets.period.end))
         .group_by(created, source)
     ).all()
     totals: dict[str, int] = defaultdict(int)
@@ -160,45 +155,31 @@ class PairRate:
         return Decimal(self.closes) / self.calls_held if self.calls_held else None
 
 
-def pair_close_rates(session: Session, bounds: Bounds) -> list[PairRate]:
+def pair_close_rates(session: Session, period: DateRange) -> list[PairRate]:
     """Close rate (closes / held, KPIS.md) of every setter-closer (host) pair."""
+    facts = call_day_facts.c
     rows = session.execute(
-        select(
-            SalesCall.setter_id,
-            SalesCall.host_id,
-            count_if(HELD),
-            count_if(CLOSE),
-        )
-        .where(in_bounds(SalesCall.scheduled_at, bounds), BOOKED, SalesCall.setter_id.is_not(None))
-        .group_by(SalesCall.setter_id, SalesCall.host_id)
+        select(facts.setter_id, facts.host_id, int_sum(facts.held), int_sum(facts.closes))
+        .where(in_dates(facts.day, period.start, period.end), facts.setter_id.is_not(None))
+        .group_by(facts.setter_id, facts.host_id)
     ).all()
     return [PairRate(*row) for row in rows]
 
 
-def expected_cash(
-    session: Session, as_of: dt.date, as_of_end: dt.datetime, dialect: str
-) -> list[Decimal]:
+def expected_cash(session: Session, as_of: dt.date, dialect: str) -> list[Decimal]:
     """The unpaid balance of installments falling due in the ``EXPECTED_DAYS`` after
     ``as_of`` (open enrollments), per 7-day week counted from ``as_of + 1``."""
     first = as_of + dt.timedelta(days=1)
     last = as_of + dt.timedelta(days=EXPECTED_DAYS)
-    paid, unpaid = _installments(as_of_end)
+    facts = installment_due_facts.c
     if dialect == "postgresql":
-        week = cast((Installment.due_date - first) // 7, Integer)
+        week = cast((facts.day - first) // 7, Integer)
     else:
-        week = cast((func.julianday(Installment.due_date) - func.julianday(first)) / 7, Integer)
+        week = cast((func.julianday(facts.day) - func.julianday(first)) / 7, Integer)
     week = week.label("week")
     rows = session.execute(
-        select(week, money_sum(unpaid))
-        .select_from(Installment)
-        .join(Enrollment, Installment.enrollment_id == Enrollment.id)
-        .outerjoin(
-            paid, and_(paid.installment_id == Installment.id, paid.status == PaymentStatus.PAID)
-        )
-        .where(
-            Enrollment.status != EnrollmentStatus.CANCELLED,
-            in_dates(Installment.due_date, first, last),
-        )
+        select(week, money_sum(fact_unpaid(as_of)))
+        .where(in_dates(facts.day, first, last))
         .group_by(week)
     ).all()
     weeks = [Decimal("0.00")] * EXPECTED_WEEKS

@@ -33,7 +33,8 @@ from portal_desktop.models.types import CENT
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.date_ranges import make_range
 from portal_desktop.services.kpi_money import Cash, cash_by_member
-from portal_desktop.services.kpi_sql import ZERO, Credit, consistent_reads, money_text
+from portal_desktop.services.kpi_sql import ZERO, Credit, money_text
+from portal_desktop.services.rollups import fresh_snapshot
 from portal_desktop.services.settings import Settings, load_settings
 from portal_desktop.services.transaction import use_case
 
@@ -172,9 +173,9 @@ def commission_report(
     """
     only = _visible_member(actor)
     period = make_range(start, end)
-    consistent_reads(session)
+    fresh_snapshot(session)
     settings = load_settings(session)
-    cash = cash_by_member(session, period.utc_bounds(settings.tz))
+    cash = cash_by_member(session, period)
     query = select(TeamMember)
     if only is not None:
         query = query.where(TeamMember.id == only)

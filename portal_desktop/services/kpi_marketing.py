@@ -13,23 +13,13 @@ from sqlalchemy import Integer, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal_desktop.models import (
-    AdCampaign,
-    AdPerformance,
-    Enrollment,
-    Lead,
-    Payment,
-    SalesCall,
-    Student,
-)
+from portal_desktop.models import AdCampaign, AdPerformance
 from portal_desktop.models.enums import AdPlatform, CampaignStatus
+from portal_desktop.models.rollups import call_day_facts, cash_day_facts, lead_day_facts
 from portal_desktop.models.types import Money
-from portal_desktop.services.kpi_money import Cash, cash_columns, touching
-from portal_desktop.services.kpi_sales import BOOKED
+from portal_desktop.services.kpi_money import Cash, fact_cash_columns
 from portal_desktop.services.kpi_sql import (
     ZERO,
-    Bounds,
-    in_bounds,
     in_dates,
     money_sum,
     money_text,
@@ -131,9 +121,7 @@ def ad_totals(session: Session, start: dt.date, end: dt.date) -> AdTotals:
     return AdTotals(**row._asdict())
 
 
-def campaign_results(
-    session: Session, start: dt.date, end: dt.date, bounds: Bounds
-) -> list[CampaignResult]:
+def campaign_results(session: Session, start: dt.date, end: dt.date) -> list[CampaignResult]:
     """Every campaign that is active or has numbers in the range, in one query.
 
     Leads and booked calls are those of the campaign's leads created / scheduled in the range;
@@ -145,28 +133,29 @@ def campaign_results(
         .group_by(AdPerformance.ad_campaign_id)
         .subquery("perf")
     )
+    lead_facts, call_facts, cash_facts = lead_day_facts.c, call_day_facts.c, cash_day_facts.c
     leads = (
-        select(Lead.ad_campaign_id.label("campaign_id"), func.count().label("leads"))
-        .where(in_bounds(Lead.created_at, bounds), Lead.ad_campaign_id.is_not(None))
-        .group_by(Lead.ad_campaign_id)
+        select(
+            lead_facts.ad_campaign_id.label("campaign_id"),
+            _int_sum(lead_facts.leads).label("leads"),
+        )
+        .where(in_dates(lead_facts.day, start, end), lead_facts.ad_campaign_id.is_not(None))
+        .group_by(lead_facts.ad_campaign_id)
         .subquery("lead_counts")
     )
     calls = (
-        select(Lead.ad_campaign_id.label("campaign_id"), func.count().label("calls_booked"))
-        .select_from(SalesCall)
-        .join(Lead, SalesCall.lead_id == Lead.id)
-        .where(in_bounds(SalesCall.scheduled_at, bounds), BOOKED, Lead.ad_campaign_id.is_not(None))
-        .group_by(Lead.ad_campaign_id)
+        select(
+            call_facts.ad_campaign_id.label("campaign_id"),
+            _int_sum(call_facts.booked).label("calls_booked"),
+        )
+        .where(in_dates(call_facts.day, start, end), call_facts.ad_campaign_id.is_not(None))
+        .group_by(call_facts.ad_campaign_id)
         .subquery("call_counts")
     )
     cash = (
-        select(Lead.ad_campaign_id.label("campaign_id"), *cash_columns(bounds))
-        .select_from(Payment)
-        .join(Enrollment, Payment.enrollment_id == Enrollment.id)
-        .join(Student, Enrollment.student_id == Student.id)
-        .join(Lead, Student.lead_id == Lead.id)
-        .where(touching(bounds), Lead.ad_campaign_id.is_not(None))
-        .group_by(Lead.ad_campaign_id)
+        select(cash_facts.ad_campaign_id.label("campaign_id"), *fact_cash_columns())
+        .where(in_dates(cash_facts.day, start, end), cash_facts.ad_campaign_id.is_not(None))
+        .group_by(cash_facts.ad_campaign_id)
         .subquery("cash")
     )
 

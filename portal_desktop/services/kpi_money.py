@@ -20,8 +20,10 @@ from sqlalchemy import Select, and_, case, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal_desktop.models import Enrollment, Installment, Lead, Payment, Program, Student
+from portal_desktop.models import Enrollment, Installment, Lead, Payment, Program
 from portal_desktop.models.enums import EnrollmentStatus, PaymentStatus
+from portal_desktop.models.rollups import cash_day_facts, installment_due_facts
+from portal_desktop.services.date_ranges import DateRange
 from portal_desktop.services.kpi_sql import (
     ZERO,
     Bounds,
@@ -106,15 +108,28 @@ def touching(bounds: Bounds) -> ColumnElement[bool]:
     return or_(in_bounds(Payment.paid_at, bounds), in_bounds(Payment.refunded_at, bounds))
 
 
-def cash_totals(session: Session, bounds: Bounds) -> tuple[Cash, Cash]:
+def fact_cash_columns(*, attributed: bool = False) -> list[Any]:
+    """Received and refunded summed from ``cash_day_facts`` (optionally only the part paid
+    by students of ad-attributed leads)."""
+    facts = cash_day_facts.c
+    received, refunds = facts.received, facts.refunds
+    prefix = ""
+    if attributed:
+        prefix = "attributed_"
+        received = case((facts.ad_campaign_id.is_not(None), received), else_=0)
+        refunds = case((facts.ad_campaign_id.is_not(None), refunds), else_=0)
+    return [
+        money_sum(received).label(f"{prefix}received"),
+        money_sum(refunds).label(f"{prefix}refunds"),
+    ]
+
+
+def cash_totals(session: Session, period: DateRange) -> tuple[Cash, Cash]:
     """Cash of the range: all of it, and the part paid by students of ad-attributed leads."""
     row = session.execute(
-        select(*cash_columns(bounds), *cash_columns(bounds, where=ATTRIBUTED))
-        .select_from(Payment)
-        .join(Enrollment, Payment.enrollment_id == Enrollment.id)
-        .join(Student, Enrollment.student_id == Student.id)
-        .outerjoin(Lead, Student.lead_id == Lead.id)
-        .where(touching(bounds))
+        select(*fact_cash_columns(), *fact_cash_columns(attributed=True)).where(
+            in_dates(cash_day_facts.c.day, period.start, period.end)
+        )
     ).one()
     return (
         Cash(row.received, row.refunds),
@@ -122,18 +137,17 @@ def cash_totals(session: Session, bounds: Bounds) -> tuple[Cash, Cash]:
     )
 
 
-def cash_by_member(session: Session, bounds: Bounds) -> dict[tuple[uuid.UUID, Credit], Cash]:
+def cash_by_member(session: Session, period: DateRange) -> dict[tuple[uuid.UUID, Credit], Cash]:
     """Cash of the range per member: on enrollments they closed, and on those they set."""
+    facts = cash_day_facts.c
 
     def build(query: Select[Any]) -> Select[Any]:
-        return (
-            query.select_from(Payment)
-            .join(Enrollment, Payment.enrollment_id == Enrollment.id)
-            .where(touching(bounds))
+        return query.select_from(cash_day_facts).where(
+            in_dates(facts.day, period.start, period.end)
         )
 
     rows = session.execute(
-        by_member(cash_columns(bounds), Enrollment.closer_id, Enrollment.setter_id, build)
+        by_member(fact_cash_columns(), facts.closer_id, facts.setter_id, build)
     ).mappings()
     return {
         (row["member_id"], Credit(row["credit"])): Cash(row["received"], row["refunds"])
@@ -171,20 +185,26 @@ def with_paid_payment(query: Select[Any], paid: Any) -> Select[Any]:
     )
 
 
-def aging_condition(key: str, as_of: dt.date) -> ColumnElement[bool]:
+def aging_condition(
+    key: str, as_of: dt.date, due: ColumnElement[dt.date] = Installment.due_date
+) -> ColumnElement[bool]:
     """The installments of an aging bucket as of a day: ``"not_yet_due"`` or a key of
-    :data:`AGING_BUCKETS`; days past due = ``as_of - due_date``, compared as dates."""
+    :data:`AGING_BUCKETS`; days past due = ``as_of - due_date``, compared as dates
+    (``due``: the due-date column, the installments' own by default)."""
     if key == "not_yet_due":
-        return Installment.due_date >= as_of
+        return due >= as_of
     fewest, most = _BUCKET_DAYS[key]
-    aged = Installment.due_date <= as_of - dt.timedelta(days=fewest)
+    aged = due <= as_of - dt.timedelta(days=fewest)
     if most is not None:
-        aged = and_(aged, Installment.due_date >= as_of - dt.timedelta(days=most))
+        aged = and_(aged, due >= as_of - dt.timedelta(days=most))
     return aged
 
 
 def receivable_columns(
-    as_of: dt.date, unpaid: ColumnElement[Decimal], counted: ColumnElement[bool] | None = None
+    as_of: dt.date,
+    unpaid: ColumnElement[Decimal],
+    counted: ColumnElement[bool] | None = None,
+    due: ColumnElement[dt.date] = Installment.due_date,
 ) -> list[Any]:
     """``total`` and one sum per aging bucket of ``unpaid``, over the rows meeting ``counted``
     (all rows when None), labeled as the fields of :class:`Receivables`."""
@@ -198,7 +218,7 @@ def receivable_columns(
         return condition if counted is None else and_(counted, condition)
 
     columns = [total_if(counted).label("total")]
-    columns += [total_if(both(aging_condition(key, as_of))).label(key) for key in AGING_KEYS]
+    columns += [total_if(both(aging_condition(key, as_of, due))).label(key) for key in AGING_KEYS]
     return columns
 
 
@@ -207,22 +227,27 @@ def open_enrollment() -> ColumnElement[bool]:
     return Enrollment.status != EnrollmentStatus.CANCELLED
 
 
+def fact_unpaid(as_of: dt.date) -> ColumnElement[Decimal]:
+    """An ``installment_due_facts`` row's unpaid balance as of a local day (KPIS.md): the
+    amount, less the part its PAID payment covers when that payment came by then."""
+    facts = installment_due_facts.c
+    return facts.amount - case((facts.paid_day <= as_of, facts.settled), else_=0)
+
+
 def installment_totals(
-    session: Session, start: dt.date, end: dt.date, end_bound: dt.datetime
+    session: Session, start: dt.date, end: dt.date
 ) -> tuple[Receivables, Collection]:
-    """Receivables as of ``end`` (``end_bound``: the end of that local day, in UTC) and the
-    collection of the installments due in ``[start, end]``, in one query."""
-    paid, unpaid = installment_balance(end_bound)
-    started = Enrollment.start_date <= end
-    due_in_range = in_dates(Installment.due_date, start, end)
+    """Receivables as of ``end`` and the collection of the installments due in
+    ``[start, end]``, in one query over ``installment_due_facts``."""
+    facts = installment_due_facts.c
+    started = facts.start_date <= end
+    due_in_range = in_dates(facts.day, start, end)
     query = select(
-        *receivable_columns(end, unpaid, started),
-        money_sum_if(due_in_range, Installment.amount).label("due"),
-        money_sum_if(due_in_range, paid.amount).label("collected"),
-    )
-    row = session.execute(
-        with_paid_payment(query, paid).where(open_enrollment(), or_(started, due_in_range))
-    ).one()
+        *receivable_columns(end, fact_unpaid(end), started, facts.day),
+        money_sum_if(due_in_range, facts.amount).label("due"),
+        money_sum_if(due_in_range, facts.paid).label("collected"),
+    ).where(or_(started, due_in_range))
+    row = session.execute(query).one()
     values = row._asdict()
     collection = Collection(values.pop("due"), values.pop("collected"))
     return Receivables(**values), collection

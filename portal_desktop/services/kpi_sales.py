@@ -1,7 +1,8 @@
 """Sales KPIs in SQL: leads, the call funnel and contracted revenue (see KPIS.md).
 
-One query per table, conditional aggregates for the individual KPIs; the per-member versions
-(leaderboard) reuse the same aggregate columns grouped by host/closer and by setter.
+The predicates below define the KPIs on the records; ``services/rollups.py`` applies them to
+build the daily facts, and the readers here sum those facts over the range's days (the
+per-member versions, for the leaderboard, grouped by host/closer and by setter).
 """
 
 from __future__ import annotations
@@ -12,22 +13,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, case, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal_desktop.models import Enrollment, Lead, SalesCall
+from portal_desktop.models import SalesCall
 from portal_desktop.models.enums import CallOutcome
-from portal_desktop.services.kpi_sql import (
-    Bounds,
-    Credit,
-    by_member,
-    count_if,
-    in_bounds,
-    in_dates,
-    money_sum,
-    ratio,
-)
+from portal_desktop.models.rollups import call_day_facts, enrollment_day_facts, lead_day_facts
+from portal_desktop.services.date_ranges import DateRange
+from portal_desktop.services.kpi_sql import Credit, by_member, in_dates, int_sum, money_sum, ratio
 
 # A booked call: scheduled, and neither cancelled nor moved (pending calls count).
 BOOKED: ColumnElement[bool] = or_(
@@ -93,63 +87,73 @@ class EnrollmentTotals:
         return ratio(self.contracted_revenue, self.enrollments)
 
 
-def _call_columns() -> list[ColumnElement[Any]]:
+def fact_call_columns() -> list[ColumnElement[Any]]:
+    """The funnel summed from ``call_day_facts`` (booked calls only, by construction)."""
+    facts = call_day_facts.c
     return [
-        func.count().label("calls_booked"),
-        count_if(HELD).label("calls_held"),
-        count_if(NO_SHOW).label("no_shows"),
-        count_if(OFFER).label("offers"),
-        count_if(CLOSE).label("closes"),
+        int_sum(facts.booked).label("calls_booked"),
+        int_sum(facts.held).label("calls_held"),
+        int_sum(facts.no_shows).label("no_shows"),
+        int_sum(facts.offers).label("offers"),
+        int_sum(facts.closes).label("closes"),
     ]
 
 
 def _enrollment_columns() -> list[ColumnElement[Any]]:
+    facts = enrollment_day_facts.c
     return [
-        func.count().label("enrollments"),
-        money_sum(Enrollment.contract_value).label("contracted_revenue"),
+        int_sum(facts.enrollments).label("enrollments"),
+        money_sum(facts.contracted).label("contracted_revenue"),
     ]
 
 
-def lead_counts(session: Session, bounds: Bounds) -> LeadCounts:
+def lead_counts(session: Session, period: DateRange) -> LeadCounts:
     """``leads`` and ``paid_leads`` created in the range."""
+    facts = lead_day_facts.c
+    paid = case((facts.ad_campaign_id.is_not(None), facts.leads), else_=0)
     row = session.execute(
-        select(
-            func.count().label("leads"),
-            count_if(Lead.ad_campaign_id.is_not(None)).label("paid_leads"),
-        ).where(in_bounds(Lead.created_at, bounds))
+        select(int_sum(facts.leads).label("leads"), int_sum(paid).label("paid_leads")).where(
+            in_dates(facts.day, period.start, period.end)
+        )
     ).one()
     return LeadCounts(**row._asdict())
 
 
-def call_counts(session: Session, bounds: Bounds) -> tuple[CallCounts, int]:
+def call_counts(session: Session, period: DateRange) -> tuple[CallCounts, int]:
     """The call funnel of the range, and how many booked calls were with paid leads."""
+    facts = call_day_facts.c
+    paid = case((facts.ad_campaign_id.is_not(None), facts.booked), else_=0)
     row = session.execute(
-        select(*_call_columns(), count_if(Lead.ad_campaign_id.is_not(None)).label("paid"))
-        .select_from(SalesCall)
-        .outerjoin(Lead, SalesCall.lead_id == Lead.id)
-        .where(in_bounds(SalesCall.scheduled_at, bounds), BOOKED)
+        select(*fact_call_columns(), int_sum(paid).label("paid")).where(
+            in_dates(facts.day, period.start, period.end)
+        )
     ).one()
     values = row._asdict()
-    paid = values.pop("paid")
-    return CallCounts(**values), paid
+    paid_calls = values.pop("paid")
+    return CallCounts(**values), paid_calls
 
 
 def enrollment_totals(session: Session, start: dt.date, end: dt.date) -> EnrollmentTotals:
     """Enrollments starting in the range (any status) and their contract values."""
     row = session.execute(
-        select(*_enrollment_columns()).where(in_dates(Enrollment.start_date, start, end))
+        select(*_enrollment_columns()).where(in_dates(enrollment_day_facts.c.day, start, end))
     ).one()
     return EnrollmentTotals(**row._asdict())
 
 
-def calls_by_member(session: Session, bounds: Bounds) -> dict[tuple[uuid.UUID, Credit], CallCounts]:
+def calls_by_member(
+    session: Session, period: DateRange
+) -> dict[tuple[uuid.UUID, Credit], CallCounts]:
     """The call funnel per member: as host (closer) and as setter."""
+    facts = call_day_facts.c
 
     def build(query: Select[Any]) -> Select[Any]:
-        return query.select_from(SalesCall).where(in_bounds(SalesCall.scheduled_at, bounds), BOOKED)
+        return query.select_from(call_day_facts).where(
+            in_dates(facts.day, period.start, period.end)
+        )
 
     rows = session.execute(
-        by_member(_call_columns(), SalesCall.host_id, SalesCall.setter_id, build)
+        by_member(fact_call_columns(), facts.host_id, facts.setter_id, build)
     ).mappings()
     return {(row["member_id"], Credit(row["credit"])): _counts(row) for row in rows}
 
@@ -158,12 +162,13 @@ def enrollments_by_member(
     session: Session, start: dt.date, end: dt.date
 ) -> dict[tuple[uuid.UUID, Credit], EnrollmentTotals]:
     """Enrollments starting in the range per member: as closer and as setter."""
+    facts = enrollment_day_facts.c
 
     def build(query: Select[Any]) -> Select[Any]:
-        return query.select_from(Enrollment).where(in_dates(Enrollment.start_date, start, end))
+        return query.select_from(enrollment_day_facts).where(in_dates(facts.day, start, end))
 
     rows = session.execute(
-        by_member(_enrollment_columns(), Enrollment.closer_id, Enrollment.setter_id, build)
+        by_member(_enrollment_columns(), facts.closer_id, facts.setter_id, build)
     ).mappings()
     return {
         (row["member_id"], Credit(row["credit"])): EnrollmentTotals(

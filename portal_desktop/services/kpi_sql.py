@@ -61,6 +61,11 @@ def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0, type_=Integer())
 
 
+def int_sum(column: ColumnElement[int]) -> ColumnElement[int]:
+    """``SUM(column)`` of a count, 0 rather than NULL over no rows."""
+    return func.coalesce(func.sum(column), 0, type_=Integer())
+
+
 def money_sum(amount: ColumnElement[Decimal]) -> ColumnElement[Decimal]:
     """``SUM(amount)`` as Money, 0.00 rather than NULL over no rows."""
     return func.coalesce(func.sum(amount), 0, type_=Money())

@@ -28,7 +28,6 @@ from portal_desktop.services.kpi_sales import (
 )
 from portal_desktop.services.kpi_sql import (
     ZERO,
-    Bounds,
     Credit,
     in_bounds,
     in_dates,
@@ -98,15 +97,15 @@ class LeaderboardRow:
         }
 
 
-def leaderboard_rows(session: Session, period: DateRange, bounds: Bounds) -> list[LeaderboardRow]:
+def leaderboard_rows(session: Session, period: DateRange) -> list[LeaderboardRow]:
     """Active members, and inactive ones with figures in the range; most cash first.
 
-    Three grouped queries (calls, enrollments, payments), each one UNION ALL of the closer
-    and the setter grouping, plus the team list.
+    Three grouped queries over the daily facts (calls, enrollments, cash), each one UNION ALL
+    of the closer and the setter grouping, plus the team list.
     """
-    calls = calls_by_member(session, bounds)
+    calls = calls_by_member(session, period)
     enrolled = enrollments_by_member(session, period.start, period.end)
-    cash = cash_by_member(session, bounds)
+    cash = cash_by_member(session, period)
 
     def credited(member_id: uuid.UUID, credit: Credit) -> Credited:
         key = (member_id, credit)

@@ -30,7 +30,8 @@ from portal_desktop.services.kpi_money import (
     receivables_by_program,
 )
 from portal_desktop.services.kpi_sales import call_counts, enrollment_totals, lead_counts
-from portal_desktop.services.kpi_sql import consistent_reads, money_text, ratio, ratio_number
+from portal_desktop.services.kpi_sql import money_text, ratio, ratio_number
+from portal_desktop.services.rollups import fresh_snapshot
 from portal_desktop.services.settings import load_settings
 from portal_desktop.services.transaction import use_case
 
@@ -170,16 +171,15 @@ def kpi_report(session: Session, actor: Actor, start: dt.date, end: dt.date) -> 
     """Every KPI of KPIS.md over the local days ``start`` … ``end`` (both included)."""
     actor.require(Permission.VIEW_REPORTS)
     period = make_range(start, end)
-    consistent_reads(session)
+    fresh_snapshot(session)
     settings = load_settings(session)
-    bounds = period.utc_bounds(settings.tz)
 
-    leads = lead_counts(session, bounds)
-    calls, paid_lead_calls = call_counts(session, bounds)
+    leads = lead_counts(session, period)
+    calls, paid_lead_calls = call_counts(session, period)
     enrolled = enrollment_totals(session, start, end)
-    cash, attributed = cash_totals(session, bounds)
+    cash, attributed = cash_totals(session, period)
     ads = ad_totals(session, start, end)
-    receivables, collection = installment_totals(session, start, end, bounds[1])
+    receivables, collection = installment_totals(session, start, end)
 
     return KpiReport(
         start=start,
@@ -256,10 +256,10 @@ def receivables_report(session: Session, actor: Actor, as_of: dt.date) -> Receiv
     """Receivables and aging as of the end of the local day ``as_of`` (KPIS.md's definition)."""
     actor.require(Permission.VIEW_FINANCE)
     make_range(as_of, as_of, start_field="as_of", end_field="as_of")
-    consistent_reads(session)
+    fresh_snapshot(session)
     settings = load_settings(session)
     end_bound = end_of_day_utc(as_of, settings.tz)
-    totals, _ = installment_totals(session, as_of, as_of, end_bound)
+    totals, _ = installment_totals(session, as_of, as_of)
     return ReceivablesReport(
         as_of, settings.currency, totals, receivables_by_program(session, as_of, end_bound)
     )

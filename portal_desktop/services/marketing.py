@@ -41,9 +41,8 @@ from portal_desktop.services.finance_common import (
     upsert_record,
 )
 from portal_desktop.services.kpi_marketing import CampaignResult, campaign_results
-from portal_desktop.services.kpi_sql import consistent_reads
 from portal_desktop.services.payment_plans import check_date, parse_enum, parse_money
-from portal_desktop.services.settings import load_settings
+from portal_desktop.services.rollups import fresh_snapshot
 from portal_desktop.services.team import check_count
 from portal_desktop.services.transaction import use_case
 
@@ -362,7 +361,6 @@ def campaign_report(
     """Per campaign over the range: spend and what the platform claims (platform ROAS) beside
     the leads, booked calls and net cash its leads really brought (cash ROAS)."""
     actor.require(Permission.VIEW_REPORTS)
-    period = make_range(start, end)
-    consistent_reads(session)
-    settings = load_settings(session)
-    return campaign_results(session, start, end, period.utc_bounds(settings.tz))
+    make_range(start, end)
+    fresh_snapshot(session)
+    return campaign_results(session, start, end)

@@ -43,6 +43,7 @@ from portal_desktop.services.kpi_sql import consistent_reads
 from portal_desktop.services.kpi_team import DayCheck, LeaderboardRow, day_checks, leaderboard_rows
 from portal_desktop.services.payment_plans import check_date, parse_enum, parse_money
 from portal_desktop.services.phone import normalize_phone
+from portal_desktop.services.rollups import fresh_snapshot
 from portal_desktop.services.settings import load_settings
 from portal_desktop.services.transaction import use_case
 
@@ -317,9 +318,8 @@ def leaderboard(
     """Each member's calls, closes, revenue and cash over the range, as closer and as setter."""
     actor.require(Permission.VIEW_REPORTS)
     period = make_range(start, end)
-    consistent_reads(session)
-    settings = load_settings(session)
-    return leaderboard_rows(session, period, period.utc_bounds(settings.tz))
+    fresh_snapshot(session)
+    return leaderboard_rows(session, period)
 
 
 @use_case
