@@ -15,7 +15,7 @@ other rows' figures (a lead's campaign, an enrollment's closer, setter, student 
 student's lead), also the days of those rows (the lead's calls, the payments, the
 installments).
 
-SQLite: row triggers with ``INSERT OR IGNORE`` (one writer at a time). PostgreSQL: statement
+SQLite: row triggers with ``ON CONFLICT DO NOTHING`` (one writer at a time). PostgreSQL: statement
 triggers with transition tables, so a COPY of a million rows notes its days in one
 statement; ``ON CONFLICT … DO UPDATE`` locks the noted day until the writer commits, which
 keeps a rebuild running at the same moment from forgetting the change.
@@ -139,6 +139,11 @@ def _dependents(spec: Tracked, update: bool) -> list[Dependent]:
 
 # --- SQLite: row triggers ---------------------------------------------------------------
 
+# Not INSERT OR IGNORE: inside a trigger fired by a foreign-key action (ON DELETE SET NULL)
+# SQLite applies the outer statement's ABORT instead, and a day noted twice fails the DELETE.
+# An upsert clause is kept as written (the WHERE before it keeps the parser unambiguous).
+_SQLITE_SKIP = "ON CONFLICT (day) DO NOTHING"
+
 
 def _sqlite_days(row: str, timestamps: tuple[str, ...], dates: tuple[str, ...]) -> list[str]:
     return [f"date({row}.{c})" for c in timestamps] + [f"{row}.{c}" for c in dates]
@@ -146,15 +151,15 @@ def _sqlite_days(row: str, timestamps: tuple[str, ...], dates: tuple[str, ...]) 
 
 def _sqlite_note(days: list[str]) -> str:
     return "".join(
-        f"INSERT OR IGNORE INTO rollup_dirty (day) SELECT {day} WHERE {day} IS NOT NULL; "
+        f"INSERT INTO rollup_dirty (day) SELECT {day} WHERE {day} IS NOT NULL {_SQLITE_SKIP}; "
         for day in days
     )
 
 
 def _sqlite_dependents(deps: list[Dependent], rows: tuple[str, ...]) -> str:
     return "".join(
-        f"INSERT OR IGNORE INTO rollup_dirty (day) SELECT {day} FROM {dep.source} "
-        f"WHERE {dep.condition.format(row=row)} AND {day} IS NOT NULL; "
+        f"INSERT INTO rollup_dirty (day) SELECT {day} FROM {dep.source} "
+        f"WHERE {dep.condition.format(row=row)} AND {day} IS NOT NULL {_SQLITE_SKIP}; "
         for dep in deps
         for row in rows
         for day in [f"date({c})" for c in dep.timestamps] + list(dep.dates)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import KW_ONLY, asdict, dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -33,12 +33,13 @@ from portal_desktop.services.kpi_money import (
     Receivables,
     aging_condition,
     installment_balance,
+    installment_totals,
     open_enrollment,
     paid_payment_of_installment,
-    receivable_columns,
     with_paid_payment,
 )
 from portal_desktop.services.payment_plans import ZERO
+from portal_desktop.services.rollups import fresh_snapshot
 from portal_desktop.services.settings import load_settings
 from portal_desktop.services.transaction import use_case
 
@@ -219,9 +220,9 @@ def aging_summary(session: Session, actor: Actor, as_of: dt.date | None = None) 
     """Receivables as of a day (default today) and their aging buckets."""
     actor.require(Permission.VIEW_FINANCE)
     day = _as_of(session, as_of)
-    query, balance = _balances(session, day)
-    row = session.execute(query.add_columns(*receivable_columns(day, balance))).one()
-    return Aging(as_of=day, **row._asdict())
+    fresh_snapshot(session)
+    totals, _ = installment_totals(session, day, day)
+    return Aging(as_of=day, **asdict(totals))
 
 
 @use_case

@@ -50,7 +50,7 @@ from portal_desktop.services.kpi_sql import (
 from portal_desktop.services.settings import load_settings
 
 TIME_ZONE_KEY = "time_zone"
-MERGE_GAP_DAYS = 7  # noted days this close are rebuilt as one piece
+MERGE_GAP_DAYS = 7  # pieces (noted days ± 1) this close are rebuilt as one
 MAX_PIECES = 24  # more pieces than this: one piece from the first to the last day
 _LOCK_KEY = 0x706F7274616C  # "portal": the advisory lock of the rebuild (PostgreSQL)
 ONE_DAY = dt.timedelta(days=1)
