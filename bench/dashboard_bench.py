@@ -1,14 +1,14 @@
 """Benchmark: the Charts tab, from changing the range to everything painted, against the same
 aggregates run as plain SQL.
 
-    QT_QPA_PLATFORM=offscreen python bench/dashboard_bench.py [--leads 1000000]
+    QT_QPA_PLATFORM=offscreen python bench/dashboard_bench.py [--leads 1000000] [--years 5]
         [--backend postgresql|sqlite|both] [--tries 3] [--cache-dir /tmp/portal-kpi-bench]
 
-The databases are kpi_bench's (same seed, same fixed "today", same cache: the SQLite file and
-the data directory of the throw-away PostgreSQL cluster), built on the first run if absent.
-Note: the demo seeder always writes the 12 months before "today" (seeding/clock.py,
-WINDOW_DAYS = 365, no parameter), so "5 years of data" is not available: the ranges timed
-are the whole year of data, a quarter, and the last 30 days.
+The databases are kpi_bench's builders with 5 years of data (``--years``; same seed, same
+fixed "today", same cache: the SQLite file ``kpi_1000000_5y.sqlite3`` and the database
+``kpi_bench_1000000_5y`` in the data directory of the throw-away PostgreSQL cluster), built
+on the first run if absent. The ranges timed: the whole 5 years by month, the last 365 days
+by month, a quarter by week, and the last 30 days by day.
 
 For each range: ``ChartsTab.set_range`` → the worker runs ``chart_data.dashboard`` (two KPI
 reports — the range and the previous period —, campaigns, leaderboard, pair grid, series,
@@ -41,6 +41,7 @@ from bench.kpi_bench import (  # noqa: E402
     cached_cluster,
     postgres_database,
     sqlite_database,
+    whole_span,
 )
 from portal_desktop.db.engine import make_engine, session_factory  # noqa: E402
 from portal_desktop.services.chart_periods import Granularity, previous_period  # noqa: E402
@@ -53,11 +54,20 @@ from portal_desktop.views.tab_context import DataBus, TabContext  # noqa: E402
 
 UNDER_S = 1.0
 FLOOR = 1.5
+YEARS = 5  # of data, as issue 6's benchmark floor asks
 RANGES: dict[str, tuple[dt.date, dt.date, Granularity]] = {
     "year by month": (TODAY - dt.timedelta(days=364), TODAY, Granularity.MONTH),
     "quarter by week": (dt.date(2025, 10, 1), TODAY, Granularity.WEEK),
     "30 days by day": (TODAY - dt.timedelta(days=29), TODAY, Granularity.DAY),
 }
+
+
+def ranges(years: int) -> dict[str, tuple[dt.date, dt.date, Granularity]]:
+    """The whole span of data by month (with several years), then RANGES."""
+    if years == 1:
+        return RANGES
+    return {f"{years} years by month": (*whole_span(years), Granularity.MONTH), **RANGES}
+
 
 # --- the series, campaigns, team and receivables as someone would type them --------------
 # {day} is the local-day expression of a timestamp column, {trunc} the bucket of a date.
@@ -190,7 +200,7 @@ class Loads:
 ELSEWHERE = (dt.date(2000, 1, 1), dt.date(2000, 1, 2))  # no data: a real change before each try
 
 
-def bench_backend(app: QApplication, backend: str, url: str, tries: int) -> bool:
+def bench_backend(app: QApplication, backend: str, url: str, tries: int, years: int) -> bool:
     engine = make_engine(url)
     sessions = session_factory(engine)
     with sessions() as session:
@@ -204,7 +214,7 @@ def bench_backend(app: QApplication, backend: str, url: str, tries: int) -> bool
     plain = PlainSql(backend, url)
     ok = True
     try:
-        for label, (start, end, grain) in RANGES.items():
+        for label, (start, end, grain) in ranges(years).items():
             plain.prepare(grain, settings.time_zone)
             before = previous_period(DateRange(start, end))
             now = plain.params(start, end, settings.tz)
@@ -239,7 +249,7 @@ def bench_backend(app: QApplication, backend: str, url: str, tries: int) -> bool
             )
             assert tab.data is not None
             print(
-                f"  {label:>15} {start}..{end}: range change to painted {mine * 1000:8.1f} ms"
+                f"  {label:>17} {start}..{end}: range change to painted {mine * 1000:8.1f} ms"
                 f" | plain SQL {hand * 1000:8.1f} ms ({29 * 2 + len(SERIES_SQL)} queries)"
                 f" | ratio {ratio:.2f} {verdict}"
                 f" | leads {tab.data.report.leads:,}, cash {tab.data.report.cash_collected:,}",
@@ -257,6 +267,7 @@ def bench_backend(app: QApplication, backend: str, url: str, tries: int) -> bool
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--leads", type=int, default=1_000_000)
+    parser.add_argument("--years", type=int, default=YEARS, help="years of data (1 to 10)")
     parser.add_argument("--backend", choices=("postgresql", "sqlite", "both"), default="both")
     parser.add_argument("--tries", type=int, default=3)
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/portal-kpi-bench"))
@@ -264,15 +275,16 @@ def main() -> int:
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(sys.argv)
     ok = True
+    leads, years = args.leads, args.years
     if args.backend in ("sqlite", "both"):
-        print(f"SQLite, {args.leads:,} leads:", flush=True)
-        url = sqlite_database(args.cache_dir, args.leads)
-        ok = bench_backend(app, "sqlite", url, args.tries) and ok
+        print(f"SQLite, {leads:,} leads over {years} year(s):", flush=True)
+        url = sqlite_database(args.cache_dir, leads, years)
+        ok = bench_backend(app, "sqlite", url, args.tries, years) and ok
     if args.backend in ("postgresql", "both"):
-        print(f"PostgreSQL, {args.leads:,} leads:", flush=True)
+        print(f"PostgreSQL, {leads:,} leads over {years} year(s):", flush=True)
         with cached_cluster(args.cache_dir) as cluster:
-            url = postgres_database(cluster.admin_url, args.leads)
-            ok = bench_backend(app, "postgresql", url, args.tries) and ok
+            url = postgres_database(cluster.admin_url, leads, years)
+            ok = bench_backend(app, "postgresql", url, args.tries, years) and ok
     verdict = "met" if ok else "MISSED"
     print(f"floors: under {UNDER_S:.0f} s and at most {FLOOR}x plain SQL: {verdict}")
     return 0 if ok else 1

@@ -1,21 +1,23 @@
 """Benchmark: the KPI report against one hand-written SQL query per KPI.
 
-    python bench/kpi_bench.py [--leads 1000000] [--backend postgresql|sqlite|both]
+    python bench/kpi_bench.py [--leads 1000000] [--years 1] [--backend postgresql|sqlite|both]
                               [--url postgresql://user@host/admin_db] [--tries 5]
                               [--cache-dir /tmp/portal-kpi-bench]
 
-For each backend a database of ``--leads`` leads is seeded once with ``seed_database`` (for a
-fixed "today", so the rows never change) and cached under ``--cache-dir``: the SQLite file,
-and the data directory of the throw-away PostgreSQL cluster (tests/pg_cluster.py), which is
-started again on the next run. With ``--url`` (an admin URL) the PostgreSQL database is made
-and kept on that server instead.
+For each backend a database of ``--leads`` leads over ``--years`` years is seeded once with
+``seed_database`` (for a fixed "today", so the rows never change) and cached under
+``--cache-dir``: the SQLite file, and the data directory of the throw-away PostgreSQL cluster
+(tests/pg_cluster.py), which is started again on the next run. With ``--url`` (an admin URL)
+the PostgreSQL database is made and kept on that server instead. The cached file and
+database are named after the leads and, beyond one year, the years (``kpi_1000000.sqlite3``,
+``kpi_1000000_5y.sqlite3``; ``kpi_bench_1000000``, ``kpi_bench_1000000_5y``).
 
-Then, for the whole year of data and for its last 30 days: first both sides are checked to
-give the same numbers, then ``kpi_report`` (SQLAlchemy, through a Session, settings lookup
-included) and the 29 hand-written queries (run directly with psycopg / sqlite3) are timed
-in alternation, ``--tries`` times each after a warm-up. Prints the medians, their ratio and
-the absolute times; the floor is a ratio of at most 1.5, and the exit status is 1 when it is
-missed. Not part of the test suite.
+Then, for the whole span of data (with several years), its last year and its last 30 days:
+first both sides are checked to give the same numbers, then ``kpi_report`` (SQLAlchemy,
+through a Session, settings lookup included) and the 29 hand-written queries (run directly
+with psycopg / sqlite3) are timed in alternation, ``--tries`` times each after a warm-up.
+Prints the medians, their ratio and the absolute times; the floor is a ratio of at most 1.5,
+and the exit status is 1 when it is missed. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -47,15 +49,35 @@ from portal_desktop.services.context import SYSTEM  # noqa: E402
 from portal_desktop.services.date_ranges import make_range  # noqa: E402
 from portal_desktop.services.kpis import KPI_KEYS, kpi_kind, kpi_report  # noqa: E402
 from portal_desktop.services.seeding import seed_database  # noqa: E402
+from portal_desktop.services.seeding.clock import Window  # noqa: E402
 from portal_desktop.services.settings import load_settings  # noqa: E402
 from tests.pg_cluster import INSTALL_HINT, PgCluster, _free_port, find_server_binaries  # noqa: E402
 
 FLOOR = 1.5
-TODAY = dt.date(2025, 12, 31)  # the seeded data covers the 12 months before it
+TODAY = dt.date(2025, 12, 31)  # the seeded data covers the --years years before it
 RANGES = {
     "year": (TODAY - dt.timedelta(days=364), TODAY),
     "30 days": (TODAY - dt.timedelta(days=29), TODAY),
 }
+
+
+def first_day(years: int) -> dt.date:
+    """The first day of seeded data: ``years`` times 365 days before TODAY."""
+    return Window(TODAY, years).first_day
+
+
+def whole_span(years: int) -> tuple[dt.date, dt.date]:
+    """All the data, as local dates: from the day before the first (the first UTC day starts
+    on the evening before in a time zone west of UTC, like the default New York) to TODAY."""
+    return first_day(years) - dt.timedelta(days=1), TODAY
+
+
+def ranges(years: int) -> dict[str, tuple[dt.date, dt.date]]:
+    """RANGES, and with several years of data the whole span first."""
+    if years == 1:
+        return RANGES
+    return {f"{years} years": whole_span(years), **RANGES}
+
 
 # --- the hand-written queries: one per KPI, as someone would type them -------------------
 
@@ -199,19 +221,21 @@ def same(key: str, ours: Any, theirs: Any) -> bool:
 # --- databases ----------------------------------------------------------------------------
 
 
-def _seed(url: str, leads: int) -> None:
+def _seed(url: str, leads: int, years: int) -> None:
     engine = make_engine(url)
     try:
         migrate.upgrade(engine)
         with engine.connect() as conn:
             seeded = conn.exec_driver_sql("SELECT count(*) FROM leads").scalar_one()
+            earliest = conn.exec_driver_sql("SELECT min(created_at) FROM leads").scalar_one()
         if seeded == leads:
+            _require_span(url, earliest, years)
             return
         if seeded:
             raise SystemExit(f"{url} holds {seeded:,} leads, not {leads:,}; delete it first")
         started = time.perf_counter()
-        print(f"  seeding {leads:,} leads …", flush=True)
-        seed_database(engine, leads=leads, today=TODAY)
+        print(f"  seeding {leads:,} leads over {years} year(s) …", flush=True)
+        seed_database(engine, leads=leads, today=TODAY, years=years)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE" if "postgresql" in url else "ANALYZE")
         print(f"  seeded in {time.perf_counter() - started:.0f} s", flush=True)
@@ -219,20 +243,36 @@ def _seed(url: str, leads: int) -> None:
         engine.dispose()
 
 
-def sqlite_database(cache: Path, leads: int) -> str:
-    url = f"sqlite:///{cache / f'kpi_{leads}.sqlite3'}"
-    _seed(url, leads)
+def _require_span(url: str, earliest: object, years: int) -> None:
+    """A cached database must hold ``years`` years of data: its first lead says how many."""
+    day = dt.date.fromisoformat(str(earliest)[:10])
+    start = first_day(years)
+    if not start <= day < start + dt.timedelta(days=30):
+        raise SystemExit(
+            f"{url} starts on {day}, not near {start} ({years} year(s) before {TODAY}); "
+            "delete it first"
+        )
+
+
+def _cache_name(leads: int, years: int) -> str:
+    """``1000000`` for one year (the name caches had before --years), else ``1000000_5y``."""
+    return f"{leads}" if years == 1 else f"{leads}_{years}y"
+
+
+def sqlite_database(cache: Path, leads: int, years: int = 1) -> str:
+    url = f"sqlite:///{cache / f'kpi_{_cache_name(leads, years)}.sqlite3'}"
+    _seed(url, leads, years)
     return url
 
 
-def postgres_database(admin_url: str, leads: int) -> str:
-    name = f"kpi_bench_{leads}"
+def postgres_database(admin_url: str, leads: int, years: int = 1) -> str:
+    name = f"kpi_bench_{_cache_name(leads, years)}"
     plain = admin_url.replace("+psycopg", "")
     with psycopg.connect(plain, autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
             conn.execute(f'CREATE DATABASE "{name}"')
     url = f"{plain.rsplit('/', 1)[0]}/{name}"
-    _seed(url, leads)
+    _seed(url, leads, years)
     return url
 
 
@@ -270,7 +310,7 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
-def bench_backend(backend: str, url: str, tries: int) -> bool:
+def bench_backend(backend: str, url: str, tries: int, years: int = 1) -> bool:
     engine = make_engine(url)
     sessions = session_factory(engine)
     hand = HandWritten(backend, url)
@@ -278,7 +318,7 @@ def bench_backend(backend: str, url: str, tries: int) -> bool:
     try:
         with sessions() as session:
             tz = load_settings(session).tz
-        for label, (start, end) in RANGES.items():
+        for label, (start, end) in ranges(years).items():
 
             def ours(start: dt.date = start, end: dt.date = end) -> dict[str, Any]:
                 with sessions() as session:
@@ -315,6 +355,7 @@ def bench_backend(backend: str, url: str, tries: int) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--leads", type=int, default=1_000_000)
+    parser.add_argument("--years", type=int, default=1, help="years of data (1 to 10)")
     parser.add_argument("--backend", choices=("postgresql", "sqlite", "both"), default="both")
     parser.add_argument("--url", help="PostgreSQL admin URL (default: a throw-away cluster)")
     parser.add_argument("--tries", type=int, default=5)
@@ -322,18 +363,20 @@ def main() -> int:
     args = parser.parse_args()
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     ok = True
+    leads, years = args.leads, args.years
     if args.backend in ("sqlite", "both"):
-        print(f"SQLite, {args.leads:,} leads:", flush=True)
-        ok = bench_backend("sqlite", sqlite_database(args.cache_dir, args.leads), args.tries)
+        print(f"SQLite, {leads:,} leads over {years} year(s):", flush=True)
+        url = sqlite_database(args.cache_dir, leads, years)
+        ok = bench_backend("sqlite", url, args.tries, years)
     if args.backend in ("postgresql", "both"):
-        print(f"PostgreSQL, {args.leads:,} leads:", flush=True)
+        print(f"PostgreSQL, {leads:,} leads over {years} year(s):", flush=True)
         if args.url:
-            url = postgres_database(args.url, args.leads)
-            ok = bench_backend("postgresql", url, args.tries) and ok
+            url = postgres_database(args.url, leads, years)
+            ok = bench_backend("postgresql", url, args.tries, years) and ok
         else:
             with cached_cluster(args.cache_dir) as cluster:
-                url = postgres_database(cluster.admin_url, args.leads)
-                ok = bench_backend("postgresql", url, args.tries) and ok
+                url = postgres_database(cluster.admin_url, leads, years)
+                ok = bench_backend("postgresql", url, args.tries, years) and ok
     print(f"floor: report at most {FLOOR}x the hand-written total — {'met' if ok else 'MISSED'}")
     return 0 if ok else 1
 

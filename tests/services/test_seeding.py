@@ -638,3 +638,175 @@ def test_a_failure_half_way_writes_nothing(engine: Engine) -> None:
 
     for table in DIGEST_TABLES:
         assert _scalar(engine, f"SELECT count(*) FROM {table}") == 0, table
+
+
+# -- several years of data -----------------------------------------------------------------------
+
+YEARS = 3
+YEARS_FIRST_DAY = TODAY - dt.timedelta(days=365 * YEARS)
+
+
+def _ramp_share(lo: float, hi: float) -> float:
+    """The share of leads created in ``[lo, hi)`` (fractions of the window) when the lead rate
+    grows linearly to twice its first day's: the integral of ``1 + t``, over its total 1.5."""
+    return (hi - lo + (hi * hi - lo * lo) / 2) / 1.5
+
+
+def test_several_years_spread_the_leads_over_them(engine: Engine) -> None:
+    leads = SMALL * 2
+    summary = seed_database(engine, leads=leads, today=TODAY, years=YEARS)
+
+    assert summary.counts["leads"] == leads
+    assert f"Data covers the {YEARS} years before {TODAY.isoformat()}." in summary.describe()
+    with Session(engine) as session:
+        created = session.scalars(select(Lead.created_at)).all()
+    first = dt.datetime(YEARS_FIRST_DAY.year, YEARS_FIRST_DAY.month, YEARS_FIRST_DAY.day,
+                        tzinfo=dt.UTC)  # fmt: skip
+    end = dt.datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=dt.UTC)
+    assert all(first <= at < end for at in created)
+    assert min(created) < first + dt.timedelta(days=7)
+    assert max(created) > end - dt.timedelta(days=7)
+    # Each 365-day year holds its share of the growing lead rate (leads are evenly stratified).
+    for year in range(YEARS):
+        lo, hi = first + dt.timedelta(days=365 * year), first + dt.timedelta(days=365 * (year + 1))
+        count = sum(lo <= at < hi for at in created)
+        expected = leads * _ramp_share(year / YEARS, (year + 1) / YEARS)
+        assert abs(count - expected) <= 2, (year, count, expected)
+
+
+def test_several_years_have_per_day_records_over_the_whole_window(engine: Engine) -> None:
+    counts = seed_database(engine, leads=SMALL * 2, today=TODAY, years=YEARS).counts
+
+    assert counts["daily_metrics"] == 6 * _weekdays(YEARS_FIRST_DAY, TODAY)
+    assert counts["email_broadcasts"] == 50 * YEARS
+    with Session(engine) as session:
+        campaigns = session.execute(select(AdCampaign.start_date, AdCampaign.end_date)).all()
+    # The campaigns' time line is stretched: the always-on ones run from the first day.
+    starts = sorted(start for start, _ in campaigns)
+    assert starts[0] == YEARS_FIRST_DAY and starts[-1] > TODAY - dt.timedelta(days=365 * 2)
+    assert sum(end is None for _, end in campaigns) == 6
+    yesterday = TODAY - dt.timedelta(days=1)
+    active_days = sum(((end or yesterday) - start).days + 1 for start, end in campaigns)
+    assert counts["ad_performance"] == active_days
+    lo, hi = _rows(engine, "SELECT min(date), max(date) FROM ad_performance")[0]
+    assert (_as_date(lo), _as_date(hi)) == (YEARS_FIRST_DAY, yesterday)
+    workdays = [d for n in range(365 * YEARS) if (d := YEARS_FIRST_DAY + dt.timedelta(days=n))
+                .weekday() < 5]  # fmt: skip
+    lo, hi = _rows(engine, "SELECT min(date), max(date) FROM daily_metrics")[0]
+    assert (_as_date(lo), _as_date(hi)) == (workdays[0], workdays[-1])
+    sent = _rows(engine, "SELECT min(sent_at), max(sent_at) FROM email_broadcasts")[0]
+    assert str(sent[0]) < str(_midnight(engine, YEARS_FIRST_DAY + dt.timedelta(days=7)))
+    assert str(sent[1]) > str(_midnight(engine, TODAY - dt.timedelta(days=31)))
+    # Paid leads come in every year: some campaign of each platform runs all along.
+    paid = _rows(
+        engine,
+        "SELECT created_at, ad_campaign_id IS NOT NULL FROM leads ORDER BY created_at",
+    )
+    for year in range(YEARS):
+        lo = _midnight(engine, YEARS_FIRST_DAY + dt.timedelta(days=365 * year))
+        hi = _midnight(engine, YEARS_FIRST_DAY + dt.timedelta(days=365 * (year + 1)))
+        flags = [bool(p) for at, p in paid if str(lo) <= str(at) < str(hi)]
+        assert 0.45 <= sum(flags) / len(flags) <= 0.70, year
+
+
+def test_several_years_write_nothing_after_today_but_what_is_scheduled(engine: Engine) -> None:
+    seed_database(engine, leads=SMALL * 3, today=TODAY, years=YEARS)
+
+    today, tomorrow = _midnight(engine, TODAY), _midnight(engine, TODAY + dt.timedelta(days=1))
+    # Only the ad platforms' reports of yesterday are made today (in the early morning).
+    for table in ("leads", "students", "sales_calls", "enrollments", "installments", "payments",
+                  "email_broadcasts", "daily_metrics"):  # fmt: skip
+        assert _scalar(engine, f"SELECT count(*) FROM {table} WHERE created_at >= :t", t=today) == 0
+    assert (
+        _scalar(engine, "SELECT count(*) FROM ad_performance WHERE created_at >= :t", t=tomorrow)
+        == 0
+    )
+    assert (
+        _scalar(
+            engine,
+            "SELECT count(*) FROM payments WHERE paid_at >= :t OR refunded_at >= :t",
+            t=today,
+        )
+        == 0
+    )
+    assert _scalar(engine, "SELECT count(*) FROM enrollments WHERE ended_at >= :t", t=today) == 0
+    assert (
+        _scalar(engine, "SELECT count(*) FROM email_broadcasts WHERE sent_at >= :t", t=today) == 0
+    )
+    assert (
+        _scalar(
+            engine,
+            "SELECT count(*) FROM enrollments WHERE start_date >= :d",
+            d=_day(engine, TODAY),
+        )
+        == 0
+    )
+    # What lies ahead: calls still to come (no outcome yet) and installments not yet due.
+    future_calls = _rows(
+        engine, "SELECT outcome FROM sales_calls WHERE scheduled_at >= :t", t=today
+    )
+    assert future_calls and all(outcome is None for (outcome,) in future_calls)
+    future_installments = _rows(
+        engine, "SELECT status FROM installments WHERE due_date >= :d", d=_day(engine, TODAY)
+    )
+    assert future_installments and {s for (s,) in future_installments} == {"PENDING"}
+    # Deals from the first year are long paid up: most of them are COMPLETED.
+    first_year = _rows(
+        engine,
+        "SELECT status FROM enrollments WHERE start_date < :d",
+        d=_day(engine, YEARS_FIRST_DAY + dt.timedelta(days=365)),
+    )
+    assert first_year
+    completed = sum(status == "COMPLETED" for (status,) in first_year)
+    assert completed / len(first_year) >= 0.7
+
+
+def test_several_years_keep_the_funnel_rates(engine: Engine) -> None:
+    seed_database(engine, today=TODAY, years=YEARS)
+
+    booked_leads = _scalar(engine, "SELECT count(DISTINCT lead_id) FROM sales_calls")
+    assert 0.30 <= booked_leads / 2000 <= 0.40
+    held, no_shows, offers, closes = _rows(
+        engine,
+        "SELECT "
+        " sum(CASE WHEN outcome NOT IN ('NO_SHOW', 'CANCELLED', 'RESCHEDULED') THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN outcome = 'NO_SHOW' THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN offer_made THEN 1 ELSE 0 END),"
+        " sum(CASE WHEN outcome = 'CLOSED_WON' THEN 1 ELSE 0 END) FROM sales_calls",
+    )[0]
+    assert 0.70 <= held / (held + no_shows) <= 0.80  # show rate
+    assert 0.62 <= offers / held <= 0.80  # offer rate
+    assert 0.20 <= closes / held <= 0.30  # close rate
+    # What closers report over the three years still equals what their calls say.
+    reported = _scalar(engine, "SELECT sum(closes) FROM daily_metrics")
+    assert reported == closes
+
+
+@pytest.mark.parametrize("years", [0, 11])
+def test_years_out_of_range_are_refused(engine: Engine, years: int) -> None:
+    with pytest.raises(PortalError, match=f"years must be between 1 and 10 \\(got {years}\\)"):
+        seed_database(engine, leads=SMALL, today=TODAY, years=years)
+
+    assert _scalar(engine, "SELECT count(*) FROM team_members") == 0
+
+
+def test_the_daily_facts_are_built_with_the_data(engine: Engine) -> None:
+    """The seeder leaves the rollups built (nothing noted, the time zone recorded), and they
+    add up to the records: the first report does not have to rebuild a year of days."""
+    seed_database(engine, leads=300, today=TODAY)
+
+    assert _scalar(engine, "SELECT count(*) FROM rollup_dirty") == 0
+    assert _scalar(engine, "SELECT value FROM rollup_state WHERE name = 'time_zone'")
+    assert _scalar(engine, "SELECT sum(leads) FROM lead_day_facts") == 300
+    booked = _scalar(
+        engine,
+        "SELECT count(*) FROM sales_calls"
+        " WHERE outcome IS NULL OR outcome NOT IN ('CANCELLED', 'RESCHEDULED')",
+    )
+    assert booked > 0
+    assert _scalar(engine, "SELECT sum(booked) FROM call_day_facts") == booked
+    assert _scalar(engine, "SELECT sum(amount) FROM installment_due_facts") == _scalar(
+        engine,
+        "SELECT sum(i.amount) FROM installments i JOIN enrollments e ON e.id = i.enrollment_id"
+        " WHERE e.status <> 'CANCELLED'",
+    )

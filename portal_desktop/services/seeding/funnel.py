@@ -14,12 +14,7 @@ from dataclasses import dataclass
 from portal_desktop.models.enums import AdPlatform, CallOutcome, LeadStatus
 from portal_desktop.services.seeding import names
 from portal_desktop.services.seeding.billing import Biller
-from portal_desktop.services.seeding.clock import (
-    US_PER_DAY,
-    US_PER_HOUR,
-    US_PER_MINUTE,
-    WINDOW_DAYS,
-)
+from portal_desktop.services.seeding.clock import US_PER_DAY, US_PER_HOUR, US_PER_MINUTE
 from portal_desktop.services.seeding.randomness import Picker
 from portal_desktop.services.seeding.tables import Row
 from portal_desktop.services.seeding.tallies import Tallies
@@ -53,7 +48,7 @@ _UPSELL_CALL = ((CANCELLED, 5), (NO_SHOW, 8), (NOT_QUALIFIED, 5), (FOLLOW_UP, 12
                 (WON, 30), (LOST, 40))  # fmt: skip
 _OFFER_ON_FOLLOW_UP = 0.4
 _UPSELL_SHARE = 0.10
-_GROWTH = 1.0  # the lead rate at the end of the year is (1 + _GROWTH) times the first day's
+_GROWTH = 1.0  # the lead rate on the window's last day is (1 + _GROWTH) times the first day's
 
 
 @dataclass(frozen=True)
@@ -110,7 +105,7 @@ class Funnel:
             platform: [
                 tuple(c for c in reference.campaigns if c.platform is platform
                       and c.first_day <= day < c.stop_day)
-                for day in range(WINDOW_DAYS)
+                for day in range(world.window.days)
             ]
             for platform in AdPlatform
         }  # fmt: skip
@@ -172,7 +167,7 @@ class Funnel:
         u = (number + self._world.rng.random()) / self._world.leads
         a = _GROWTH
         t = (math.sqrt(1 + 2 * a * (1 + a / 2) * u) - 1) / a
-        return window.start_us + int(t * WINDOW_DAYS * US_PER_DAY)
+        return window.start_us + int(t * window.days * US_PER_DAY)
 
     def _person(self, number: int, *, no_email: bool, like: _Person | None = None) -> _Person:
         """A name, a unique email (the lead number is in it) and maybe a phone."""

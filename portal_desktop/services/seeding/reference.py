@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from portal_desktop.models.enums import AdPlatform, CampaignStatus, TeamRole, UserRole
-from portal_desktop.services.seeding.clock import US_PER_DAY, US_PER_HOUR, WINDOW_DAYS
+from portal_desktop.services.seeding.clock import DAYS_PER_YEAR, US_PER_DAY, US_PER_HOUR
 from portal_desktop.services.seeding.tables import Row
 from portal_desktop.services.seeding.world import (
     Campaign,
@@ -51,19 +51,22 @@ _PROGRAMS: tuple[tuple[str, int, int, str], ...] = (
     ),
 )
 
-# (platform, name, first day, stop day, status, cost per lead $, CPM $, click rate)
+# (platform, name, first day, stop day, status, cost per lead $, CPM $, click rate); the days
+# are those of a one-year window (_RUNNING: still running today). A window of several years
+# stretches them: each campaign keeps its share of the time line.
+_RUNNING = DAYS_PER_YEAR
 _ACTIVE, _PAUSED, _ARCHIVED = CampaignStatus.ACTIVE, CampaignStatus.PAUSED, CampaignStatus.ARCHIVED
 _CAMPAIGNS: tuple[tuple[AdPlatform, str, int, int, CampaignStatus, int, int, float], ...] = (
-    (AdPlatform.FACEBOOK, "FB | Webinar Funnel | Cold", 0, WINDOW_DAYS, _ACTIVE, 72, 14, 0.011),
-    (AdPlatform.FACEBOOK, "FB | Case Studies | Retargeting", 0, WINDOW_DAYS, _ACTIVE, 45, 22,
+    (AdPlatform.FACEBOOK, "FB | Webinar Funnel | Cold", 0, _RUNNING, _ACTIVE, 72, 14, 0.011),
+    (AdPlatform.FACEBOOK, "FB | Case Studies | Retargeting", 0, _RUNNING, _ACTIVE, 45, 22,
      0.019),
     (AdPlatform.FACEBOOK, "FB | Lead Magnet | Lookalike", 0, 200, _PAUSED, 60, 12, 0.009),
-    (AdPlatform.FACEBOOK, "IG | Reels | Broad", 120, WINDOW_DAYS, _ACTIVE, 85, 9, 0.008),
-    (AdPlatform.GOOGLE, "Google | Search | Brand", 0, WINDOW_DAYS, _ACTIVE, 35, 35, 0.062),
+    (AdPlatform.FACEBOOK, "IG | Reels | Broad", 120, _RUNNING, _ACTIVE, 85, 9, 0.008),
+    (AdPlatform.GOOGLE, "Google | Search | Brand", 0, _RUNNING, _ACTIVE, 35, 35, 0.062),
     (AdPlatform.GOOGLE, "Google | Search | Coaching Keywords", 60, 300, _ARCHIVED, 120, 48,
      0.041),
-    (AdPlatform.YOUTUBE, "YT | Testimonial In-Stream", 30, WINDOW_DAYS, _ACTIVE, 95, 11, 0.006),
-    (AdPlatform.YOUTUBE, "YT | Free Training Discovery", 200, WINDOW_DAYS, _ACTIVE, 78, 10,
+    (AdPlatform.YOUTUBE, "YT | Testimonial In-Stream", 30, _RUNNING, _ACTIVE, 95, 11, 0.006),
+    (AdPlatform.YOUTUBE, "YT | Free Training Discovery", 200, _RUNNING, _ACTIVE, 78, 10,
      0.007),
 )  # fmt: skip
 
@@ -127,8 +130,9 @@ def build_reference(world: World, rows: dict[str, list[Row]]) -> Reference:
 def _build_campaigns(world: World, rows: dict[str, list[Row]]) -> tuple[Campaign, ...]:
     window = world.window
     campaigns = []
-    leads_per_day = world.leads / WINDOW_DAYS
+    leads_per_day = world.leads / window.days
     for index, (platform, name, first, stop, status, cpl, cpm, ctr) in enumerate(_CAMPAIGNS):
+        first, stop = first * window.years, stop * window.years
         stamp = window.day_start_us(first) - 2 * US_PER_DAY + 15 * US_PER_HOUR
         campaign = Campaign(
             id=world.ids(stamp),
@@ -144,7 +148,7 @@ def _build_campaigns(world: World, rows: dict[str, list[Row]]) -> tuple[Campaign
         )
         campaigns.append(campaign)
         budget_dollars = max(20, round(leads_per_day * _CAMPAIGN_LEAD_SHARE * cpl, -1))
-        ended = window.date(stop - 1) if stop < WINDOW_DAYS else None
+        ended = window.date(stop - 1) if stop < window.days else None
         updated = stamp if ended is None else window.day_start_us(stop) + 16 * US_PER_HOUR
         external = f"{platform.value[:2]}-{10**9 + world.below(9 * 10**9)}"
         rows["ad_campaigns"].append(

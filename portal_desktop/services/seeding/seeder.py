@@ -10,13 +10,15 @@ from dataclasses import dataclass
 import psycopg
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from portal_desktop.db.engine import describe
 from portal_desktop.errors import PortalError
 from portal_desktop.models.enums import UserRole
 from portal_desktop.services.passwords import hash_password
+from portal_desktop.services.rollups import refresh_rollups
 from portal_desktop.services.seeding import daily
-from portal_desktop.services.seeding.clock import Window
+from portal_desktop.services.seeding.clock import MAX_YEARS, MIN_YEARS, Window
 from portal_desktop.services.seeding.funnel import Funnel
 from portal_desktop.services.seeding.reference import (
     DEMO_USERS,
@@ -43,11 +45,13 @@ class SeedSummary:
     users: tuple[DemoUser, ...]
     password: str
     today: dt.date
+    years: int = 1
 
     def describe(self) -> str:
         width = max(map(len, self.counts))
         lines = [f"  {table:<{width}}  {count:>10,}" for table, count in self.counts.items()]
-        lines.append(f"Data covers the 12 months before {self.today.isoformat()}.")
+        span = "12 months" if self.years == 1 else f"{self.years} years"
+        lines.append(f"Data covers the {span} before {self.today.isoformat()}.")
         lines.append(f'Demo users (password "{self.password}"):')
         for user in self.users:
             linked = ", linked to the closer of that name" if user.role is UserRole.SALES else ""
@@ -61,16 +65,24 @@ def seed_database(
     leads: int = DEFAULT_LEADS,
     seed: int = 42,
     today: dt.date | None = None,
+    years: int = 1,
 ) -> SeedSummary:
     """Fill an empty, migrated database with demo data in one transaction.
 
-    The same ``seed`` and ``today`` give the same rows (keys included; only the password
-    hash differs, as it is salted). Everything but the team, programs, campaigns and users
-    scales with ``leads``. Refuses a database that already holds data: nothing is written.
+    The data covers the ``years`` years (365 days each) before ``today``: the leads are spread
+    over them, and the calls, deals, payments and per-day records follow. The same ``seed``,
+    ``today`` and ``years`` give the same rows (keys included; only the password hash
+    differs, as it is salted). Everything but the team, programs, campaigns and users scales
+    with ``leads``. Refuses a database that already holds data: nothing is written.
     """
     if leads < 1:
         raise PortalError(f"the number of leads must be at least 1 (got {leads})")
+    if not MIN_YEARS <= years <= MAX_YEARS:
+        raise PortalError(
+            f"the number of years must be between {MIN_YEARS} and {MAX_YEARS} (got {years})"
+        )
     day = today or dt.date.today()
+    window = Window(day, years)
     where = describe(engine.url)
     password_hash = hash_password(DEMO_PASSWORD)
     try:
@@ -78,13 +90,16 @@ def seed_database(
             _require_empty(connection, where)
             with background(writer_for(connection)) as writer:
                 counts = _generate(
-                    writer, leads=leads, seed=seed, today=day, password_hash=password_hash
+                    writer, leads=leads, seed=seed, window=window, password_hash=password_hash
                 )
+            # The daily facts, in the same transaction: the first report is then quick.
+            with Session(bind=connection) as session:
+                refresh_rollups(session)
     except (DBAPIError, psycopg.Error, sqlite3.Error) as exc:
         raise PortalError(
             f"seeding {where} failed, nothing was written: {_first_line(exc)}"
         ) from exc
-    return SeedSummary(counts, DEMO_USERS, DEMO_PASSWORD, day)
+    return SeedSummary(counts, DEMO_USERS, DEMO_PASSWORD, day, years)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -103,9 +118,9 @@ def _require_empty(connection: Connection, where: str) -> None:
 
 
 def _generate(
-    writer: RowWriter, *, leads: int, seed: int, today: dt.date, password_hash: str
+    writer: RowWriter, *, leads: int, seed: int, window: Window, password_hash: str
 ) -> dict[str, int]:
-    world = World(random.Random(seed), Window(today), leads)
+    world = World(random.Random(seed), window, leads)
     counts = dict.fromkeys(TABLES, 0)
 
     def write(rows: dict[str, list[Row]]) -> None:
@@ -119,7 +134,7 @@ def _generate(
     build_users(world, reference, password_hash, fixed)
     write(fixed)
 
-    tallies = Tallies(len(reference.members), len(reference.campaigns))
+    tallies = Tallies(len(reference.members), len(reference.campaigns), window.days)
     funnel = Funnel(world, reference, tallies)
     for start in range(0, leads, BLOCK_LEADS):
         write(funnel.block(start, min(start + BLOCK_LEADS, leads)))

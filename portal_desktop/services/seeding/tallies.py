@@ -6,25 +6,27 @@ report and what the ad platforms claim agree with the calls, deals and leads rea
 
 from __future__ import annotations
 
-from portal_desktop.services.seeding.clock import WINDOW_DAYS
-
 # Cash paid on a weekend is reported on the next Monday, up to a week past the window.
-_SPAN = WINDOW_DAYS + 7
+_PAST_THE_WINDOW = 7
 
 
-def _grid(rows: int, days: int = _SPAN) -> list[list[int]]:
+def _grid(rows: int, days: int) -> list[list[int]]:
     return [[0] * days for _ in range(rows)]
 
 
 class Tallies:
-    """Counters indexed ``[member.index][day]`` and ``[campaign.index][day]``."""
+    """Counters indexed ``[member.index][day]`` and ``[campaign.index][day]``.
 
-    def __init__(self, members: int, campaigns: int) -> None:
-        self.dials = _grid(members)  # call attempts (closers: calls that were due)
-        self.conversations = _grid(members)  # held calls
-        self.booked = _grid(members)  # calls booked (setters; closers: follow-ups)
-        self.offers = _grid(members)
-        self.closes = _grid(members)
-        self.cash_cents = _grid(members)  # received on deals the member closed
-        self.campaign_leads = _grid(campaigns)
-        self.campaign_revenue_cents = _grid(campaigns)  # contracts the platform claims
+    ``days`` is the window's length; the grids hold a week more.
+    """
+
+    def __init__(self, members: int, campaigns: int, days: int) -> None:
+        span = days + _PAST_THE_WINDOW
+        self.dials = _grid(members, span)  # call attempts (closers: calls that were due)
+        self.conversations = _grid(members, span)  # held calls
+        self.booked = _grid(members, span)  # calls booked (setters; closers: follow-ups)
+        self.offers = _grid(members, span)
+        self.closes = _grid(members, span)
+        self.cash_cents = _grid(members, span)  # received on deals the member closed
+        self.campaign_leads = _grid(campaigns, span)
+        self.campaign_revenue_cents = _grid(campaigns, span)  # contracts the platform claims
