@@ -36,7 +36,7 @@ audit = table_of(AuditEntry)
 user_member = team.alias("user_member")
 
 USERS = ListSpec(
-    name="admin_users",
+    name="users",
     title="Users",
     noun="user",
     base=users,
@@ -45,6 +45,7 @@ USERS = ListSpec(
     columns=(
         ListColumn("Username", users.c.username, width=16),
         ListColumn("Full name", users.c.full_name, width=22),
+        ListColumn("Email", users.c.email, width=26),
         ListColumn("Role", users.c.role, K.ENUM, width=11),
         ListColumn("Active", users.c.active, K.BOOL, width=7),
         ListColumn("Locked until", users.c.locked_until, K.DATETIME, width=16),

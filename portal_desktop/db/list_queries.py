@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import func
 
+from portal_desktop.db.admin_queries import USERS
 from portal_desktop.db.query_spec import (
     ChipGroup,
     ChipKind,
@@ -30,14 +31,12 @@ from portal_desktop.db.tables import (
     host,
     installments,
     leads,
-    linked_member,
     owner,
     person_columns,
     programs,
     setter,
     students,
     team,
-    users,
 )
 
 K = ColumnKind
@@ -240,25 +239,6 @@ MARKETING = ListSpec(
     search_in=(campaigns.c.name, campaigns.c.external_id),
 )
 
-ADMIN_USERS = ListSpec(
-    name="users",
-    title="Admin",
-    noun="user",
-    base=users,
-    key=users.c.id,
-    lookups=(Lookup(linked_member, users.c.team_member_id == linked_member.c.id),),
-    columns=(
-        ListColumn("Username", users.c.username, width=16),
-        ListColumn("Full name", users.c.full_name, width=22),
-        ListColumn("Email", users.c.email, width=28),
-        ListColumn("Role", users.c.role, K.ENUM, width=10),
-        ListColumn("Active", users.c.active, K.BOOL, width=7),
-        ListColumn("Team member", linked_member.c.name, width=18),
-        ListColumn("Last sign-in", users.c.last_login_at, K.DATETIME, width=16),
-    ),
-    default_sort=SortOrder(0),
-    search_in=(users.c.username, users.c.full_name, users.c.email),
-)
 
 # What migration 0002 adds beside the models' schema (FTS5 tables on SQLite, trigram
 # indexes on PostgreSQL): a schema comparison should leave these names out.
@@ -284,6 +264,6 @@ LISTS: dict[str, ListSpec] = {
         PAYMENT_SCHEDULES,
         TEAM,
         MARKETING,
-        ADMIN_USERS,
+        USERS,  # the Admin tab's (db/admin_queries.py)
     )
 }

@@ -36,7 +36,8 @@ TAB_CLASSES: dict[str, str] = {
 }
 
 TAB_TITLES: dict[str, str] = {name: spec.title for name, spec in LISTS.items()} | {
-    "charts": "Charts"
+    "charts": "Charts",
+    "users": "Admin",  # the users list is one of the Admin tab's panels
 }
 
 _SALES_TABS = frozenset(

@@ -149,7 +149,7 @@ def test_role_password_lock_and_deactivation(qtbot, seeded: Engine, sessions) ->
     select_row(qtbot, users, 0, "sales")
     qtbot.waitUntil(lambda: panel.selected is not None, timeout=5000)
     assert panel.selected.locked and panel.unlock_button.isEnabled()
-    assert column(users, 5)[column(users, 0).index("sales")] == accounts.MAX_FAILED_LOGINS
+    assert column(users, 6)[column(users, 0).index("sales")] == accounts.MAX_FAILED_LOGINS
 
     def act(button_or_call) -> None:
         with qtbot.waitSignal(tab.ctx.bus.data_changed, timeout=5000):

@@ -19,6 +19,7 @@ from portal_desktop.views.entity_tab import SEARCH_DEBOUNCE_MS, EntityTab
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.main_window import MainWindow
 from portal_desktop.views.tab_context import DataBus, TabContext
+from portal_desktop.views.tab_registry import TAB_TITLES as REGISTERED_TITLES
 from tests.shell_helpers import generic_tabs, temp_settings  # noqa: F401
 
 TAB_TITLES = [
@@ -57,7 +58,7 @@ def test_every_tab_lists_its_entity_with_the_right_count(window: MainWindow, eng
     for name, spec in LISTS.items():
         tab = window.tab(name)
         assert isinstance(tab, EntityTab)
-        assert tabs.tabText(tabs.indexOf(window.lazy_tabs[name])) == spec.title
+        assert tabs.tabText(tabs.indexOf(window.lazy_tabs[name])) == REGISTERED_TITLES[name]
         assert tab.model.rowCount() == _count(engine, spec.base) > 0, name
     charts = window.tab("charts")
     assert not isinstance(charts, EntityTab)
