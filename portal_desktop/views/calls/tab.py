@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QVBoxLayout,
@@ -34,6 +33,7 @@ from portal_desktop.db.list_queries import SALES_CALLS, calls
 from portal_desktop.models.enums import CallOutcome
 from portal_desktop.services.context import Permission
 from portal_desktop.views.badges import BadgeDelegate
+from portal_desktop.views.buttons import action_button
 from portal_desktop.views.calls.close_deal_wizard import CloseDealWizard
 from portal_desktop.views.calls.common import (
     NOTICE_STYLE,
@@ -151,11 +151,17 @@ class SalesCallsTab(QWidget):
             self.outcome.addItem(enum_label(outcome.value), outcome.value)
         self._fill_people()
 
-        self.schedule_button = self._button("scheduleCall", "Schedule call…", self.new_record)
+        self.schedule_button = action_button(
+            self, "scheduleCall", "Schedule call…", self.new_record, visible=self.editable
+        )
         self.schedule_button.setToolTip("Book another call with the selected call's lead (Ctrl+N)")
-        self.outcome_button = self._button("recordOutcome", "Record outcome…", self.open_selected)
+        self.outcome_button = action_button(
+            self, "recordOutcome", "Record outcome…", self.open_selected, visible=self.editable
+        )
         self.outcome_button.setToolTip("Enter")
-        self.close_button = self._button("closeDeal", "Close deal…", self.close_deal)
+        self.close_button = action_button(
+            self, "closeDeal", "Close deal…", self.close_deal, visible=self.editable
+        )
         self.notice = QLabel(self)
         self.notice.setObjectName("notice")
         self.notice.setStyleSheet(NOTICE_STYLE)
@@ -197,13 +203,6 @@ class SalesCallsTab(QWidget):
         self.apply_current_filters()
 
     # --- building ------------------------------------------------------------------------
-
-    def _button(self, name: str, text: str, slot: Callable[[], object]) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setObjectName(name)
-        button.clicked.connect(lambda: slot())
-        button.setVisible(self.editable)
-        return button
 
     def _fill_people(self) -> None:
         with self.ctx.sessions() as session:

@@ -48,6 +48,7 @@ from portal_desktop.db.marketing_queries import (
     performance_day,
 )
 from portal_desktop.services.context import Permission
+from portal_desktop.views.buttons import action_button
 from portal_desktop.views.calls.common import ERROR_STYLE, NOTICE_STYLE, error_text
 from portal_desktop.views.date_range import date_edit, local_today
 from portal_desktop.views.entity_tab import EntityTab
@@ -106,9 +107,11 @@ class MarketingTab(QWidget):
         self.preset.setCurrentIndex(1)
         self.start = date_edit(self, "rangeStart", today - dt.timedelta(days=DEFAULT_DAYS - 1))
         self.end = date_edit(self, "rangeEnd", today)
-        self.new_campaign_button = self._button("newCampaign", "New campaign…", self.new_record)
-        self.edit_campaign_button = self._button(
-            "editCampaign", "Edit campaign…", self.open_selected
+        self.new_campaign_button = action_button(
+            self, "newCampaign", "New campaign…", self.new_record, visible=self.editable
+        )
+        self.edit_campaign_button = action_button(
+            self, "editCampaign", "Edit campaign…", self.open_selected, visible=self.editable
         )
 
         self.model = CampaignModel(ctx.formatter, self)
@@ -133,8 +136,12 @@ class MarketingTab(QWidget):
         self.days = EntityTab(ctx, AD_PERFORMANCE, self, show_chips=False, show_totals=True)
         self.days_title = QLabel(self)
         self.days_title.setObjectName("daysTitle")
-        self.add_day_button = self._button("addDay", "Add day…", self.add_day)
-        self.edit_day_button = self._button("editDay", "Edit day…", self.edit_day)
+        self.add_day_button = action_button(
+            self, "addDay", "Add day…", self.add_day, visible=self.editable
+        )
+        self.edit_day_button = action_button(
+            self, "editDay", "Edit day…", self.edit_day, visible=self.editable
+        )
         # Always there: a scroll bar showing up once the rows land would push the last
         # column out of sight (the columns are fitted to the width when the tab is sized).
         self.days.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
@@ -143,11 +150,11 @@ class MarketingTab(QWidget):
         self.days.model.modelReset.connect(self._update_buttons)
 
         self.broadcasts = EntityTab(ctx, EMAIL_BROADCASTS, self, show_chips=False)
-        self.new_broadcast_button = self._button(
-            "newBroadcast", "New broadcast…", self.new_broadcast
+        self.new_broadcast_button = action_button(
+            self, "newBroadcast", "New broadcast…", self.new_broadcast, visible=self.editable
         )
-        self.edit_broadcast_button = self._button(
-            "editBroadcast", "Edit broadcast…", self.edit_broadcast
+        self.edit_broadcast_button = action_button(
+            self, "editBroadcast", "Edit broadcast…", self.edit_broadcast, visible=self.editable
         )
         self.broadcasts.view.doubleClicked.connect(lambda _index: self.edit_broadcast())
         self.broadcasts.view.selectionModel().selectionChanged.connect(self._update_buttons)
@@ -227,13 +234,6 @@ class MarketingTab(QWidget):
         layout.addLayout(bar)
         layout.addWidget(table, 1)
         return page
-
-    def _button(self, name: str, text: str, slot: Callable[[], object]) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setObjectName(name)
-        button.clicked.connect(lambda: slot())
-        button.setVisible(self.editable)
-        return button
 
     def today(self) -> dt.date:
         return local_today(self.ctx.formatter.tz)
