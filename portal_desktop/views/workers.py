@@ -52,6 +52,9 @@ class _Relay(QObject):
     def __init__(self, report: Callable[[bool, Any], None]) -> None:
         super().__init__()
         self._report = report
+        # The job's Python object, kept while it waits for a thread: PySide does not always
+        # keep a queued QRunnable's wrapper alive (seen with jobs queued by priority).
+        self.job: _Job | None = None
         self.succeeded.connect(self._on_succeeded)
         self.failed.connect(self._on_failed)
 
@@ -108,11 +111,13 @@ class QueryOp(Generic[T]):
         self._on_failure = callback
         return self
 
-    def run(self) -> QueryOp[T]:
-        """Start the work; returns at once."""
+    def run(self, priority: int = 0) -> QueryOp[T]:
+        """Start the work; returns at once. A higher ``priority`` goes ahead of the jobs
+        still waiting for a thread (QThreadPool's order), e.g. what a screen shows first."""
         relay = _Relay(lambda ok, value: self._report(relay, ok, value))
         _LIVE.add(relay)
-        self._pool.start(_Job(self._call, relay))
+        relay.job = _Job(self._call, relay)
+        self._pool.start(relay.job, priority)
         return self
 
     def _call(self) -> T:

@@ -34,11 +34,11 @@ def test_export_the_list_as_shown_and_a_report(qtbot, sessions, tmp_path) -> Non
 
 
 def test_a_refused_export_says_why(qtbot, sessions, tmp_path) -> None:
-    from portal_desktop.db.list_queries import ADMIN_USERS
+    from portal_desktop.db.admin_queries import USERS
 
     exporter = Exporter(sessions, MARKETING)
     with qtbot.waitSignal(exporter.failed, timeout=20_000) as failed:
-        exporter.export_list(ADMIN_USERS.query(), tmp_path / "users.csv")
+        exporter.export_list(USERS.query(), tmp_path / "users.csv")
     assert "may not manage users" in failed.args[0]
     assert not (tmp_path / "users.csv").exists()
     exporter.runner.wait()

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import threading
 import uuid
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtWidgets import QDialog
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,6 +40,7 @@ from portal_desktop.views.payments.dialogs import (
     RescheduleDialog,
 )
 from portal_desktop.views.payments.tab import PaymentSchedulesTab
+from portal_desktop.views.payments.totals import TotalsBar
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE
 from tests.services.factories import make_enrollment, table_state
@@ -65,6 +67,9 @@ def open_tab(qtbot, engine, sessions, role: UserRole = UserRole.ADMIN) -> Paymen
 def settle(qtbot, tab: PaymentSchedulesTab) -> None:
     qtbot.waitUntil(lambda: tab.list.model.counted, timeout=10000)
     qtbot.waitUntil(lambda: not tab.totals.loading, timeout=10000)
+    # The list's chip counts and sums wait for the totals when the tab opens: let them land.
+    pool = QThreadPool.globalInstance()
+    qtbot.waitUntil(lambda: pool.activeThreadCount() == 0, timeout=10000)
     qtbot.wait(50)
 
 
@@ -395,3 +400,45 @@ def test_dunning_list_and_its_export(qtbot, engine, sessions, world, tmp_path) -
         lines = list(csv.reader(handle))
     assert len(lines) == 1 + 3
     assert any(first.email in cell for line in lines for cell in line)
+
+
+# --- the totals go first --------------------------------------------------------------------
+
+
+def test_the_totals_go_ahead_of_the_lists_waiting_workers(qtbot, seeded, sessions) -> None:
+    """With every pool thread busy, the list asks for its chip counts and totals, then the
+    bar for its figures: once one thread frees up, the bar's request runs first."""
+    tab = open_tab(qtbot, seeded, sessions)
+    pool = QThreadPool.globalInstance()
+    gates = [threading.Event() for _ in range(pool.maxThreadCount())]
+    try:
+        for gate in gates:
+            pool.start(lambda gate=gate: gate.wait(20))
+        qtbot.waitUntil(lambda: pool.activeThreadCount() == len(gates), timeout=5000)
+        # What landed, and whether the bar was still waiting for its figures at that moment.
+        landed: list[tuple[str, bool]] = []
+        model = tab.list.model
+        model.chip_counts_ready.connect(lambda _: landed.append(("chips", tab.totals.loading)))
+        model.totals_ready.connect(lambda _: landed.append(("sums", tab.totals.loading)))
+        tab.list.refresh()  # queued first, at the same (default) priority as every job
+        tab.totals.refresh()
+        qtbot.wait(50)
+        assert landed == [] and tab.totals.loading  # all of them wait for a thread
+        gates[0].set()  # one thread: it takes the waiting jobs one by one
+        qtbot.waitUntil(lambda: len(landed) == 2 and not tab.totals.loading, timeout=10000)
+        assert sorted(landed) == [("chips", False), ("sums", False)]  # the bar came first
+    finally:
+        for gate in gates:
+            gate.set()
+    assert pool.waitForDone(10000)
+
+
+def test_a_bar_that_cannot_load_says_why(qtbot, sessions) -> None:
+    marketing = Actor(user_id=None, username="mia", role=UserRole.MARKETING)
+    bar = TotalsBar(sessions, marketing, Formatter())
+    qtbot.addWidget(bar)
+    bar.refresh()
+    qtbot.waitUntil(lambda: not bar.loading, timeout=10000)
+    assert [label.text() for label in bar.values.values()] == ["—"] * 4
+    assert "may not view payments and receivables" in bar.values["due"].toolTip()
+    assert bar.totals is None

@@ -72,6 +72,8 @@ class PaymentSchedulesTab(QWidget):
         self.extra_filters: dict[str, Any] = {}
 
         self.totals = TotalsBar(ctx.sessions, ctx.actor, ctx.formatter, self)
+        # Started first, ahead of the list's count and chips workers (see TotalsBar).
+        self.totals.refresh()
         self.list = EntityTab(ctx, payment_schedules_spec(self.day), self)
         self.list.status_changed.connect(self.status_changed)
         self.list.selection_changed.connect(self._update_buttons)
@@ -126,7 +128,6 @@ class PaymentSchedulesTab(QWidget):
         layout.addWidget(self.list, 1)
         self._update_buttons(0)
         ctx.bus.data_changed.connect(self._on_data_changed)
-        self.totals.refresh()
 
     # --- the window's hooks -------------------------------------------------------------
 
@@ -134,8 +135,8 @@ class PaymentSchedulesTab(QWidget):
         self.list.focus_search()
 
     def refresh(self) -> None:
+        self.totals.refresh()  # first, as when the tab opens
         self.list.refresh()
-        self.totals.refresh()
 
     def open_selected(self) -> None:
         if self.buttons["pay"].isVisible():

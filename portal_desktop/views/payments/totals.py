@@ -1,47 +1,30 @@
 """The Payment-schedules totals bar: due, overdue, collected this month, collection rate.
 
-The figures come from the services (``receivables.aging_summary`` for what is owed as of
-today, ``kpis.kpi_report`` from the 1st of the month to today for cash collected and the
-collection rate), read on a pool thread."""
+The figures come from one use case, ``services.schedule_totals.schedule_totals`` (KPIS.md's
+receivables and overdue as of today, cash collected and collection rate from the 1st of the
+month, read from the daily rollups), on a pool thread. The request goes ahead of the jobs
+already waiting for a thread (TOTALS_PRIORITY): the list's counts and chips, started right
+after it, wait for it rather than the other way round.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from decimal import Decimal
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
-from sqlalchemy.orm import Session
 
 from portal_desktop.services.context import Actor
-from portal_desktop.services.finance_common import local_today
-from portal_desktop.services.kpis import kpi_report
-from portal_desktop.services.receivables import aging_summary
+from portal_desktop.services.schedule_totals import ScheduleTotals, schedule_totals
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.workers import OpGeneration, QueryOp
+
+# QThreadPool runs waiting jobs by priority, then in order; every other job has priority 0.
+TOTALS_PRIORITY = 1
 
 STYLE = """
 QFrame#totalCard { background: white; border: 1px solid #dde1e7; border-radius: 6px; }
 QLabel#totalTitle { color: #5f6b7a; font-size: 11px; }
 QLabel#totalValue { font-size: 17px; font-weight: 600; }
 """
-
-
-@dataclass(frozen=True)
-class Totals:
-    as_of: dt.date
-    due: Decimal  # receivables: every unpaid balance as of today
-    overdue: Decimal  # the part of it past due
-    collected: Decimal  # net cash collected this month (KPIS.md cash_collected)
-    collection_rate: Decimal | None  # of installments due this month so far
-
-
-def load_totals(session: Session, actor: Actor, today: dt.date | None = None) -> Totals:
-    day = local_today(session, today)
-    aging = aging_summary(session, actor, day)
-    report = kpi_report(session, actor, day.replace(day=1), day)
-    return Totals(day, aging.total, aging.overdue, report.cash_collected, report.collection_rate)
 
 
 class TotalsBar(QWidget):
@@ -62,7 +45,7 @@ class TotalsBar(QWidget):
         self.setStyleSheet(STYLE)
         self._sessions, self._actor, self._formatter = sessions, actor, formatter
         self._generation = OpGeneration()
-        self.totals: Totals | None = None
+        self.totals: ScheduleTotals | None = None
         self.loading = False
         self.values: dict[str, QLabel] = {}
         layout = QHBoxLayout(self)
@@ -83,11 +66,12 @@ class TotalsBar(QWidget):
             layout.addWidget(card, 1)
 
     def refresh(self) -> None:
+        """Reload the figures on a pool thread, ahead of the jobs waiting for one."""
         ticket = self._generation.next()
         actor = self._actor
         self.loading = True
 
-        def landed(totals: Totals) -> None:
+        def landed(totals: ScheduleTotals) -> None:
             if self._generation.is_current(ticket):
                 self.loading = False
                 self.show_totals(totals)
@@ -99,11 +83,11 @@ class TotalsBar(QWidget):
                     label.setText("—")
                     label.setToolTip(f"Could not load the totals: {error}")
 
-        QueryOp(self._sessions, lambda s: load_totals(s, actor), parent=self).success(
+        QueryOp(self._sessions, lambda s: schedule_totals(s, actor), parent=self).success(
             landed
-        ).failure(failed).run()
+        ).failure(failed).run(priority=TOTALS_PRIORITY)
 
-    def show_totals(self, totals: Totals) -> None:
+    def show_totals(self, totals: ScheduleTotals) -> None:
         self.totals = totals
         fmt = self._formatter
         self.values["due"].setText(fmt.money(totals.due))
@@ -111,3 +95,5 @@ class TotalsBar(QWidget):
         self.values["collected"].setText(fmt.money(totals.collected))
         rate = totals.collection_rate
         self.values["collection_rate"].setText("—" if rate is None else f"{rate * 100:.1f}%")
+        for label in self.values.values():
+            label.setToolTip("")  # an earlier failure's explanation no longer applies
