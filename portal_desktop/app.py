@@ -37,6 +37,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 from portal_desktop import __version__
 from portal_desktop.db.paths import APP_AUTHOR, APP_NAME, local_database_path
 from portal_desktop.errors import PortalError
+from portal_desktop.views.app_style import PortalStyle
 from portal_desktop.views.signin_dialog import SignInDialog
 
 if TYPE_CHECKING:
@@ -137,7 +138,7 @@ def application() -> QApplication:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationDisplayName(WINDOW_TITLE)
-    app.setStyle("Fusion")
+    app.setStyle(PortalStyle())
     app.setWindowIcon(QIcon(str(RESOURCES_DIR / "icon.svg")))
     app.setStyleSheet((RESOURCES_DIR / "style.qss").read_text(encoding="utf-8"))
     return app

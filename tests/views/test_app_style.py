@@ -1,0 +1,51 @@
+"""The sort arrow: ▲ when a column is sorted smallest first, ▼ when largest first."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QTableWidget
+
+from portal_desktop.views.app_style import PortalStyle
+
+
+def arrow_widths(image: QImage, left: int, right: int, height: int) -> list[int]:
+    """Per pixel row of the header strip ``left``…``right``: how many dark pixels it has
+    (the arrow's rows, top to bottom; rows without any are left out)."""
+    widths = []
+    for y in range(height):
+        dark = sum(1 for x in range(left, right) if image.pixelColor(x, y).lightness() < 140)
+        if dark:
+            widths.append(dark)
+    return widths
+
+
+@pytest.mark.parametrize(
+    ("order", "widest_at"),
+    [(Qt.SortOrder.AscendingOrder, "bottom"), (Qt.SortOrder.DescendingOrder, "top")],
+)
+def test_the_arrow_points_up_for_ascending_and_down_for_descending(
+    qtbot, order: Qt.SortOrder, widest_at: str
+) -> None:
+    style = PortalStyle()
+    table = QTableWidget(3, 1)
+    qtbot.addWidget(table)
+    table.setStyle(style)
+    table.horizontalHeader().setStyle(style)
+    table.setHorizontalHeaderLabels([""])  # no text: only the arrow is dark in the header
+    table.horizontalHeader().setSortIndicatorShown(True)
+    table.horizontalHeader().setSortIndicator(0, order)
+    table.setColumnWidth(0, 120)
+    table.resize(200, 150)
+    table.show()
+    qtbot.waitExposed(table)
+
+    header = table.horizontalHeader()
+    image = header.grab().toImage()
+    widths = arrow_widths(image, 2, header.sectionSize(0) - 2, header.height() - 2)
+    assert len(widths) >= 2, "no sort arrow was drawn"
+    if widest_at == "bottom":  # ▲
+        assert widths[0] < widths[-1], widths
+    else:  # ▼
+        assert widths[0] > widths[-1], widths
