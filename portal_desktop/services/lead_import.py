@@ -53,6 +53,7 @@ from portal_desktop.services.lead_dedup import (
 from portal_desktop.services.lead_mapping import LeadField, Mapping
 from portal_desktop.services.lead_rows import LOST_REASON, UPDATABLE, LeadRowReader
 from portal_desktop.services.leads import resolve_campaign
+from portal_desktop.services.rollups import refresh_rollups
 from portal_desktop.services.settings import load_settings
 from portal_desktop.services.transaction import use_case
 
@@ -277,6 +278,7 @@ def import_leads(
     report = replace(report, created=report.new, updated=len(updates), written=True)
     if report.created or report.updated:
         _audit(session, actor, report)
+        refresh_rollups(session)  # the reports' daily facts, now rather than at the next report
     return report
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal_desktop.errors import PermissionDeniedError, ValidationError
 from portal_desktop.models import AuditEntry, Lead
@@ -98,6 +98,25 @@ def test_utf8_bom_file_with_us_dates_and_campaigns(sessions) -> None:
     assert stored["jose.alvarez@example.com"].ad_campaign_id == webinar
     assert stored["mark.smith@example.com"].ad_campaign_id is None
     assert {lead.version for lead in stored.values()} == {1}
+
+
+def test_an_import_leaves_the_reports_daily_facts_built(sessions) -> None:
+    """The import builds the days it touched: the next report has nothing to rebuild."""
+    run(sessions, "leads_utf8_bom_comma.csv")
+    with sessions() as session:
+        noted = session.execute(text("SELECT count(*) FROM rollup_dirty")).scalar()
+        per_day = dict(
+            session.execute(text("SELECT day, sum(leads) FROM lead_day_facts GROUP BY day")).all()
+        )
+    assert noted == 0
+    # Each was created at local midnight in the default zone (New York): 04:00 UTC after
+    # the switch to daylight time on 9 March, 05:00 UTC before it.
+    assert {str(day)[:10]: count for day, count in per_day.items()} == {
+        "2025-03-14": 1,
+        "2025-03-02": 1,
+        "2025-02-28": 1,
+        "2025-01-05": 1,
+    }
 
 
 def test_utf16_tab_file_splits_full_names(sessions) -> None:
