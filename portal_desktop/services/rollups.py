@@ -11,12 +11,14 @@ Concurrency. SQLite has one writer at a time: the rebuild is a write. On Postgre
 rebuild runs in its own READ COMMITTED transaction before the report's snapshot, under an
 advisory lock (one rebuilder at a time); it claims the noted days with ``FOR UPDATE SKIP
 LOCKED``, so a day a writer is still noting (its trigger holds the row) stays noted and is
-rebuilt next time instead of being lost.
+rebuilt next time instead of being lost — and if that writer commits before the report's
+snapshot begins, :func:`fresh_snapshot` sees the day still noted and rebuilds again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 import zoneinfo
 from collections.abc import Iterable
 from typing import Any
@@ -54,12 +56,25 @@ MERGE_GAP_DAYS = 7  # pieces (noted days ± 1) this close are rebuilt as one
 MAX_PIECES = 24  # more pieces than this: one piece from the first to the last day
 _LOCK_KEY = 0x706F7274616C  # "portal": the advisory lock of the rebuild (PostgreSQL)
 ONE_DAY = dt.timedelta(days=1)
+SNAPSHOT_ATTEMPTS = 3  # rebuilds tried before a report reads what it has
 
 
 def fresh_snapshot(session: Session) -> None:
-    """Before a report: bring the facts up to date, then read one snapshot (PostgreSQL)."""
-    refresh_rollups(session)
-    consistent_reads(session)
+    """Before a report: bring the facts up to date, then read one snapshot (PostgreSQL).
+
+    A day a writer was still noting when the rebuild ran was left for later (SKIP LOCKED);
+    if the report's snapshot still sees a noted day, that writer has committed in between:
+    the snapshot is dropped and the rebuild run again (a few times, a few milliseconds
+    apart), so the report does not show that day's figures as they were before.
+    """
+    outermost = not session.in_transaction()
+    for attempt in range(1, SNAPSHOT_ATTEMPTS + 1):
+        refresh_rollups(session)
+        consistent_reads(session)
+        if not outermost or attempt == SNAPSHOT_ATTEMPTS or not _anything_noted(session):
+            return
+        session.rollback()
+        time.sleep(0.02 * attempt)
 
 
 def refresh_rollups(session: Session) -> int:

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, Uuid, bindparam, delete, select, text
+from sqlalchemy import Engine, Uuid, bindparam, delete, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal_desktop.db.engine import make_engine, session_factory
@@ -940,3 +940,33 @@ def test_campaign_report_and_leaderboard_read_fresh_facts(sessions, world: World
             assert (credit.cash.received, credit.cash.refunds) == cash, member
     bob_cash = board[world.bob].as_closer.cash
     assert (bob_cash.received, bob_cash.refunds) == (D("5000.00"), D("2500.00"))  # e1 moved
+
+
+def test_a_write_committed_between_the_rebuild_and_the_snapshot_is_in_the_report(
+    sessions, world: World
+) -> None:
+    """The report's rebuild commits; a writer commits a lead right then (before the report's
+    snapshot begins). The report sees the day still noted, rebuilds again, counts the lead."""
+    refresh(sessions)
+    written: list[bool] = []
+
+    def another_user_writes(session: Session) -> None:
+        if written:
+            return
+        written.append(True)
+        with sessions() as other:
+            create_lead(
+                other,
+                SYSTEM,
+                first_name="Between",
+                email="between@example.com",
+                created_at=utc(2024, 4, 9, 15),
+            )
+
+    with sessions() as session:
+        event.listen(session, "after_commit", another_user_writes)
+        report = kpi_report(session, SYSTEM, day("2024-04-09"), day("2024-04-09"))
+    assert written  # the other user did write in between
+    with sessions() as session:
+        expected = kpis_from_records(session, day("2024-04-09"), day("2024-04-09"))
+    assert report.leads == expected["leads"] >= 1
