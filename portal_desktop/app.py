@@ -139,6 +139,9 @@ def application() -> QApplication:
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationDisplayName(WINDOW_TITLE)
     app.setStyle(PortalStyle())
+    # The style sheet draws a light theme: keep the palette light too, whatever the system's
+    # colour scheme (a dark system palette would give light text on its light backgrounds).
+    app.setPalette(app.style().standardPalette())
     app.setWindowIcon(QIcon(str(RESOURCES_DIR / "icon.svg")))
     app.setStyleSheet((RESOURCES_DIR / "style.qss").read_text(encoding="utf-8"))
     return app

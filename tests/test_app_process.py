@@ -84,3 +84,34 @@ def test_a_corrupt_database_gets_one_clear_line_and_exit_code_2(tmp_path: Path) 
     assert lines[0].startswith("portal-desktop: error: ")
     assert "is damaged or is not a Portal database" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_the_app_stays_light_on_a_dark_system() -> None:
+    """The style sheet is light: a dark system palette must not leave light text on it."""
+    script = (
+        "from PySide6.QtGui import QColor, QPalette\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from portal_desktop.app import application\n"
+        "app = QApplication([])\n"
+        "dark = QPalette()\n"
+        "for role, colour in ((QPalette.ColorRole.Window, '#1e1f22'),"
+        " (QPalette.ColorRole.WindowText, '#e6e6e6'), (QPalette.ColorRole.Base, '#16171a'),"
+        " (QPalette.ColorRole.Text, '#e6e6e6')):\n"
+        "    dark.setColor(role, QColor(colour))\n"
+        "app.setPalette(dark)  # what a dark system gives\n"
+        "application()\n"
+        "p = app.palette()\n"
+        "print(p.window().color().lightness(), p.windowText().color().lightness(),"
+        " p.base().color().lightness(), p.text().color().lightness())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    window, window_text, base, text = map(int, result.stdout.split())
+    assert window > 200 and base > 200  # light backgrounds…
+    assert window_text < 80 and text < 80  # …with dark text
