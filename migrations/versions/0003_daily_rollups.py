@@ -60,6 +60,11 @@ class Tracked(NamedTuple):
     watched: tuple[str, ...]  # an UPDATE matters only when one of these changes
     dependents: tuple[Dependent, ...] = ()
 
+    @property
+    def has_own_days(self) -> bool:
+        """Whether inserting or deleting a row notes days (its own columns)."""
+        return bool(self.timestamps or self.dates)
+
 
 _PAYMENT_TIMES = ("p.paid_at", "p.refunded_at")
 TRACKED = (
@@ -169,7 +174,7 @@ def _sqlite_dependents(deps: list[Dependent], rows: tuple[str, ...]) -> str:
 def _sqlite_triggers(spec: Tracked) -> list[str]:
     name, table = f"rollup_{spec.table}", spec.table
     statements = []
-    if spec.timestamps or spec.dates:
+    if spec.has_own_days:
         for suffix, event, row in (("ai", "INSERT", "NEW"), ("ad", "DELETE", "OLD")):
             body = _sqlite_note(_sqlite_days(row, spec.timestamps, spec.dates))
             body += _sqlite_dependents(_dependents(spec, update=False), (row,))
@@ -226,7 +231,7 @@ def _pg_function(name: str, body: str) -> str:
 def _pg_triggers(spec: Tracked) -> list[str]:
     name, table = f"rollup_{spec.table}", spec.table
     statements = []
-    if spec.timestamps or spec.dates:
+    if spec.has_own_days:
         for event, kind in (("INSERT", "NEW"), ("DELETE", "OLD")):
             function = f"{name}_{event.lower()}"
             selects = [
@@ -259,7 +264,7 @@ def _pg_triggers(spec: Tracked) -> list[str]:
 
 
 def _pg_drops(spec: Tracked) -> list[str]:
-    events = ("insert", "delete", "update") if spec.timestamps or spec.dates else ("update",)
+    events = ("insert", "delete", "update") if spec.has_own_days else ("update",)
     return [
         statement
         for event in events

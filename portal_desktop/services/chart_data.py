@@ -564,7 +564,7 @@ def dashboard(
     report = kpi_report(session, actor, period.start, period.end)
     previous_report = kpi_report(session, actor, before.start, before.end)
     grain = fitting_granularity(period, granularity)
-    buckets = Bucketer(period, settings.tz, grain, session.get_bind().dialect.name)
+    buckets = Bucketer(period, grain, session.get_bind().dialect.name)
     keys = bucket_keys(period, grain)
     sections = [
         _money_section(session, buckets, keys),

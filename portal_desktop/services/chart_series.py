@@ -1,16 +1,14 @@
 """The dashboard's time series and grids in SQL: GROUP BY local day, ISO week or month.
 
-Timestamps are bucketed by their local day in the installation's time zone
-(:func:`date_ranges.local_date`), dates directly; the bucket key is the bucket's first day
-(see :mod:`chart_periods`). Every filter is the KPI report's own (same predicates from
-``kpi_sales`` / ``kpi_money``), so the series add up to the report's totals.
+They sum the daily facts (``models/rollups.py``), whose days are already local days in the
+installation's time zone and which the KPI report sums too, so the series add up to the
+report's totals; the bucket key is the bucket's first day (see :mod:`chart_periods`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,9 +26,9 @@ from portal_desktop.models.rollups import (
     lead_day_facts,
 )
 from portal_desktop.services.chart_periods import Granularity
-from portal_desktop.services.date_ranges import DateRange, local_date
+from portal_desktop.services.date_ranges import DateRange, as_date
 from portal_desktop.services.kpi_money import fact_unpaid
-from portal_desktop.services.kpi_sql import Bounds, in_dates, int_sum, money_sum
+from portal_desktop.services.kpi_sql import in_dates, int_sum, money_sum
 
 NO_SOURCE = "(no source)"
 OTHER_SOURCES = "Other"
@@ -52,31 +50,19 @@ def truncate(day: ColumnElement[Any], granularity: Granularity, dialect: str) ->
 
 @dataclass(frozen=True)
 class Bucketer:
-    """Builds bucket keys for one range, time zone, granularity and dialect."""
+    """Builds bucket keys for one range, granularity and dialect (over the daily facts,
+    whose days are already local)."""
 
     period: DateRange
-    tz: zoneinfo.ZoneInfo
     granularity: Granularity
     dialect: str
-
-    @property
-    def bounds(self) -> Bounds:
-        return self.period.utc_bounds(self.tz)
-
-    def of_timestamp(self, column: ColumnElement[dt.datetime]) -> Any:
-        day = local_date(column, self.tz, self.bounds, self.dialect)
-        return truncate(day, self.granularity, self.dialect).label("bucket")
 
     def of_date(self, column: ColumnElement[dt.date]) -> Any:
         return truncate(column, self.granularity, self.dialect).label("bucket")
 
 
-def _as_date(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-
-
 def _by_bucket(rows: Any) -> dict[dt.date, Any]:
-    return {_as_date(row[0]): row[1] for row in rows}
+    return {as_date(row[0]): row[1] for row in rows}
 
 
 @dataclass(frozen=True)
@@ -137,7 +123,7 @@ def leads_by_source(session: Session, buckets: Bucketer) -> SourceSeries:
     if len(top) < len(ranked):
         counts[OTHER_SOURCES] = defaultdict(int)
     for key, name, count in rows:
-        counts[name if name in top else OTHER_SOURCES][_as_date(key)] += count
+        counts[name if name in top else OTHER_SOURCES][as_date(key)] += count
     return SourceSeries(list(counts), {name: dict(series) for name, series in counts.items()})
 
 

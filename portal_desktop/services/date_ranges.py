@@ -17,6 +17,7 @@ import datetime as dt
 import itertools
 import zoneinfo
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Date, String, case, cast, func, literal
 from sqlalchemy.sql.elements import ColumnElement
@@ -73,6 +74,11 @@ def parse_date(field: str, text: str) -> dt.date:
         raise ValidationError(
             field, f"'{text}' is not a date; use the format YYYY-MM-DD (e.g. 2024-03-31)"
         ) from None
+
+
+def as_date(value: Any) -> dt.date:
+    """A DATE read back from SQL: a date, or its ISO text (SQLite, for computed columns)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 def local_midnight_utc(day: dt.date, tz: dt.tzinfo) -> dt.datetime:

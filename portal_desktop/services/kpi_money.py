@@ -4,8 +4,11 @@ Cash: payments received (PAID, or REFUNDED: received first) with ``paid_at`` in 
 minus ``refunded_amount`` of payments with ``refunded_at`` in the range — so a refund of an
 old payment lowers the cash of the range in which it was refunded (a clawback).
 
-Receivables and collection come from one pass over the installments of enrollments that are
-not cancelled, each joined to its PAID payment (at most one: a unique partial index).
+These predicates define the KPIs on the records; ``services/rollups.py`` applies them to
+build the daily facts, and the report's readers here sum those facts (cash per local day;
+receivables, aging and collection per due date, with the day each installment was paid).
+The Payment-schedules lists still read the installments themselves, with the same
+per-installment balance (:func:`installment_balance`).
 """
 
 from __future__ import annotations
@@ -20,16 +23,14 @@ from sqlalchemy import Select, and_, case, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal_desktop.models import Enrollment, Installment, Lead, Payment, Program
+from portal_desktop.models import Enrollment, Installment, Payment, Program
 from portal_desktop.models.enums import EnrollmentStatus, PaymentStatus
 from portal_desktop.models.rollups import cash_day_facts, installment_due_facts
 from portal_desktop.services.date_ranges import DateRange
 from portal_desktop.services.kpi_sql import (
     ZERO,
-    Bounds,
     Credit,
     by_member,
-    in_bounds,
     in_dates,
     money_sum,
     money_sum_if,
@@ -37,7 +38,6 @@ from portal_desktop.services.kpi_sql import (
 )
 
 RECEIVED: ColumnElement[bool] = Payment.status.in_([PaymentStatus.PAID, PaymentStatus.REFUNDED])
-ATTRIBUTED: ColumnElement[bool] = Lead.ad_campaign_id.is_not(None)
 
 # Aging buckets: (key, fewest days past due, most days past due or None for no limit).
 AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -89,23 +89,6 @@ class Collection:
     @property
     def rate(self) -> Decimal | None:
         return ratio(self.collected, self.due)
-
-
-def cash_columns(bounds: Bounds, *, where: ColumnElement[bool] | None = None) -> list[Any]:
-    received = and_(RECEIVED, in_bounds(Payment.paid_at, bounds))
-    refunded = in_bounds(Payment.refunded_at, bounds)
-    if where is not None:
-        received, refunded = and_(received, where), and_(refunded, where)
-    prefix = "" if where is None else "attributed_"
-    return [
-        money_sum_if(received, Payment.amount).label(f"{prefix}received"),
-        money_sum_if(refunded, Payment.refunded_amount).label(f"{prefix}refunds"),
-    ]
-
-
-def touching(bounds: Bounds) -> ColumnElement[bool]:
-    """Payments received or refunded in the range (both timestamp indexes stay usable)."""
-    return or_(in_bounds(Payment.paid_at, bounds), in_bounds(Payment.refunded_at, bounds))
 
 
 def fact_cash_columns(*, attributed: bool = False) -> list[Any]:
@@ -166,9 +149,6 @@ def installment_balance(as_of_end: dt.datetime) -> tuple[Any, ColumnElement[Deci
     paid_by = case((paid.paid_at < as_of_end, paid.amount), else_=0)
     unpaid = case((Installment.amount > paid_by, Installment.amount - paid_by), else_=0)
     return paid, unpaid
-
-
-_installments = installment_balance  # the former private name, still imported elsewhere
 
 
 def paid_payment_of_installment(paid: Any) -> ColumnElement[bool]:

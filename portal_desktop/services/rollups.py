@@ -18,6 +18,7 @@ snapshot begins, :func:`fresh_snapshot` sees the day still noted and rebuilds ag
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 import zoneinfo
 from collections.abc import Iterable
@@ -38,7 +39,7 @@ from portal_desktop.models.rollups import (
     rollup_state,
 )
 from portal_desktop.models.types import Money
-from portal_desktop.services.date_ranges import DateRange, local_date
+from portal_desktop.services.date_ranges import DateRange, as_date, local_date
 from portal_desktop.services.kpi_money import RECEIVED, open_enrollment, paid_payment_of_installment
 from portal_desktop.services.kpi_sales import BOOKED, CLOSE, HELD, NO_SHOW, OFFER
 from portal_desktop.services.kpi_sql import (
@@ -142,11 +143,7 @@ def _claim_noted_days(session: Session, dialect: str) -> list[dt.date]:
     if dialect == "postgresql":
         free = select(rollup_dirty.c.day).with_for_update(skip_locked=True)
         claim = claim.where(rollup_dirty.c.day.in_(free.scalar_subquery()))
-    return [_as_date(day) for day in session.execute(claim.returning(rollup_dirty.c.day)).scalars()]
-
-
-def _as_date(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    return [as_date(day) for day in session.execute(claim.returning(rollup_dirty.c.day)).scalars()]
 
 
 def _rebuild_everything(
@@ -180,7 +177,7 @@ def _span(session: Session) -> DateRange | None:
             select(func.min(Installment.due_date), func.max(Installment.due_date)),
         )
     ).all()
-    found += [_as_date(value) for row in dates for value in row if value is not None]
+    found += [as_date(value) for row in dates for value in row if value is not None]
     if not found:
         return None
     return DateRange(min(found) - ONE_DAY, max(found) + ONE_DAY)
@@ -207,19 +204,21 @@ def _rebuild(
 ) -> int:
     for table in FACT_TABLES:
         session.execute(delete(table).where(in_dates(table.c.day, period.start, period.end)))
-    bounds = period.utc_bounds(tz)
-    queries = _fact_queries(period, bounds, tz, dialect)
-    queries.append((installment_due_facts, _installments(period, paid_span, tz, dialect)))
-    for table, query in queries:
+    for table, query in _fact_queries(period, tz, dialect, paid_span):
         session.execute(insert(table).from_select(list(query.selected_columns.keys()), query))
     return period.days
 
 
 def _fact_queries(
-    period: DateRange, bounds: Bounds, tz: zoneinfo.ZoneInfo, dialect: str
+    period: DateRange, tz: zoneinfo.ZoneInfo, dialect: str, paid_span: Bounds
 ) -> list[tuple[Any, Select[Any]]]:
+    """(fact table, the INSERT's SELECT) for every fact of the period's local days."""
+    bounds = period.utc_bounds(tz)
+
     def day_of(column: Any) -> Any:
         return local_date(column, tz, bounds, dialect).label("day")
+
+    cash = functools.partial(_cash, day_of, bounds)
 
     created = day_of(Lead.created_at)
     leads = (
@@ -260,11 +259,9 @@ def _fact_queries(
         (lead_day_facts, leads),
         (call_day_facts, calls),
         (enrollment_day_facts, enrollments),
-        (cash_day_facts, _cash(Payment.paid_at, Payment.amount, "received", day_of, bounds)),
-        (
-            cash_day_facts,
-            _cash(Payment.refunded_at, Payment.refunded_amount, "refunds", day_of, bounds),
-        ),
+        (cash_day_facts, cash(Payment.paid_at, Payment.amount, "received", RECEIVED)),
+        (cash_day_facts, cash(Payment.refunded_at, Payment.refunded_amount, "refunds")),
+        (installment_due_facts, _installments(period, paid_span, tz, dialect)),
     ]
 
 
@@ -294,12 +291,12 @@ def _installments(
     )
 
 
-def _cash(when: Any, amount: Any, column: str, day_of: Any, bounds: Bounds) -> Select[Any]:
-    """Payments by the local day of ``when``: the sum of ``amount`` into ``column``."""
+def _cash(
+    day_of: Any, bounds: Bounds, when: Any, amount: Any, column: str, *only: Any
+) -> Select[Any]:
+    """Payments (meeting ``only``) by the local day of ``when``: the sum of ``amount`` into
+    the fact column ``column``."""
     day = day_of(when)
-    where = [in_bounds(when, bounds)]
-    if column == "received":
-        where.append(RECEIVED)
     return (
         select(
             day,
@@ -312,6 +309,6 @@ def _cash(when: Any, amount: Any, column: str, day_of: Any, bounds: Bounds) -> S
         .join(Enrollment, Payment.enrollment_id == Enrollment.id)
         .join(Student, Enrollment.student_id == Student.id)
         .outerjoin(Lead, Student.lead_id == Lead.id)
-        .where(*where)
+        .where(in_bounds(when, bounds), *only)
         .group_by(day, Enrollment.closer_id, Enrollment.setter_id, Lead.ad_campaign_id)
     )
