@@ -117,7 +117,9 @@ def load_formatter(engine: Engine) -> Formatter:
 
     with Session(engine) as session:
         settings = load_settings(session)
-    return Formatter(currency=settings.currency)
+    # Days and times in the installation's time zone, the one every rule and KPI counts in
+    # (KPIS.md): "today" on a screen is then the services' today on any machine.
+    return Formatter(currency=settings.currency, tz=settings.tz)
 
 
 def display_available() -> bool:

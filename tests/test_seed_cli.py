@@ -11,6 +11,7 @@ from portal_desktop.cli import main
 from portal_desktop.commands import seed as seed_command
 from portal_desktop.db.engine import make_engine
 from portal_desktop.services.seeding import clock
+from portal_desktop.services.settings import DEFAULTS
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -51,7 +52,7 @@ def test_years_spread_the_leads_over_that_many_years(
     )
 
     assert (code, err) == (0, "")
-    today = dt.date.today()
+    today = dt.datetime.now(DEFAULTS.tz).date()  # the installation's today
     assert f"Data covers the 2 years before {today.isoformat()}." in out
     days = _leads(db_url)
     assert len(days) == 150

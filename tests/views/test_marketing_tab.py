@@ -14,6 +14,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt, QThreadPool
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from portal_desktop.app import load_formatter
 from portal_desktop.errors import PermissionDeniedError
 from portal_desktop.models import AdCampaign, AdPerformance, EmailBroadcast, Lead
 from portal_desktop.models.enums import AdPlatform, CampaignStatus, UserRole
@@ -21,7 +22,6 @@ from portal_desktop.services import marketing
 from portal_desktop.services.context import SYSTEM, Actor
 from portal_desktop.services.seeding import seed_database
 from portal_desktop.services.settings import load_settings
-from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.marketing import MarketingTab
 from portal_desktop.views.marketing.broadcast_dialog import BroadcastDialog
 from portal_desktop.views.marketing.campaign_dialog import CampaignDialog
@@ -37,7 +37,7 @@ BOOKED, COST_PER_BOOKED = 10, 11
 
 def make_ctx(engine: Engine, sessions: sessionmaker[Session], role: UserRole) -> TabContext:
     actor = Actor(user_id=None, username=role.value.lower(), role=role)
-    return TabContext(engine, sessions, actor, Formatter(tz=dt.UTC), DataBus())
+    return TabContext(engine, sessions, actor, load_formatter(engine), DataBus())  # as the app
 
 
 @pytest.fixture(autouse=True)

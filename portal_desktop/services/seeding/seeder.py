@@ -30,6 +30,7 @@ from portal_desktop.services.seeding.tables import TABLES, Row
 from portal_desktop.services.seeding.tallies import Tallies
 from portal_desktop.services.seeding.world import World
 from portal_desktop.services.seeding.writer import RowWriter, background, writer_for
+from portal_desktop.services.settings import DEFAULTS
 
 DEMO_PASSWORD = "portal-demo-1"
 DEFAULT_LEADS = 2_000
@@ -81,7 +82,8 @@ def seed_database(
         raise PortalError(
             f"the number of years must be between {MIN_YEARS} and {MAX_YEARS} (got {years})"
         )
-    day = today or dt.date.today()
+    # Today in the installation's time zone (an empty database has the default one).
+    day = today or dt.datetime.now(DEFAULTS.tz).date()
     window = Window(day, years)
     where = describe(engine.url)
     password_hash = hash_password(DEMO_PASSWORD)
