@@ -106,8 +106,18 @@ rollup_dirty = Table(
     Column("day", Date, primary_key=True),
 )
 """Days whose records changed since the facts were built: UTC dates of the changed
-timestamps, the dates of date columns, and the due dates of the installments a change
-touches (each means its neighbouring local days too)."""
+timestamps and the dates of date columns (each means its neighbouring local days too)."""
+
+rollup_dirty_parents = Table(
+    "rollup_dirty_parents",
+    _metadata,
+    Column("kind", String(20), primary_key=True),
+    Column("id", Uuid, primary_key=True),
+)
+"""Records whose change moves the figures of other records (``kind``: lead, student,
+enrollment, installment). The days of those other records are found when the facts are
+rebuilt — after the change committed — not by the trigger: in the writer's snapshot a
+child moved by a transaction not committed yet would still be on its old day (issue 18)."""
 
 rollup_state = Table(
     "rollup_state",

@@ -1,9 +1,22 @@
 """Keeping the daily rollups (``models/rollups.py``) equal to the records.
 
-Triggers note the days whose records changed in ``rollup_dirty`` (migration 0003). Before a
-report reads the facts, :func:`fresh_snapshot` rebuilds those days — each noted day and its
-neighbours, as a UTC date touches three local days — from the records, with the KPI
-report's own predicates (``kpi_sales`` / ``kpi_money``), then opens the report's snapshot.
+Triggers note the days whose records changed in ``rollup_dirty`` (migrations 0003, 0004),
+and in ``rollup_dirty_parents`` the records whose change moves other records' figures (a
+lead's campaign moves its calls' and its cash's; an enrollment's closer, status or start
+date its payments' and installments'; a student's lead its payments'; a payment its
+installment's). Before a report reads the facts, :func:`fresh_snapshot` finds the days of
+those other records — now, after the change committed, not in the writer's snapshot, where
+a child moved by a transaction not committed yet was still on its old day — and rebuilds
+every noted day and its neighbours (a UTC date touches three local days) from the records,
+with the KPI report's own predicates (``kpi_sales`` / ``kpi_money``), then opens the
+report's snapshot.
+
+Why that is exact under any interleaving of committed writers: a rebuild claims only notes
+whose writer has committed (an uncommitted note is invisible or locked: ``SKIP LOCKED``),
+and reads the records after claiming them. A figure of a day depends on a record either
+through the record's own days — noted by the record's own change, old and new — or through
+a parent; a parent's change is claimed after it committed and resolved to its children
+where they are then, and a child that moves later notes its own days when it does.
 When the facts were built in another time zone than the installation's (or never), every
 day is rebuilt.
 
@@ -20,11 +33,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import time
+import uuid
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Select, case, delete, func, insert, select, union_all
+from sqlalchemy import Row, Select, case, delete, func, insert, select, tuple_, union_all
 from sqlalchemy.orm import Session, aliased
 
 from portal_desktop.models import Enrollment, Installment, Lead, Payment, SalesCall, Student
@@ -36,6 +50,7 @@ from portal_desktop.models.rollups import (
     installment_due_facts,
     lead_day_facts,
     rollup_dirty,
+    rollup_dirty_parents,
     rollup_state,
 )
 from portal_desktop.models.types import Money
@@ -135,21 +150,76 @@ def _built_in(session: Session) -> str | None:
 
 
 def _anything_noted(session: Session) -> bool:
-    return session.execute(select(rollup_dirty.c.day).limit(1)).first() is not None
+    return any(
+        session.execute(select(table.c[0]).limit(1)).first() is not None
+        for table in (rollup_dirty, rollup_dirty_parents)
+    )
 
 
-def _claim_noted_days(session: Session, dialect: str) -> list[dt.date]:
-    claim = delete(rollup_dirty)
+def _claim(session: Session, dialect: str, table: Any) -> list[Row[Any]]:
+    """Delete and return the notes of ``table`` whose writers have committed (PostgreSQL:
+    a note a writer still holds is skipped, and stays for the next rebuild)."""
+    claim = delete(table)
+    key = tuple_(*table.primary_key.columns)
     if dialect == "postgresql":
-        free = select(rollup_dirty.c.day).with_for_update(skip_locked=True)
-        claim = claim.where(rollup_dirty.c.day.in_(free.scalar_subquery()))
-    return [as_date(day) for day in session.execute(claim.returning(rollup_dirty.c.day)).scalars()]
+        free = select(*table.primary_key.columns).with_for_update(skip_locked=True)
+        claim = claim.where(key.in_(free))
+    return list(session.execute(claim.returning(*table.primary_key.columns)))
+
+
+def _claim_noted_days(session: Session, dialect: str) -> set[dt.date]:
+    """The noted days, and the days of the children of the noted parents as they are now."""
+    days = {as_date(day) for (day,) in _claim(session, dialect, rollup_dirty)}
+    parents: dict[str, list[uuid.UUID]] = {}
+    for kind, record_id in _claim(session, dialect, rollup_dirty_parents):
+        parents.setdefault(kind, []).append(record_id)
+    for kind, ids in parents.items():
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            for query in _CHILD_DAYS[kind](ids[start : start + _IDS_PER_QUERY]):
+                days.update(
+                    _utc_day(value)
+                    for row in session.execute(query)
+                    for value in row
+                    if value is not None
+                )
+    return days
+
+
+def _payment_times(*where: Any) -> Select[Any]:
+    return select(Payment.paid_at, Payment.refunded_at).where(*where)
+
+
+_IDS_PER_QUERY = 5000
+_CHILD_DAYS: dict[str, Callable[[list[uuid.UUID]], list[Select[Any]]]] = {
+    "lead": lambda ids: [
+        select(SalesCall.scheduled_at).where(SalesCall.lead_id.in_(ids)),
+        _payment_times(
+            Payment.enrollment_id.in_(
+                select(Enrollment.id)
+                .join(Student, Enrollment.student_id == Student.id)
+                .where(Student.lead_id.in_(ids))
+            )
+        ),
+    ],
+    "student": lambda ids: [
+        _payment_times(
+            Payment.enrollment_id.in_(select(Enrollment.id).where(Enrollment.student_id.in_(ids)))
+        )
+    ],
+    "enrollment": lambda ids: [
+        _payment_times(Payment.enrollment_id.in_(ids)),
+        select(Installment.due_date).where(Installment.enrollment_id.in_(ids)),
+    ],
+    "installment": lambda ids: [select(Installment.due_date).where(Installment.id.in_(ids))],
+}
+"""Per kind of noted parent: the queries of its children's timestamps and dates."""
 
 
 def _rebuild_everything(
     session: Session, tz: zoneinfo.ZoneInfo, dialect: str, paid_span: Bounds
 ) -> int:
-    _claim_noted_days(session, dialect)
+    for table in (rollup_dirty, rollup_dirty_parents):
+        _claim(session, dialect, table)
     for table in FACT_TABLES:
         session.execute(delete(table))
     span = _span(session)
@@ -194,8 +264,11 @@ def _paid_span(session: Session, tz: zoneinfo.ZoneInfo) -> Bounds:
 
 
 def _utc_day(value: Any) -> dt.date:
+    """The UTC date of a timestamp read back from SQL (or a date as it is)."""
     if isinstance(value, dt.datetime):
         return value.date()
+    if isinstance(value, dt.date):
+        return value
     return dt.date.fromisoformat(str(value)[:10])
 
 
