@@ -14,12 +14,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# No `db upgrade` here or in `test`: the app creates and migrates its local database itself,
+# and a file made before its first start would hide the welcome dialog.
 run: $(STAMP)
-	$(BIN)/portal-desktop db upgrade
 	$(BIN)/portal-desktop
 
 test: $(STAMP)
-	$(BIN)/portal-desktop db upgrade
 	sh tests/secret_service_test.sh $(BIN)/python
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 

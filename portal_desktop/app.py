@@ -18,8 +18,9 @@ PostgreSQL database without any schema is set up when its first administrator is
 For automation only (tests, benchmarks), environment variables:
 ``PORTAL_WELCOME_CHOICE`` (demo / empty / connect) answers the welcome dialog;
 ``PORTAL_AUTOLOGIN_USER`` and ``PORTAL_AUTOLOGIN_PASSWORD`` sign in as soon as the database
-is open (never a password on the command line); ``PORTAL_EXIT_WHEN_PAINTED=1`` prints the
-time of the sign-in dialog's first paint and exits (bench/startup_bench.py).
+is open (never a password on the command line); ``PORTAL_EXIT_WHEN_PAINTED=1`` prints
+``painted <time> <objectName>`` at the first window's first paint (the sign-in dialog, or
+the welcome dialog on a first start) and exits (bench/startup_bench.py, tests).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer
+from PySide6.QtCore import QEvent, QObject, QThreadPool, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox, QWidget
 
@@ -149,10 +150,30 @@ def application() -> QApplication:
     return app
 
 
-def _report_paint_and_quit() -> None:
-    """For bench/startup_bench.py: the wall-clock time of the first paint, then quit."""
-    print(f"painted {time.time():.6f}", flush=True)
+def _report_paint_and_quit(window: QWidget) -> None:
+    """For bench/startup_bench.py and tests: the wall-clock time of the first window's first
+    paint and that window's objectName (``signInDialog``, ``welcomeDialog``), then quit."""
+    print(f"painted {time.time():.6f} {window.objectName()}", flush=True)
     QApplication.quit()
+
+
+class _FirstPaint(QObject):
+    """Calls ``then`` once ``widget`` has painted for the first time (after that paint)."""
+
+    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._then = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._then)
+        return False
+
+
+def _exit_when_painted() -> bool:
+    return os.environ.get("PORTAL_EXIT_WHEN_PAINTED") == "1"
 
 
 class Launcher(QObject):
@@ -202,6 +223,8 @@ class Launcher(QObject):
             dialog = welcome.WelcomeDialog()
             self._welcome_dialog = dialog
             dialog.finished.connect(lambda _: self._welcome_chosen(dialog.choice))
+            if _exit_when_painted():
+                _FirstPaint(dialog, lambda: _report_paint_and_quit(dialog))
             dialog.show()
             return
         self._welcome_chosen(choice)
@@ -228,8 +251,8 @@ class Launcher(QObject):
         dialog.signed_in.connect(self._signed_in)
         dialog.rejected.connect(self._signin_rejected)
         dialog.connection_requested.connect(self.choose_connection)
-        if os.environ.get("PORTAL_EXIT_WHEN_PAINTED") == "1":
-            dialog.painted.connect(_report_paint_and_quit)
+        if _exit_when_painted():
+            dialog.painted.connect(lambda: _report_paint_and_quit(dialog))
         else:
             dialog.painted.connect(self._open_pending)
         dialog.show()

@@ -1,8 +1,9 @@
 """Database passwords in the OS keyring: service ``portal-desktop``, one entry per profile and user.
 
 A password is never written to a settings file or a log. Where no keyring is available (a
-headless Linux without a Secret Service, say), :func:`keyring_available` says so and the app
-asks for the password each time; there is no plain-text fallback.
+headless Linux without a Secret Service, or keyring turned off with its 'null' backend),
+:func:`keyring_available` says so and the app asks for the password each time; there is no
+plain-text fallback.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import contextlib
 import keyring
 import keyring.backend
 import keyring.errors
-from keyring.backends import chainer, fail
+from keyring.backends import chainer, fail, null
 
 SERVICE = "portal-desktop"
 NO_KEYRING = (
@@ -31,16 +32,23 @@ def entry_name(profile: str, user: str) -> str:
     return f"{profile}:{user}"
 
 
+# keyring's stand-ins for "no store": 'fail' raises on every call, 'null' (what
+# PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring picks to turn keyring off) silently
+# stores nothing and returns None, so a saved password would be lost without a word.
+_NO_STORE = (fail.Keyring, null.Keyring)
+
+
 def _usable(backend: keyring.backend.KeyringBackend) -> bool:
-    if isinstance(backend, fail.Keyring):
+    if isinstance(backend, _NO_STORE):
         return False
     if isinstance(backend, chainer.ChainerBackend):
-        return bool(backend.backends)
+        return any(_usable(chained) for chained in backend.backends)
     return True
 
 
 def keyring_available() -> bool:
-    """Whether a real password store answers (not keyring's 'fail' or an empty chain)."""
+    """Whether a real password store answers (not keyring's 'fail' or 'null' backends, nor a
+    chain of none but those)."""
     return _usable(keyring.get_keyring())
 
 

@@ -141,17 +141,24 @@ def resolve_campaign(session: Session, campaign: str | None) -> uuid.UUID | None
 
 
 def _flush(session: Session, lead: Lead) -> None:
-    """Flush, turning a lost race into the same messages as the checks before it."""
+    """Flush, turning a lost race into the same messages as the checks before it.
+
+    The messages are worded before flushing: a failed flush expires the lead, and reading it
+    then would raise PendingRollbackError. SQLite has no row locks, so two machines editing
+    the same version both pass :func:`_load` and the second loses here, at the flush; on
+    PostgreSQL it waits in :func:`_load` and loses there, with the same message.
+    """
+    email, changed_elsewhere = lead.email, _changed_elsewhere(lead)
     try:
         session.flush()
     except IntegrityError as exc:
         if EMAIL_INDEX in str(exc.orig):
             raise ValidationError(
-                "email", f"{lead.email} was just given to another lead; open that lead instead"
+                "email", f"{email} was just given to another lead; open that lead instead"
             ) from None
         raise
     except StaleDataError:
-        raise _changed_elsewhere(lead) from None
+        raise changed_elsewhere from None
 
 
 def _changed_elsewhere(lead: Lead) -> ConflictError:

@@ -82,7 +82,7 @@ def _validate(key: str, value: object) -> str:
             rate = Decimal(str(value))
         except InvalidOperation:
             raise ValidationError(key, f"'{value}' is not a number like 0.10") from None
-        if not Decimal(0) <= rate <= Decimal(1):
+        if not rate.is_finite() or not Decimal(0) <= rate <= Decimal(1):  # NaN: no order
             raise ValidationError(key, "must be between 0 and 1 (0.10 is 10 %)")
         return str(rate)
     raise ValidationError(key, "is not a setting of this app")

@@ -4,6 +4,9 @@ Every public service function is decorated with :func:`use_case`. The outermost 
 a Session commits when it returns and rolls back everything when it raises, so bad input
 leaves nothing half-written. A use case called from inside another joins the outer
 transaction (one commit at the end).
+
+A stale version that a use case did not word itself (the row changed on another machine
+between reading and writing it) leaves as a ConflictError, never as a StaleDataError.
 """
 
 from __future__ import annotations
@@ -13,9 +16,17 @@ from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal_desktop.errors import ConflictError
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+CHANGED_ELSEWHERE = (
+    "the record was changed in another window or on another machine at the same time; "
+    "reload it and make your change again"
+)
 
 _DEPTH_KEY = "portal_use_case_depth"
 
@@ -30,6 +41,10 @@ def use_case(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[S
             if depth == 0:
                 session.commit()
             return result
+        except StaleDataError:
+            if depth == 0:
+                session.rollback()
+            raise ConflictError(CHANGED_ELSEWHERE) from None
         except BaseException:
             if depth == 0:
                 session.rollback()

@@ -2,7 +2,9 @@
 thread.
 
 Use: ``exporter = Exporter(sessions_factory, actor, parent)``; connect ``exporter.finished``
-(a message for the status bar) and ``exporter.failed`` (a message for a box); then
+(a message for the status bar) and ``exporter.failed`` (why nothing was written, in words);
+with a widget as parent, the window also shows where the file is with "Open folder", or why
+it failed (:mod:`portal_desktop.views.export_notice`). Then
 ``exporter.ask_and_export_list(tab.model.query)`` from a menu action, or
 ``exporter.ask_and_export_report("kpis", start, end)``. ``export_list`` and
 ``export_report`` take the file name directly (tests, scripts).
@@ -23,6 +25,12 @@ from portal_desktop.db.query_spec import ListQuery
 from portal_desktop.services import exports, report_exports
 from portal_desktop.services.context import Actor
 from portal_desktop.services.exports import ExportFormat
+from portal_desktop.views.export_notice import (
+    check_folder,
+    failure_text,
+    show_failed,
+    show_saved,
+)
 from portal_desktop.views.task_runner import TaskRunner
 
 FILTERS = "Excel workbook (*.xlsx);;CSV, UTF-8 (*.csv)"
@@ -98,13 +106,28 @@ class Exporter(QObject):
         if self.runner.busy:
             self.failed.emit("An export is still running; wait for it to finish.")
             return
-        name = Path(path).name
+        try:
+            check_folder(path)
+        except OSError as error:
+            self._failed(path, error)
+            return
         self.runner.start(
             work,
-            lambda count: self.finished.emit(f"Exported {count:,} rows to {name}."),
-            lambda error: self.failed.emit(f"Nothing was exported to {name}: {error}"),
+            lambda count: self._done(path, count),
+            lambda error: self._failed(path, error),
             lambda progress: self.progressed.emit(progress.describe()),
         )
+
+    def _done(self, path: str | Path, count: int) -> None:
+        self.finished.emit(f"Exported {count:,} rows to {Path(path).name}.")
+        if (widget := self._parent_widget()) is not None:
+            show_saved(widget, path, f"Exported {count:,} rows")
+
+    def _failed(self, path: str | Path, error: BaseException) -> None:
+        message = failure_text(path, error)
+        self.failed.emit(message)
+        if (widget := self._parent_widget()) is not None:
+            show_failed(widget, message)
 
     def cancel(self) -> None:
         self.runner.cancel()

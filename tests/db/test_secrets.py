@@ -6,6 +6,8 @@ import os
 
 import keyring
 import pytest
+from keyring.backends import fail, null
+from keyring.backends.chainer import ChainerBackend
 
 from portal_desktop.db import secrets
 from tests.shell_helpers import MemoryKeyring, memory_keyring, no_keyring  # noqa: F401
@@ -77,5 +79,27 @@ def test_a_real_secret_service_stores_and_returns_the_password() -> None:
         assert secrets.load_password("ci-profile", "ci-user") == "a real secret 1"
         secrets.forget_password("ci-profile", "ci-user")
         assert secrets.load_password("ci-profile", "ci-user") is None
+    finally:
+        keyring.set_keyring(before)
+
+
+class _NullChain(ChainerBackend):
+    backends = [null.Keyring()]  # a chain of nothing but stand-ins
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [null.Keyring(), fail.Keyring(), _NullChain()],
+    ids=["null", "fail", "chain-of-null"],
+)
+def test_keyrings_that_store_nothing_count_as_no_keyring(backend) -> None:
+    before = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    try:
+        assert not secrets.keyring_available()
+        with pytest.raises(secrets.KeyringUnavailableError, match="cannot be saved"):
+            secrets.save_password("office", "ana", "a secret")
+        assert secrets.load_password("office", "ana") is None
+        secrets.forget_password("office", "ana")
     finally:
         keyring.set_keyring(before)

@@ -248,6 +248,8 @@ BAD_PAYMENTS = [
     ({"amount": "-5"}, ValidationError, "amount"),
     ({"amount": 0}, ValidationError, "amount"),
     ({"amount": "500.01"}, ValidationError, "amount"),
+    ({"amount": "1e400"}, ValidationError, "amount"),
+    ({"amount": "-Infinity"}, ValidationError, "amount"),
     ({"paid_at": dt.datetime(2024, 3, 1, 12, 0)}, ValidationError, "paid_at"),
     ({"paid_at": dt.date(2024, 3, 1)}, ValidationError, "paid_at"),
     ({"paid_at": dt.datetime.now(dt.UTC) + dt.timedelta(days=2)}, ValidationError, "paid_at"),

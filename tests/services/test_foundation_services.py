@@ -93,6 +93,8 @@ def test_settings_default_then_update(sessions) -> None:
         ({"time_zone": "Mars/Olympus"}, "time_zone"),
         ({"grace_days": "-1"}, "grace_days"),
         ({"closer_commission_rate": "1.5"}, "closer_commission_rate"),
+        ({"closer_commission_rate": "NaN"}, "closer_commission_rate"),
+        ({"setter_commission_rate": "-Infinity"}, "setter_commission_rate"),
         ({"colour": "blue"}, "colour"),
     ],
 )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Iterator
 
 import keyring
 import pytest
+from keyring.backends import null
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 from sqlalchemy.engine import make_url
@@ -101,6 +103,32 @@ def test_without_a_keyring_the_dialog_says_so_and_saves_no_password(
     assert dialog.password == SECRET  # used for this connection only
     assert SECRET not in profiles_path().read_text()
     assert load_profiles().last == "office"
+
+
+@pytest.fixture
+def null_keyring() -> Iterator[None]:
+    """keyring turned off (PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring): it takes
+    every password and keeps none."""
+    before = keyring.get_keyring()
+    keyring.set_keyring(null.Keyring())
+    yield
+    keyring.set_keyring(before)
+
+
+@pytest.mark.usefixtures("null_keyring")
+def test_with_the_null_keyring_the_dialog_says_the_password_cannot_be_saved(
+    qtbot, pg_admin_url: str
+) -> None:
+    dialog = _dialog(qtbot)
+    assert not dialog.remember.isEnabled() and not dialog.remember.isChecked()
+    assert not dialog.keyring_note.isHidden()
+    assert "the password cannot be saved" in dialog.keyring_note.text()
+    _fill(dialog, pg_admin_url, name="office")
+    dialog.password_edit.setText(SECRET)
+    dialog.connect_profile()
+    assert dialog.password == SECRET  # used for this connection only
+    assert load_profiles().last == "office"
+    assert SECRET not in profiles_path().read_text()
 
 
 def test_a_bad_profile_is_refused_at_connect(qtbot) -> None:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMarginsF, QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPoint, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtWidgets import QWidget
 
@@ -42,11 +42,15 @@ def render_image(widget: QWidget, scale: int) -> QImage:
 
 
 def panel_png(view: PanelView, path: str | Path, scale: int = 1) -> QImage:
+    """Write the panel as a PNG; an OSError (with its errno) when the file cannot be written."""
     if scale not in (1, 2):
         raise ValueError(f"scale must be 1 or 2, not {scale}")
     image = render_image(view, scale)
-    if not image.save(str(path), "PNG"):
-        raise OSError(f"could not write {path}: check the folder exists and is writable")
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    # Qt's own file writing says only "false"; Python's says why (no folder, no permission).
+    Path(path).write_bytes(buffer.data().data())
     return image
 
 
@@ -107,7 +111,9 @@ def export_pdf(tab: ChartsTab, path: str | Path) -> int:
     data = tab.data
     if data is None:
         raise ValueError("the dashboard has not loaded yet; wait for it, then export")
-    writer = QPdfWriter(str(path))
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
     writer.setResolution(PDF_RESOLUTION)
     writer.setTitle(f"Dashboard {data.period.start} {DASH} {data.period.end}")
     writer.setCreator("Info Product Portal")
@@ -129,6 +135,7 @@ def export_pdf(tab: ChartsTab, path: str | Path) -> int:
         _prepare(section)
         paint_section(painter, page, section)
     painter.end()
+    Path(path).write_bytes(buffer.data().data())  # an OSError says why it cannot be written
     return pages
 
 

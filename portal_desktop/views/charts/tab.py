@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import shiboken6
@@ -42,6 +43,7 @@ from portal_desktop.services.chart_periods import (
 )
 from portal_desktop.views.charts.export import export_pdf, panel_csv, panel_png
 from portal_desktop.views.charts.widgets import DASH, TIMES, KpiCard, PanelView
+from portal_desktop.views.export_notice import failure_text, show_failed, show_saved
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.task_runner import TaskRunner
 
@@ -334,7 +336,7 @@ class ChartsTab(QWidget):
             self, "Save chart image", self._file_name(view, "png"), "PNG (*.png)"
         )
         if path:
-            panel_png(view, path, scale)
+            self.save_png(view, path, scale)
 
     def _ask_csv(self, view: PanelView) -> None:
         if view.panel is None:
@@ -343,7 +345,7 @@ class ChartsTab(QWidget):
             self, "Save chart data", self._file_name(view, "csv"), "CSV (*.csv)"
         )
         if path:
-            panel_csv(view.panel, path)
+            self.save_csv(view, path)
 
     def _ask_pdf(self) -> None:
         if self.data is None:
@@ -352,4 +354,25 @@ class ChartsTab(QWidget):
             self, "Save dashboard report", "dashboard.pdf", "PDF (*.pdf)"
         )
         if path:
-            export_pdf(self, path)
+            self.save_pdf(path)
+
+    # What the menus do once a file is chosen; each ends with a message (see export_notice).
+
+    def save_png(self, view: PanelView, path: str | Path, scale: int) -> None:
+        self._save(path, "Saved the chart image", lambda: panel_png(view, path, scale))
+
+    def save_csv(self, view: PanelView, path: str | Path) -> None:
+        panel = view.panel
+        if panel is not None:
+            self._save(path, "Saved the chart data", lambda: panel_csv(panel, path))
+
+    def save_pdf(self, path: str | Path) -> None:
+        self._save(path, "Saved the dashboard report", lambda: export_pdf(self, path))
+
+    def _save(self, path: str | Path, done: str, write: Callable[[], object]) -> None:
+        try:
+            write()
+        except (OSError, ValueError) as error:
+            show_failed(self, failure_text(path, error))
+        else:
+            show_saved(self, path, done)
