@@ -34,16 +34,25 @@ def open_database(args: argparse.Namespace, *, must_exist: bool = False) -> Engi
 
 
 def open_current_database(args: argparse.Namespace) -> Engine:
-    """An engine on a database whose schema is exactly this app's (or a PortalError)."""
-    from portal_desktop.db import migrate
+    """An engine on a database whose schema is exactly this app's (or a PortalError).
 
-    engine = open_database(args, must_exist=True)
+    The schema is checked on a read-only engine first: a command refused because the file
+    is not this app's database (empty, older, newer) leaves it as it was, not even its
+    journal mode changed. A SQLite file is then opened again for writing unless the
+    command is read-only."""
+    from portal_desktop.db import migrate
+    from portal_desktop.db.engine import make_engine
+
+    engine = make_engine(args.url, must_exist=True, read_only=True)
     try:
         migrate.require_current(engine)
     except BaseException:
         engine.dispose()
         raise
-    return engine
+    if getattr(args, "read_only", False) or engine.url.get_backend_name() != "sqlite":
+        return engine  # make_engine opens PostgreSQL the same way either way
+    engine.dispose()
+    return make_engine(args.url, must_exist=True)
 
 
 def read_only(handler: Handler) -> Handler:
