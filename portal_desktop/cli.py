@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -22,6 +23,9 @@ COMMAND_MODULES = (
 
 # Top-level options that take a value.
 VALUE_OPTIONS = ("--url", "--quit-after")
+# The exit status when the reader of stdout went away (`… | head`): what a shell reports for
+# a program ended by SIGPIPE (128 + 13), so `set -o pipefail` scripts still see it.
+EXIT_BROKEN_PIPE = 141
 
 
 def _gui(args: argparse.Namespace) -> int:
@@ -66,13 +70,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(with_commands=_names_a_command(bare)).parse_args(arguments)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
     except PortalError as exc:
         print(f"portal-desktop: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("portal-desktop: interrupted; nothing more was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _silence_stdout() -> None:
+    """After the reader of stdout left: send what Python still flushes at exit to devnull,
+    quietly, as other Unix tools do (no message: the reader chose to stop reading)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real file (e.g. captured by a test)
+        pass
 
 
 if __name__ == "__main__":

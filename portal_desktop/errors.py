@@ -23,6 +23,10 @@ class SchemaTooNewError(PortalError):
     """The database was written by a newer version of the app."""
 
 
+class SchemaMismatchError(PortalError):
+    """The database's revision stamp does not match the tables it holds."""
+
+
 class SchemaOutdatedError(PortalError):
     """The database schema is older than this app and must be upgraded first."""
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from portal_desktop.commands.common import add_url_option
+from portal_desktop.commands.common import add_url_option, open_database, read_only
 
 
 def _upgrade(args: argparse.Namespace) -> int:
     from portal_desktop.db import migrate
-    from portal_desktop.db.engine import describe, make_engine
+    from portal_desktop.db.engine import describe
 
-    engine = make_engine(args.url)
+    engine = open_database(args)
     try:
         before = migrate.schema_status(engine).database_revision
         status = migrate.upgrade(engine)
@@ -26,11 +26,12 @@ def _upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+@read_only
 def _status(args: argparse.Namespace) -> int:
     from portal_desktop.db import migrate
-    from portal_desktop.db.engine import describe, make_engine
+    from portal_desktop.db.engine import describe
 
-    engine = make_engine(args.url)
+    engine = open_database(args, must_exist=True)
     try:
         status = migrate.schema_status(engine)
     finally:

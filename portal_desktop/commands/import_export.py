@@ -15,7 +15,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from portal_desktop.commands.common import add_url_option, open_current_database
+from portal_desktop.commands.common import (
+    add_url_option,
+    check_output_file,
+    open_current_database,
+    read_only,
+)
 from portal_desktop.errors import PortalError
 
 if TYPE_CHECKING:
@@ -68,7 +73,10 @@ def _print_problems(problems: tuple[Problem, ...], report: str | None, title: st
     for line in report_lines(problems, REPORT_LINES):
         print(f"  {line}")
     if report:
-        save_report(problems, report)
+        try:
+            save_report(problems, report)
+        except OSError as exc:
+            raise PortalError(f"cannot write the report {report}: {exc.strerror or exc}") from None
         print(f"The full report is in {report}.")
 
 
@@ -93,6 +101,8 @@ def _import_leads(args: argparse.Namespace) -> int:
     )
     from portal_desktop.services.lead_mapping import apply_overrides, guess_mapping
 
+    if args.report:
+        check_output_file("--report", args.report)
     try:
         table = _read(args.file)
     except CsvError as exc:
@@ -136,6 +146,8 @@ def _import_ads(args: argparse.Namespace) -> int:
     from portal_desktop.services.csv_reading import CsvError
     from portal_desktop.services.import_common import ImportRefusedError, refused_by
 
+    if args.report:
+        check_output_file("--report", args.report)
     try:
         table = _read(args.file)
     except CsvError as exc:
@@ -164,13 +176,19 @@ def _import_ads(args: argparse.Namespace) -> int:
 
 def _list_query(session: Session, args: argparse.Namespace) -> ListQuery:
     from portal_desktop.db.list_queries import LISTS
-    from portal_desktop.db.query_spec import SortOrder
+    from portal_desktop.db.query_spec import MAX_SEARCH_CHARS, SortOrder
     from portal_desktop.errors import ValidationError
     from portal_desktop.services.exports import parse_where
     from portal_desktop.services.settings import load_settings
 
     spec = LISTS[args.table]
     tz = load_settings(session).tz
+    if len(args.search or "") > MAX_SEARCH_CHARS:
+        raise ValidationError(
+            "--search",
+            f"{len(args.search):,} characters is too long; search for at most "
+            f"{MAX_SEARCH_CHARS} characters (words of names, emails, phones…)",
+        )
     query = spec.query(search=args.search or "")
     if args.sort:
         name, _, order = args.sort.partition(":")
@@ -190,19 +208,25 @@ def _date(option: str, text: str | None, default: dt.date) -> dt.date:
     return default if text is None else parse_date(option, text)
 
 
+@read_only
 def _export(args: argparse.Namespace) -> int:
     from portal_desktop.services.context import SYSTEM
     from portal_desktop.services.exports import ExportFormat, export_list
     from portal_desktop.services.report_exports import export_report
 
+    check_output_file("-o", args.output)
     fmt = ExportFormat(args.format) if args.format else ExportFormat.of(args.output)
     with _session(args) as session:
-        if args.table in REPORT_NAMES:
-            end = _date("--to", args.end, dt.date.today())
-            start = _date("--from", args.start, end.replace(day=1))
-            count = export_report(session, SYSTEM, args.table, start, end, args.output, fmt)
-        else:
-            count = export_list(session, SYSTEM, _list_query(session, args), args.output, fmt)
+        try:
+            if args.table in REPORT_NAMES:
+                end = _date("--to", args.end, dt.date.today())
+                start = _date("--from", args.start, end.replace(day=1))
+                count = export_report(session, SYSTEM, args.table, start, end, args.output, fmt)
+            else:
+                query = _list_query(session, args)
+                count = export_list(session, SYSTEM, query, args.output, fmt)
+        except OSError as exc:
+            raise PortalError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     print(f"Wrote {count:,} row{'s' if count != 1 else ''} to {args.output} ({fmt.value}).")
     return 0
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from portal_desktop.commands.common import add_url_option, open_current_database
+from portal_desktop.commands.common import add_url_option, open_current_database, read_only
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -360,7 +360,7 @@ def _add(
             "--to", dest="end", required=True, metavar="YYYY-MM-DD", help="last day (included)"
         )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.set_defaults(handler=handler)
+    parser.set_defaults(handler=read_only(handler))
     return parser
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -67,13 +68,34 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str | URL | None = None, *, must_exist: bool = False, **kwargs: Any) -> Engine:
+def _configure_read_only(dbapi_connection: Any, _record: Any) -> None:
+    """A connection SQLite lets read and nothing else (not even the journal mode changes)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only = ON")
+    cursor.execute("PRAGMA busy_timeout = 5000")
+    cursor.execute("PRAGMA cache_size = -65536")
+    cursor.close()
+
+
+def make_engine(
+    url: str | URL | None = None,
+    *,
+    must_exist: bool = False,
+    read_only: bool = False,
+    **kwargs: Any,
+) -> Engine:
     """An engine for the given URL (default: the local SQLite file).
 
     ``must_exist``: refuse a SQLite path with no file rather than create an empty one.
+    ``read_only`` (implies ``must_exist``; SQLite): the file is opened without being created
+    (``mode=rw``) and every connection is ``PRAGMA query_only``, so SQLite itself refuses any
+    write (:func:`is_write_refused`). It is not opened ``mode=ro``: a read-only connection
+    to a WAL file leaves ``-wal``/``-shm`` files behind, which the last read-write connection
+    removes when it closes.
     """
     parsed = url if isinstance(url, URL) else parse_url(url)
-    if must_exist and parsed.get_backend_name() == "sqlite":
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if (must_exist or read_only) and sqlite:
         path = Path(parsed.database or "")
         if not path.is_file():
             raise DatabaseUrlError(
@@ -81,7 +103,12 @@ def make_engine(url: str | URL | None = None, *, must_exist: bool = False, **kwa
                 f"`portal-desktop db upgrade --url sqlite:///{path}`"
             )
     try:
-        if parsed.get_backend_name() == "sqlite":
+        if sqlite and read_only:
+            uri = f"{Path(parsed.database or '').resolve().as_uri()}?mode=rw"
+            kwargs["creator"] = lambda: sqlite3.connect(uri, uri=True, check_same_thread=False)
+            engine = create_engine(parsed, **kwargs)
+            event.listen(engine, "connect", _configure_read_only)
+        elif sqlite:
             engine = create_engine(parsed, **kwargs)
             event.listen(engine, "connect", _configure_sqlite)
         else:
@@ -117,6 +144,27 @@ def check_connection(engine: Engine) -> None:
                 "Restore it from a backup, or move it away to start a new one."
             ) from None
         raise
+
+
+def is_write_refused(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite refusing a write on a ``read_only`` engine."""
+    orig = getattr(exc, "orig", None)
+    return isinstance(orig, sqlite3.Error) and orig.sqlite_errorname == "SQLITE_READONLY"
+
+
+@contextmanager
+def scratch_copy(engine: Engine) -> Iterator[URL]:
+    """A copy of a SQLite database in a temporary folder, removed when the block ends: where
+    a read-only command may do the writes it needs (rebuild the daily facts)."""
+    with tempfile.TemporaryDirectory(prefix="portal-scratch-") as folder:
+        target = Path(folder) / "scratch.sqlite3"
+        source = engine.raw_connection()
+        try:
+            with closing(sqlite3.connect(target)) as copy:
+                source.driver_connection.backup(copy)  # type: ignore[union-attr]
+        finally:
+            source.close()
+        yield engine.url.set(database=str(target))
 
 
 def _is_sqlite(engine: Engine) -> bool:

@@ -10,10 +10,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, inspect
+from sqlalchemy.pool import StaticPool
 
 from portal_desktop.db.engine import check_connection, describe
-from portal_desktop.errors import SchemaOutdatedError, SchemaTooNewError
+from portal_desktop.errors import SchemaMismatchError, SchemaOutdatedError, SchemaTooNewError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -79,11 +80,58 @@ def upgrade(engine: Engine, revision: str = "head") -> SchemaStatus:
             "Update the app, then try again."
         )
     if status.state is not SchemaState.CURRENT:
+        _require_stamp_matches_tables(engine, status.database_revision)
         config = alembic_config()
         with engine.begin() as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, revision)
     return schema_status(engine)
+
+
+def tables_by_revision() -> list[tuple[str, set[str]]]:
+    """(revision, the tables it creates) in order, as found by running every
+    migration on an in-memory SQLite database (a quarter of a second)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    scratch = create_engine("sqlite://", poolclass=StaticPool)
+    config = alembic_config()
+    found: list[tuple[str, set[str]]] = []
+    seen = {"alembic_version"}
+    try:
+        with scratch.begin() as conn:
+            config.attributes["connection"] = conn
+            for step in reversed(list(script.iterate_revisions("head", "base"))):
+                command.upgrade(config, step.revision)
+                tables = set(inspect(conn).get_table_names())
+                found.append((step.revision, tables - seen))
+                seen |= tables
+    finally:
+        scratch.dispose()
+    return found
+
+
+def _require_stamp_matches_tables(engine: Engine, stamp: str | None) -> None:
+    """Refuse, before changing anything, to upgrade a database that already holds tables the
+    migrations after its stamp would create (Alembic would stop at "table … already exists",
+    and SQLite would keep the DDL run before that)."""
+    with engine.connect() as conn:
+        present = set(inspect(conn).get_table_names()) - {"alembic_version"}
+    if not present:
+        return
+    steps = tables_by_revision()
+    done = [revision for revision, _ in steps]
+    pending = steps[done.index(stamp) + 1 :] if stamp in done else steps
+    for revision, creates in pending:
+        clash = sorted(creates & present)
+        if clash:
+            names = ", ".join(clash[:3]) + (f" and {len(clash) - 3} more" if len(clash) > 3 else "")
+            says = f"revision {stamp}" if stamp else "no revision (a new database)"
+            raise SchemaMismatchError(
+                f"{describe(engine.url)}: its revision stamp says {says}, but it already has "
+                f"{names}, which revision {revision} creates: the stamp "
+                "does not match the tables. Nothing was changed. Restore the database from a "
+                "backup, or set its stamp (table alembic_version) to the revision its tables "
+                "are at."
+            )
 
 
 def downgrade(engine: Engine, revision: str) -> None:
@@ -100,6 +148,11 @@ def require_current(engine: Engine) -> SchemaStatus:
         raise SchemaTooNewError(
             f"{describe(engine.url)} was written by a newer version of Portal "
             f"(revision {status.database_revision}); update the app."
+        )
+    if status.state is SchemaState.EMPTY:
+        raise SchemaOutdatedError(
+            f"{describe(engine.url)} has no Portal schema yet (an empty database): check the "
+            "path, or create the schema with `portal-desktop db upgrade --url …`."
         )
     if status.state is not SchemaState.CURRENT:
         raise SchemaOutdatedError(

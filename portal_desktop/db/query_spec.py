@@ -53,6 +53,9 @@ from sqlalchemy.sql.schema import Column
 
 DEFAULT_PAGE_SIZE = 200
 DEFAULT_MAX_PAGES = 8
+# The longest search text: a whole email address (254) fits; longer text is cut here (screens)
+# or refused (the command line). SQLite refuses LIKE patterns over 50,000 bytes.
+MAX_SEARCH_CHARS = 256
 
 
 class ColumnKind(StrEnum):
@@ -257,7 +260,8 @@ class ListQuery:
         return dict(self.chip_filters)
 
     def search_words(self) -> list[str]:
-        return self.search.split() if self.spec.search_in else []
+        """The words searched for: those of the first MAX_SEARCH_CHARS characters."""
+        return self.search[:MAX_SEARCH_CHARS].split() if self.spec.search_in else []
 
     def chip_conditions(self, *, skip: str | None = None) -> list[ColumnElement[bool]]:
         groups = {group.key: group for group in self.spec.chips}

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from portal_desktop.db.query_spec import ColumnKind, ListQuery, ListSpec
+from portal_desktop.db.query_spec import ColumnKind, ListColumn, ListQuery, ListSpec
 from portal_desktop.errors import ValidationError
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.date_ranges import local_midnight_utc
@@ -45,6 +45,8 @@ CSV_DATETIME = "%Y-%m-%d %H:%M:%S"
 _RISKY = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 K = ColumnKind
+# --where numbers: finite and below this either way (what NUMERIC(12,2) and cents fit).
+MAX_WHERE_NUMBER = Decimal(10) ** 15
 
 # Who may export which list (the lists are the main window's tabs).
 LIST_PERMISSIONS: dict[str, Permission] = {
@@ -300,7 +302,11 @@ def _key(text: str) -> str:
 
 
 def parse_where(spec: ListSpec, text: str, tz: Any) -> ColumnElement[bool]:
-    """One filter from ``COLUMN OP VALUE``, e.g. ``status=NEW``, ``created>=2025-03-01``."""
+    """One filter from ``COLUMN OP VALUE``, e.g. ``status=NEW``, ``created>=2025-03-01``.
+
+    A value the column cannot hold (a status not among the statuses, NaN, a number too large
+    for the database, a date past year 9999) is a ValidationError naming the column, the value
+    and what the column accepts."""
     match = _WHERE.match(text)
     if match is None:
         raise ValidationError(
@@ -321,8 +327,8 @@ def parse_where(spec: ListSpec, text: str, tz: Any) -> ColumnElement[bool]:
     if op == "~":
         return func.coalesce(expr, "").icontains(raw, autoescape=True)
     if column.kind is K.DATETIME:
-        return _datetime_condition(expr, op, raw, tz)
-    value = _value(column.kind, raw)
+        return _datetime_condition(wanted, expr, op, raw, tz)
+    value = _value(wanted, column, raw)
     if column.kind is K.TEXT and op in ("=", "!="):
         equal = func.lower(expr) == raw.lower()
         return equal if op == "=" else ~equal | expr.is_(None)
@@ -341,27 +347,48 @@ def _compare(expr: ColumnElement[Any], op: str, value: Any) -> ColumnElement[boo
     return comparisons[op]
 
 
-def _value(kind: ColumnKind, raw: str) -> Any:
-    try:
-        if kind in (K.MONEY, K.NUMBER, K.PERCENT):
-            return Decimal(raw)
-        if kind is K.DATE:
+def _value(name: str, column: ListColumn, raw: str) -> Any:
+    """``raw`` as a value of ``column`` (called ``name`` on the command line)."""
+    kind = column.kind
+    if kind in (K.MONEY, K.NUMBER, K.PERCENT):
+        return _number(name, raw)
+    if kind is K.DATE:
+        try:
             return dt.date.fromisoformat(raw)
-    except (InvalidOperation, ValueError):
-        expected = "a date like 2025-03-01" if kind is K.DATE else "a number like 1234.50"
-        raise ValidationError("--where", f"'{raw}' is not {expected}") from None
+        except ValueError:
+            raise ValidationError(
+                "--where", f"{name}: '{raw}' is not a date like 2025-03-01"
+            ) from None
     if kind is K.BOOL:
         word = raw.lower()
         if word not in ("yes", "no", "true", "false", "1", "0"):
-            raise ValidationError("--where", f"'{raw}' is not yes or no")
+            raise ValidationError("--where", f"{name}: '{raw}' is not yes or no")
         return word in ("yes", "true", "1")
     if kind is K.ENUM:
+        words: Sequence[str] = getattr(column.expr.type, "enums", ())
+        if words and raw.upper() not in words:
+            raise ValidationError("--where", f"{name}: '{raw}' is not one of {', '.join(words)}")
         return raw.upper()
     return raw
 
 
+def _number(name: str, raw: str) -> Decimal:
+    """A finite number the databases can compare (NaN, Infinity and 1e999999 are refused)."""
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or abs(value) >= MAX_WHERE_NUMBER:
+        raise ValidationError(
+            "--where",
+            f"{name}: '{raw}' is not a number like 1234.50 "
+            f"(finite, at most {len(str(MAX_WHERE_NUMBER)) - 1} digits before the point)",
+        )
+    return value
+
+
 def _datetime_condition(
-    expr: ColumnElement[Any], op: str, raw: str, tz: Any
+    name: str, expr: ColumnElement[Any], op: str, raw: str, tz: Any
 ) -> ColumnElement[bool]:
     """A date compares with whole local days; a date and time with that moment."""
     try:
@@ -379,10 +406,15 @@ def _datetime_condition(
             }
             return by_day[op]
         moment = dt.datetime.fromisoformat(raw)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=tz)
+        return _compare(expr, op, moment.astimezone(dt.UTC))
     except ValueError:
         raise ValidationError(
-            "--where", f"'{raw}' is not a date like 2025-03-01 or a time like 2025-03-01T14:30"
+            "--where",
+            f"{name}: '{raw}' is not a date like 2025-03-01 or a time like 2025-03-01T14:30",
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
-    return _compare(expr, op, moment.astimezone(dt.UTC))
+    except OverflowError:
+        raise ValidationError(
+            "--where", f"{name}: '{raw}' is out of range; use a year from 0002 to 9998"
+        ) from None
