@@ -15,6 +15,10 @@ baseline tries alternate, so a busy machine slows both alike. Prints the medians
 ratio; the floors are 3x on PostgreSQL and 2x on SQLite, and the exit status is 1 when a
 backend misses its floor.
 
+Each import runs in a child process of its own (``--child URL FILE``), which reports its
+peak memory (``getrusage`` maxrss: interpreter, libraries and the import together); the
+bench prints the largest, and also exits with 1 when it is above ``--max-mb`` (300).
+
 Without ``--url`` a throw-away PostgreSQL cluster is started (tests/pg_cluster.py).
 Not part of the test suite.
 """
@@ -23,9 +27,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
+import resource
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +54,7 @@ from portal_desktop.services.lead_import import import_leads  # noqa: E402
 from portal_desktop.services.lead_mapping import guess_mapping  # noqa: E402
 
 FLOORS = {"postgresql": 3.0, "sqlite": 2.0}
+MAX_MB = 300
 COLUMNS = (
     "id, first_name, last_name, email, phone, source, campaign, medium, status, lost_reason, "
     "ad_campaign_id, notes, created_at, updated_at, version"
@@ -108,6 +116,30 @@ def import_file(url: str, path: Path) -> tuple[float, int]:
         engine.dispose()
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory so far (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+def import_in_child(url: str, path: Path) -> tuple[float, int, float]:
+    """``import_file`` in a fresh process: its seconds, leads written and peak memory (MB)."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", url, str(path)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"the import failed:\n{done.stderr}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result["seconds"], result["created"], result["peak_mb"]
+
+
+def child(url: str, path: str) -> int:
+    seconds, created = import_file(url, Path(path))
+    print(json.dumps({"seconds": seconds, "created": created, "peak_mb": peak_mb()}))
+    return 0
+
+
 def export_rows(target: PostgresTarget | SqliteTarget, url: str) -> object:
     if isinstance(target, PostgresTarget):
         with psycopg.connect(url) as conn:
@@ -144,16 +176,21 @@ def count(target: PostgresTarget | SqliteTarget, url: str) -> int:
     return target.count(url)["leads"]
 
 
-def run_backend(name: str, target: PostgresTarget | SqliteTarget, path: Path, tries: int) -> float:
+def run_backend(
+    name: str, target: PostgresTarget | SqliteTarget, path: Path, tries: int
+) -> tuple[float, float]:
+    """The ratio import / baseline and the import's peak memory in MB."""
     imports: list[float] = []
+    peaks: list[float] = []
     loads: list[float] = []
     data = None
     written = 0
     for attempt in range(1, tries + 1):
         url = target.fresh()
-        seconds, written = import_file(url, path)
+        seconds, written, peak = import_in_child(url, path)
         imports.append(seconds)
-        print(f"  try {attempt}: import   {seconds:8.2f} s", flush=True)
+        peaks.append(peak)
+        print(f"  try {attempt}: import   {seconds:8.2f} s, peak {peak:,.0f} MB", flush=True)
         if data is None:
             data = export_rows(target, url)
         target.drop(url)
@@ -174,7 +211,10 @@ def run_backend(name: str, target: PostgresTarget | SqliteTarget, path: Path, tr
     print(f"  raw {raw}, median{' ' * (22 - len(raw))}{baseline:8.2f} s  "
           f"({written / baseline:,.0f} rows/s)")  # fmt: skip
     print(f"  ratio import / baseline        {ratio:8.2f}x  (floor {floor:.0f}x: {verdict})")
-    return ratio
+    peak = max(peaks)
+    verdict = "OK" if peak <= MAX_MB else "ABOVE THE LIMIT"
+    print(f"  peak memory of the import      {peak:8.0f} MB  (limit {MAX_MB} MB: {verdict})")
+    return ratio, peak
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,8 +225,11 @@ def main(argv: list[str] | None = None) -> int:
                         "a throw-away cluster")  # fmt: skip
     parser.add_argument("--tries", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--child", nargs=2, metavar=("URL", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    ratios: dict[str, float] = {}
+    if args.child:
+        return child(*args.child)
+    results: dict[str, tuple[float, float]] = {}
     with tempfile.TemporaryDirectory(prefix="importbench-") as folder:
         path = Path(folder) / "leads.csv"
         write_leads_file(path, args.leads, args.seed)
@@ -196,12 +239,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.backend in ("postgresql", "both"):
             with postgres_admin_url(args.url) as admin_url, PostgresTarget(admin_url) as target:
                 print("postgresql:", flush=True)
-                ratios["postgresql"] = run_backend("postgresql", target, path, args.tries)
+                results["postgresql"] = run_backend("postgresql", target, path, args.tries)
         if args.backend in ("sqlite", "both"):
             with SqliteTarget(Path(folder)) as target:
                 print("sqlite:", flush=True)
-                ratios["sqlite"] = run_backend("sqlite", target, path, args.tries)
-    return 0 if all(ratios[name] <= FLOORS[name] for name in ratios) else 1
+                results["sqlite"] = run_backend("sqlite", target, path, args.tries)
+    ok = all(ratio <= FLOORS[name] and peak <= MAX_MB for name, (ratio, peak) in results.items())
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
