@@ -5,7 +5,7 @@
 
 A realistic leads file is written once (names with accents, phones in several formats,
 sources, campaigns, signup times, statuses). Each try imports it into a fresh, migrated
-database the way the app does — read the bytes, decode, split, guess the columns, check
+database the way the app does — stream the file: decode, split, guess the columns, check
 every row (emails, phones, dates, statuses), look the emails up for duplicates, write —
 with ``import_leads`` in one transaction, and times it end to end. The rows it wrote are
 then read back and, in each try, loaded into another fresh database with the plainest bulk
@@ -49,7 +49,7 @@ from seed_bench import PostgresTarget, SqliteTarget, postgres_admin_url  # noqa:
 
 from portal_desktop.db.engine import make_engine, session_factory  # noqa: E402
 from portal_desktop.services.context import SYSTEM  # noqa: E402
-from portal_desktop.services.csv_reading import read_csv  # noqa: E402
+from portal_desktop.services.import_files import read_table  # noqa: E402
 from portal_desktop.services.lead_import import import_leads  # noqa: E402
 from portal_desktop.services.lead_mapping import guess_mapping  # noqa: E402
 
@@ -70,6 +70,7 @@ def write_leads_file(path: Path, leads: int, seed: int) -> None:
     """A comma-separated UTF-8 file with a BOM, as a CRM or a form tool exports it."""
     rng = random.Random(seed)
     start = dt.datetime(2024, 1, 1, 8)
+    step = max(365 * 24 * 3600 // max(leads, 1), 1)  # a year of signups, never in the future
     lines = ["First name,Last name,Email,Phone,utm_source,utm_campaign,utm_medium,"
              "Signup date,Status"]  # fmt: skip
     for n in range(leads):
@@ -83,7 +84,7 @@ def write_leads_file(path: Path, leads: int, seed: int) -> None:
                 "",
             )
         )
-        signup = start + dt.timedelta(minutes=5 * n + rng.randint(0, 4))
+        signup = start + dt.timedelta(seconds=step * n + rng.randint(0, step - 1))
         plain = unicodedata.normalize("NFKD", f"{first}.{last}".lower()).encode("ascii", "ignore")
         email = f"{plain.decode()}{n}@example.com"
         lines.append(
@@ -108,7 +109,7 @@ def import_file(url: str, path: Path) -> tuple[float, int]:
     engine = make_engine(url)
     try:
         started = time.perf_counter()
-        table = read_csv(path.read_bytes())
+        table = read_table(path)
         with session_factory(engine)() as session:
             report = import_leads(session, SYSTEM, table, guess_mapping(table.header))
         return time.perf_counter() - started, report.created

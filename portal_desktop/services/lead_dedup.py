@@ -84,21 +84,22 @@ def fill(target: Values, values: Values) -> None:
 class Deduplicator:
     """Routes each valid row: new (returned when ready to write), duplicate, or update.
 
-    ``keys`` are every record's email key in file order ('' for none), known before the
-    rows are checked, so a new lead can wait for the file's later rows of its email.
+    ``repeated`` counts the emails that the file has more than once (for the UPDATE policy),
+    known before the rows are checked, so a new lead can wait for the file's later rows of
+    its email.
     """
 
     def __init__(
         self,
         policy: DuplicatePolicy,
-        keys: Sequence[str],
+        repeated: Counter[str],
         existing: dict[str, ExistingLead],
         email_title: str,
     ) -> None:
         self.update = policy is DuplicatePolicy.UPDATE
         self.existing = existing
         self.email_title = email_title
-        self.remaining = Counter(keys) if self.update else Counter[str]()
+        self.remaining = repeated if self.update else Counter[str]()
         self.first_row: dict[str, int] = {}
         self.held: dict[str, Values] = {}
         self.updates: dict[str, tuple[ExistingLead, Values]] = {}
@@ -121,10 +122,12 @@ class Deduplicator:
             else:
                 self.first_row[key] = row
                 ready.append(values)
-        if self.update and key:
+        if self.update and key in self.remaining:
             self.remaining[key] -= 1
-            if self.remaining[key] == 0 and key in self.held:
-                ready.append(self.held.pop(key))
+            if self.remaining[key] == 0:
+                del self.remaining[key]
+                if key in self.held:
+                    ready.append(self.held.pop(key))
         return ready
 
     def _repeat(self, row: int, key: str, values: Values) -> None:

@@ -17,7 +17,9 @@ emails and campaigns are looked up before the rows start flowing.
 
 from __future__ import annotations
 
+import itertools
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -33,7 +35,7 @@ from portal_desktop.models import Lead
 from portal_desktop.models.enums import LeadStatus
 from portal_desktop.models.types import utcnow
 from portal_desktop.services.context import Actor, Permission
-from portal_desktop.services.csv_reading import CsvTable
+from portal_desktop.services.csv_reading import CsvTable, Record
 from portal_desktop.services.import_common import (
     CHUNK_ROWS,
     Cancel,
@@ -45,6 +47,7 @@ from portal_desktop.services.import_common import (
     refused_for_invalid_rows,
 )
 from portal_desktop.services.lead_dedup import (
+    LOOKUP_CHUNK,
     Deduplicator,
     DuplicatePolicy,
     ExistingLead,
@@ -112,12 +115,31 @@ class LeadImportReport(ProblemReport):
         return sorted(self.problems + self.duplicates)
 
 
-def _raw_keys(table: CsvTable, reader: LeadRowReader) -> list[str]:
-    """Each record's email as its key (trimmed, lower case; '' for none), before any check:
-    a valid email is the trimmed cell, so its key is the same."""
-    if LeadField.EMAIL not in reader.columns:
-        return [""] * len(table.records)
-    return [cell.strip().lower() for cell in table.column(reader.columns[LeadField.EMAIL])]
+def _key(reader: LeadRowReader) -> Callable[[Record], str]:
+    """A record's email as its key (trimmed, lower case; '' for none), before any check: a
+    valid email is the trimmed cell, so its key is the same."""
+    index = reader.columns.get(LeadField.EMAIL)
+    if index is None:
+        return lambda _record: ""
+    return lambda record: record[1][index].strip().lower() if index < len(record[1]) else ""
+
+
+def _known_and_repeated(
+    session: Session, table: CsvTable, key_of: Callable[[Record], str], *, update: bool
+) -> tuple[dict[str, ExistingLead], Counter[str]]:
+    """The leads already in the database by email, and (for the UPDATE policy) how often
+    each email that repeats is in the file: one pass over the file, a chunk of emails
+    looked up at a time, so only the emails found (and repeated) stay in memory."""
+    existing: dict[str, ExistingLead] = {}
+    counts: Counter[str] = Counter()
+    records = iter(table.records)
+    while chunk := [key_of(record) for record in itertools.islice(records, LOOKUP_CHUNK)]:
+        existing |= existing_leads(session, sorted(set(chunk) - {""}))
+        if update:
+            counts.update(key for key in chunk if key)
+    if update:
+        counts = Counter({key: n for key, n in counts.items() if n > 1})
+    return existing, counts
 
 
 class _LeadSink:
@@ -179,31 +201,33 @@ def _stream(
     PostgreSQL the server stores a chunk while the next is checked); return the report and
     the existing leads to update."""
     reader = LeadRowReader(table, mapping, load_settings(session).tz, day_first=options.day_first)
-    keys = _raw_keys(table, reader)
+    key_of = _key(reader)
     email_title = reader.title(LeadField.EMAIL) if LeadField.EMAIL in reader.columns else ""
-    existing = existing_leads(session, sorted(set(keys) - {""}))
-    dedup = Deduplicator(options.duplicates, keys, existing, email_title)
+    update = options.duplicates is DuplicatePolicy.UPDATE
+    existing, repeated = _known_and_repeated(session, table, key_of, update=update)
+    dedup = Deduplicator(options.duplicates, repeated, existing, email_title)
     campaigns = _campaign_ids(session, table, reader) if write else {}
     problems: list[Problem] = []
-    records = table.records
+    records = iter(table.records)
+    done = 0
     with _writer(session, write) as bulk_write:
         sink = _LeadSink(bulk_write, campaigns)
-        for start in range(0, len(records), CHUNK_ROWS):
-            tracker.step(start)
+        while chunk := list(itertools.islice(records, CHUNK_ROWS)):
+            tracker.step(done)
             ready: list[dict[str, Any]] = []
-            end = start + CHUNK_ROWS
-            for key, record in zip(keys[start:end], records[start:end], strict=True):
+            for record in chunk:
                 values, row_problems = reader.read(record)
                 problems.extend(row_problems)
-                ready.extend(dedup.route(record[0], key, values))
+                ready.extend(dedup.route(record[0], key_of(record), values))
             sink.add(ready)
+            done += len(chunk)
         sink.add(dedup.leftovers())
-        tracker.step(len(records))
+        tracker.step(done)
         if problems and write and not options.skip_invalid:
             raise refused_for_invalid_rows(problems)
     updates = dedup.changed_updates()
     report = LeadImportReport(
-        rows=len(records),
+        rows=done,
         new=sink.count,
         existing_duplicates=dedup.existing_rows,
         file_duplicates=dedup.file_duplicates,
