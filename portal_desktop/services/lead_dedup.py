@@ -43,6 +43,7 @@ class ExistingLead:
     id: uuid.UUID
     version: int
     values: Values  # UPDATABLE and ad_campaign_id, as stored
+    linked_by_hand: bool = False  # a person chose ad_campaign_id: it stays
 
 
 def existing_leads(session: Session, keys: Sequence[str]) -> dict[str, ExistingLead]:
@@ -67,9 +68,13 @@ def existing_leads(session: Session, keys: Sequence[str]) -> dict[str, ExistingL
             wanted = lowered.in_(select(listed.c.value))
         else:  # an old SQLite without JSON: one parameter per key
             wanted = lowered.in_(chunk)
-        query = select(lowered, Lead.id, Lead.version, *columns).where(wanted)
-        for key, lead_id, version, *values in session.execute(query):
-            found[key] = ExistingLead(lead_id, version, dict(zip(names, values, strict=True)))
+        query = select(
+            lowered, Lead.id, Lead.version, Lead.campaign_linked_by_hand, *columns
+        ).where(wanted)
+        for key, lead_id, version, by_hand, *values in session.execute(query):
+            found[key] = ExistingLead(
+                lead_id, version, dict(zip(names, values, strict=True)), by_hand
+            )
     return found
 
 

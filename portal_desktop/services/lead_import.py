@@ -340,7 +340,7 @@ def _update(
         params = []
         for found, merged in updates[start : start + CHUNK_ROWS]:
             campaign_id = merged["ad_campaign_id"]
-            if merged["campaign"] != found.values["campaign"]:
+            if merged["campaign"] != found.values["campaign"] and not found.linked_by_hand:
                 campaign_id = campaign_of(merged["campaign"])
             values = {f"v_{name}": merged[name] for name in UPDATABLE}
             values |= {"v_ad_campaign_id": campaign_id, "b_id": found.id}
