@@ -16,7 +16,7 @@ ratio; the floors are 3x on PostgreSQL and 2x on SQLite, and the exit status is 
 backend misses its floor.
 
 Each import runs in a child process of its own (``--child URL FILE``), which reports its
-peak memory (``getrusage`` maxrss: interpreter, libraries and the import together); the
+peak memory (VmHWM: interpreter, libraries and the import together); the
 bench prints the largest, and also exits with 1 when it is above ``--max-mb`` (300).
 
 Without ``--url`` a throw-away PostgreSQL cluster is started (tests/pg_cluster.py).
@@ -118,7 +118,14 @@ def import_file(url: str, path: Path) -> tuple[float, int]:
 
 
 def peak_mb() -> float:
-    """This process's peak resident memory so far (Linux reports KiB, macOS bytes)."""
+    """This process's peak resident memory so far. Linux: VmHWM of /proc/self/status, the
+    peak of this program's own memory (getrusage's maxrss would also count the bench
+    process's memory before the exec). Elsewhere maxrss (macOS reports bytes)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
