@@ -61,6 +61,7 @@ from portal_desktop.services.settings import load_settings
 from portal_desktop.services.transaction import use_case
 
 LEADS = cast(Table, Lead.__table__)
+IMPORT_CACHE_KIB = 8 * 1024
 NEW_COLUMNS = (
     "id", "first_name", "last_name", "email", "phone", "source", "campaign", "medium",
     "status", "lost_reason", "ad_campaign_id", "notes", "created_at", "updated_at", "version",
@@ -124,22 +125,37 @@ def _key(reader: LeadRowReader) -> Callable[[Record], str]:
     return lambda record: record[1][index].strip().lower() if index < len(record[1]) else ""
 
 
-def _known_and_repeated(
-    session: Session, table: CsvTable, key_of: Callable[[Record], str], *, update: bool
-) -> tuple[dict[str, ExistingLead], Counter[str]]:
-    """The leads already in the database by email, and (for the UPDATE policy) how often
-    each email that repeats is in the file: one pass over the file, a chunk of emails
-    looked up at a time, so only the emails found (and repeated) stay in memory."""
-    existing: dict[str, ExistingLead] = {}
-    counts: Counter[str] = Counter()
+@dataclass
+class _FirstPass:
+    """What the rows are checked against, read in one pass over the file before them."""
+
+    existing: dict[str, ExistingLead]  # leads already in the database, by email
+    repeated: Counter[str]  # emails the file has more than once (UPDATE policy only)
+    campaigns: set[str]  # the campaign names of the file
+
+
+def _first_pass(
+    session: Session, table: CsvTable, reader: LeadRowReader, *, update: bool
+) -> _FirstPass:
+    """Look the file's emails up a chunk at a time, so that only the emails found (and
+    repeated) stay in memory, and gather its campaign names."""
+    key_of = _key(reader)
+    campaign = reader.columns.get(LeadField.CAMPAIGN)
+    found = _FirstPass({}, Counter(), set())
     records = iter(table.records)
-    while chunk := [key_of(record) for record in itertools.islice(records, LOOKUP_CHUNK)]:
-        existing |= existing_leads(session, sorted(set(chunk) - {""}))
+    while chunk := list(itertools.islice(records, LOOKUP_CHUNK)):
+        keys = [key_of(record) for record in chunk]
+        found.existing |= existing_leads(session, sorted(set(keys) - {""}))
         if update:
-            counts.update(key for key in chunk if key)
+            found.repeated.update(key for key in keys if key)
+        if campaign is not None:
+            found.campaigns.update(
+                cells[campaign].strip() for _, cells in chunk if campaign < len(cells)
+            )
     if update:
-        counts = Counter({key: n for key, n in counts.items() if n > 1})
-    return existing, counts
+        found.repeated = Counter({key: n for key, n in found.repeated.items() if n > 1})
+    found.campaigns.discard("")
+    return found
 
 
 class _LeadSink:
@@ -175,17 +191,10 @@ class _LeadSink:
 _WORDS = {status: status.value for status in LeadStatus}
 
 
-def _campaign_ids(
-    session: Session, table: CsvTable, reader: LeadRowReader
-) -> dict[str | None, uuid.UUID | None]:
+def _campaign_ids(session: Session, names: set[str]) -> dict[str | None, uuid.UUID | None]:
     """The ad campaign of each campaign name in the file (resolve_campaign's rule), looked
     up before the rows are written: a COPY in progress leaves the connection to itself."""
-    found: dict[str | None, uuid.UUID | None] = {None: None}
-    index = reader.columns.get(LeadField.CAMPAIGN)
-    if index is not None:
-        for name in {cell.strip() for cell in table.column(index)} - {""}:
-            found[name] = resolve_campaign(session, name)
-    return found
+    return {None: None} | {name: resolve_campaign(session, name) for name in names}
 
 
 def _stream(
@@ -203,10 +212,9 @@ def _stream(
     reader = LeadRowReader(table, mapping, load_settings(session).tz, day_first=options.day_first)
     key_of = _key(reader)
     email_title = reader.title(LeadField.EMAIL) if LeadField.EMAIL in reader.columns else ""
-    update = options.duplicates is DuplicatePolicy.UPDATE
-    existing, repeated = _known_and_repeated(session, table, key_of, update=update)
-    dedup = Deduplicator(options.duplicates, repeated, existing, email_title)
-    campaigns = _campaign_ids(session, table, reader) if write else {}
+    first = _first_pass(session, table, reader, update=options.duplicates is DuplicatePolicy.UPDATE)
+    dedup = Deduplicator(options.duplicates, first.repeated, first.existing, email_title)
+    campaigns = _campaign_ids(session, first.campaigns) if write else {}
     problems: list[Problem] = []
     records = iter(table.records)
     done = 0
@@ -292,7 +300,8 @@ def import_leads(
     options = options or LeadImportOptions()
     tracker = ProgressTracker("importing", len(table.records), progress, cancel)
     try:
-        report, updates = _stream(session, table, mapping, options, tracker, write=True)
+        with _small_sqlite_cache(session):
+            report, updates = _stream(session, table, mapping, options, tracker, write=True)
         _update(session, updates, _campaign_resolver(session))
     except IntegrityError:
         raise ConflictError(
@@ -304,6 +313,23 @@ def import_leads(
         _audit(session, actor, report)
         refresh_rollups(session)  # the reports' daily facts, now rather than at the next report
     return report
+
+
+@contextmanager
+def _small_sqlite_cache(session: Session) -> Iterator[None]:
+    """SQLite keeps the written pages of the import's transaction in its page cache (64 MB
+    for the app's connections): a small one spills them to the WAL earlier, keeping the
+    import within its memory budget whatever the file's size."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    connection = session.connection()
+    size = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(size)}")
 
 
 def _campaign_resolver(session: Session) -> Callable[[str | None], uuid.UUID | None]:
