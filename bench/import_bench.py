@@ -5,7 +5,7 @@
 
 A realistic leads file is written once (names with accents, phones in several formats,
 sources, campaigns, signup times, statuses). Each try imports it into a fresh, migrated
-database the way the app does — read the bytes, decode, split, guess the columns, check
+database the way the app does — stream the file: decode, split, guess the columns, check
 every row (emails, phones, dates, statuses), look the emails up for duplicates, write —
 with ``import_leads`` in one transaction, and times it end to end. The rows it wrote are
 then read back and, in each try, loaded into another fresh database with the plainest bulk
@@ -15,6 +15,10 @@ baseline tries alternate, so a busy machine slows both alike. Prints the medians
 ratio; the floors are 3x on PostgreSQL and 2x on SQLite, and the exit status is 1 when a
 backend misses its floor.
 
+Each import runs in a child process of its own (``--child URL FILE``), which reports its
+peak memory (VmHWM: interpreter, libraries and the import together); the
+bench prints the largest, and also exits with 1 when it is above ``--max-mb`` (300).
+
 Without ``--url`` a throw-away PostgreSQL cluster is started (tests/pg_cluster.py).
 Not part of the test suite.
 """
@@ -23,9 +27,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
+import resource
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -42,11 +49,12 @@ from seed_bench import PostgresTarget, SqliteTarget, postgres_admin_url  # noqa:
 
 from portal_desktop.db.engine import make_engine, session_factory  # noqa: E402
 from portal_desktop.services.context import SYSTEM  # noqa: E402
-from portal_desktop.services.csv_reading import read_csv  # noqa: E402
+from portal_desktop.services.import_files import read_table  # noqa: E402
 from portal_desktop.services.lead_import import import_leads  # noqa: E402
 from portal_desktop.services.lead_mapping import guess_mapping  # noqa: E402
 
 FLOORS = {"postgresql": 3.0, "sqlite": 2.0}
+MAX_MB = 300
 COLUMNS = (
     "id, first_name, last_name, email, phone, source, campaign, medium, status, lost_reason, "
     "ad_campaign_id, notes, created_at, updated_at, version"
@@ -62,6 +70,7 @@ def write_leads_file(path: Path, leads: int, seed: int) -> None:
     """A comma-separated UTF-8 file with a BOM, as a CRM or a form tool exports it."""
     rng = random.Random(seed)
     start = dt.datetime(2024, 1, 1, 8)
+    step = max(365 * 24 * 3600 // max(leads, 1), 1)  # a year of signups, never in the future
     lines = ["First name,Last name,Email,Phone,utm_source,utm_campaign,utm_medium,"
              "Signup date,Status"]  # fmt: skip
     for n in range(leads):
@@ -75,7 +84,7 @@ def write_leads_file(path: Path, leads: int, seed: int) -> None:
                 "",
             )
         )
-        signup = start + dt.timedelta(minutes=5 * n + rng.randint(0, 4))
+        signup = start + dt.timedelta(seconds=step * n + rng.randint(0, step - 1))
         plain = unicodedata.normalize("NFKD", f"{first}.{last}".lower()).encode("ascii", "ignore")
         email = f"{plain.decode()}{n}@example.com"
         lines.append(
@@ -100,12 +109,43 @@ def import_file(url: str, path: Path) -> tuple[float, int]:
     engine = make_engine(url)
     try:
         started = time.perf_counter()
-        table = read_csv(path.read_bytes())
+        table = read_table(path)
         with session_factory(engine)() as session:
             report = import_leads(session, SYSTEM, table, guess_mapping(table.header))
         return time.perf_counter() - started, report.created
     finally:
         engine.dispose()
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory so far. Linux: VmHWM of /proc/self/status, the
+    peak of this program's own memory (getrusage's maxrss would also count the bench
+    process's memory before the exec). Elsewhere maxrss (macOS reports bytes)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+def import_in_child(url: str, path: Path) -> tuple[float, int, float]:
+    """``import_file`` in a fresh process: its seconds, leads written and peak memory (MB)."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", url, str(path)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"the import failed:\n{done.stderr}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result["seconds"], result["created"], result["peak_mb"]
+
+
+def child(url: str, path: str) -> int:
+    seconds, created = import_file(url, Path(path))
+    print(json.dumps({"seconds": seconds, "created": created, "peak_mb": peak_mb()}))
+    return 0
 
 
 def export_rows(target: PostgresTarget | SqliteTarget, url: str) -> object:
@@ -144,16 +184,21 @@ def count(target: PostgresTarget | SqliteTarget, url: str) -> int:
     return target.count(url)["leads"]
 
 
-def run_backend(name: str, target: PostgresTarget | SqliteTarget, path: Path, tries: int) -> float:
+def run_backend(
+    name: str, target: PostgresTarget | SqliteTarget, path: Path, tries: int
+) -> tuple[float, float]:
+    """The ratio import / baseline and the import's peak memory in MB."""
     imports: list[float] = []
+    peaks: list[float] = []
     loads: list[float] = []
     data = None
     written = 0
     for attempt in range(1, tries + 1):
         url = target.fresh()
-        seconds, written = import_file(url, path)
+        seconds, written, peak = import_in_child(url, path)
         imports.append(seconds)
-        print(f"  try {attempt}: import   {seconds:8.2f} s", flush=True)
+        peaks.append(peak)
+        print(f"  try {attempt}: import   {seconds:8.2f} s, peak {peak:,.0f} MB", flush=True)
         if data is None:
             data = export_rows(target, url)
         target.drop(url)
@@ -174,7 +219,10 @@ def run_backend(name: str, target: PostgresTarget | SqliteTarget, path: Path, tr
     print(f"  raw {raw}, median{' ' * (22 - len(raw))}{baseline:8.2f} s  "
           f"({written / baseline:,.0f} rows/s)")  # fmt: skip
     print(f"  ratio import / baseline        {ratio:8.2f}x  (floor {floor:.0f}x: {verdict})")
-    return ratio
+    peak = max(peaks)
+    verdict = "OK" if peak <= MAX_MB else "ABOVE THE LIMIT"
+    print(f"  peak memory of the import      {peak:8.0f} MB  (limit {MAX_MB} MB: {verdict})")
+    return ratio, peak
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,8 +233,11 @@ def main(argv: list[str] | None = None) -> int:
                         "a throw-away cluster")  # fmt: skip
     parser.add_argument("--tries", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--child", nargs=2, metavar=("URL", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    ratios: dict[str, float] = {}
+    if args.child:
+        return child(*args.child)
+    results: dict[str, tuple[float, float]] = {}
     with tempfile.TemporaryDirectory(prefix="importbench-") as folder:
         path = Path(folder) / "leads.csv"
         write_leads_file(path, args.leads, args.seed)
@@ -196,12 +247,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.backend in ("postgresql", "both"):
             with postgres_admin_url(args.url) as admin_url, PostgresTarget(admin_url) as target:
                 print("postgresql:", flush=True)
-                ratios["postgresql"] = run_backend("postgresql", target, path, args.tries)
+                results["postgresql"] = run_backend("postgresql", target, path, args.tries)
         if args.backend in ("sqlite", "both"):
             with SqliteTarget(Path(folder)) as target:
                 print("sqlite:", flush=True)
-                ratios["sqlite"] = run_backend("sqlite", target, path, args.tries)
-    return 0 if all(ratios[name] <= FLOORS[name] for name in ratios) else 1
+                results["sqlite"] = run_backend("sqlite", target, path, args.tries)
+    ok = all(ratio <= FLOORS[name] and peak <= MAX_MB for name, (ratio, peak) in results.items())
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -54,14 +54,11 @@ def _session(args: argparse.Namespace) -> Iterator[Session]:
         engine.dispose()
 
 
-def _read(path: str) -> Any:
-    from portal_desktop.services.csv_reading import read_csv
+def _read(path: str, sheet: str | None = None) -> Any:
+    """The file as a table, streamed from the disk: a CSV file or a workbook's sheet."""
+    from portal_desktop.services.import_files import read_table
 
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise PortalError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return read_csv(data)
+    return read_table(path, sheet)
 
 
 def _print_problems(problems: tuple[Problem, ...], report: str | None, title: str) -> None:
@@ -104,7 +101,7 @@ def _import_leads(args: argparse.Namespace) -> int:
     if args.report:
         check_output_file("--report", args.report)
     try:
-        table = _read(args.file)
+        table = _read(args.file, args.sheet)
     except CsvError as exc:
         refusal = refused_by(exc)
         return _refused(str(refusal), refusal.problems, args.report)
@@ -253,11 +250,13 @@ def register(commands: Any) -> None:
 
     leads = kinds.add_parser(
         "leads",
-        help="leads from any CSV file",
+        help="leads from any CSV file or Excel workbook",
         description="Import leads from a CSV file (UTF-8, UTF-16 or Windows-1252; comma, "
-        "semicolon, tab or | separated). Columns are matched by their header names.",
+        "semicolon, tab or | separated) or an Excel workbook (.xlsx: its first sheet, or "
+        "--sheet NAME). Columns are matched by their header names.",
     )
-    leads.add_argument("file", help="the CSV file")
+    leads.add_argument("file", help="the CSV file or .xlsx workbook")
+    leads.add_argument("--sheet", metavar="NAME", help="the workbook's sheet (default: the first)")
     add_url_option(leads)
     _report_option(leads)
     leads.add_argument(

@@ -39,6 +39,8 @@ class Lead(Entity):
     ad_campaign_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("ad_campaigns.id", ondelete="SET NULL"), index=True
     )
+    # A person chose ad_campaign_id: matching the campaign text never overwrites it.
+    campaign_linked_by_hand: Mapped[bool] = mapped_column(default=False, server_default="0")
     owner_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("team_members.id", ondelete="SET NULL"), index=True
     )

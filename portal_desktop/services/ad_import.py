@@ -7,6 +7,10 @@ upserted per campaign and day with one set-based ``INSERT … ON CONFLICT … DO
 leaves unchanged days alone — importing the same file twice changes nothing — and one audit
 row sums the import up. The file's currency (from the spend header or a currency column)
 must be the installation's; a mismatch refuses the import.
+
+Creating a campaign links the leads already in the database whose campaign text is its name
+(services.campaign_links), so the order of the lead and ad imports does not matter; the
+report says how many (``linked_leads``: would be linked, for a check).
 """
 
 from __future__ import annotations
@@ -16,14 +20,15 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
-from sqlalchemy import Table, or_, select
+from sqlalchemy import Table, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from portal_desktop.models import AdCampaign, AdPerformance, new_id
+from portal_desktop.models import AdCampaign, AdPerformance, Lead, new_id
 from portal_desktop.models.enums import AdPlatform
 from portal_desktop.models.types import utcnow
 from portal_desktop.services.ad_rows import AdDay, AdRowReader
+from portal_desktop.services.campaign_links import linkable_leads
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.csv_reading import CsvTable
 from portal_desktop.services.finance_common import local_today
@@ -69,6 +74,7 @@ class AdImportReport(ProblemReport):
     problems: tuple[Problem, ...]
     notes: tuple[str, ...]
     preview: tuple[AdDay, ...] = ()
+    linked_leads: int = 0  # existing leads linked to the new campaigns
     written: bool = False
 
     def summary_lines(self) -> list[str]:
@@ -80,6 +86,9 @@ class AdImportReport(ProblemReport):
             + (f": {', '.join(self.new_campaigns)}" if self.new_campaigns else ""),
             f"{len(self.invalid_rows):,} invalid rows",
         ]
+        if self.new_campaigns:
+            verb = "linked" if self.written else "to be linked"
+            lines.append(f"{self.linked_leads:,} existing leads {verb} to the new campaigns")
         if self.written:
             lines.append(f"Written: {self.new_days + self.changed_days:,} days saved")
         return lines
@@ -192,6 +201,7 @@ def _plan(
         problems=tuple(sorted(problems)),
         notes=tuple(notes),
         preview=tuple(sorted(days.values(), key=lambda d: d.row)[:50]),
+        linked_leads=linkable_leads(session, new_campaigns.values()),
     )
     return _Plan(report, list(days.values()), campaign_ids, stored)
 
@@ -249,11 +259,12 @@ def import_ad_performance(
     report = plan.report
     if report.problems and not options.skip_invalid:
         raise refused_for_invalid_rows(report.problems)
-    for name in report.new_campaigns:
+    for name in report.new_campaigns:  # each links the existing leads of its name
         campaign = create_campaign(session, actor, platform=options.platform, name=name)
         plan.campaign_ids[name.lower()] = campaign.id
     _upsert(session, plan, tracker)
-    report = replace(report, written=True)
+    new_ids = [plan.campaign_ids[name.lower()] for name in report.new_campaigns]
+    report = replace(report, written=True, linked_leads=_linked_to(session, new_ids))
     if report.new_days or report.changed_days or report.new_campaigns:
         name = options.file_name or "a CSV file"
         platform = options.platform.value.capitalize()
@@ -271,10 +282,19 @@ def import_ad_performance(
                 "changed_days": report.changed_days,
                 "unchanged_days": report.unchanged_days,
                 "new_campaigns": list(report.new_campaigns),
+                "linked_leads": report.linked_leads,
                 "skipped_invalid_rows": list(report.invalid_rows),
             },
         )
     return report
+
+
+def _linked_to(session: Session, campaign_ids: list[uuid.UUID]) -> int:
+    """How many leads are linked to these (new) campaigns."""
+    if not campaign_ids:
+        return 0
+    query = select(func.count()).where(Lead.ad_campaign_id.in_(campaign_ids))
+    return session.scalar(query) or 0
 
 
 def _upsert(session: Session, plan: _Plan, tracker: ProgressTracker) -> None:

@@ -43,6 +43,7 @@ class ExistingLead:
     id: uuid.UUID
     version: int
     values: Values  # UPDATABLE and ad_campaign_id, as stored
+    linked_by_hand: bool = False  # a person chose ad_campaign_id: it stays
 
 
 def existing_leads(session: Session, keys: Sequence[str]) -> dict[str, ExistingLead]:
@@ -67,9 +68,13 @@ def existing_leads(session: Session, keys: Sequence[str]) -> dict[str, ExistingL
             wanted = lowered.in_(select(listed.c.value))
         else:  # an old SQLite without JSON: one parameter per key
             wanted = lowered.in_(chunk)
-        query = select(lowered, Lead.id, Lead.version, *columns).where(wanted)
-        for key, lead_id, version, *values in session.execute(query):
-            found[key] = ExistingLead(lead_id, version, dict(zip(names, values, strict=True)))
+        query = select(
+            lowered, Lead.id, Lead.version, Lead.campaign_linked_by_hand, *columns
+        ).where(wanted)
+        for key, lead_id, version, by_hand, *values in session.execute(query):
+            found[key] = ExistingLead(
+                lead_id, version, dict(zip(names, values, strict=True)), by_hand
+            )
     return found
 
 
@@ -84,21 +89,22 @@ def fill(target: Values, values: Values) -> None:
 class Deduplicator:
     """Routes each valid row: new (returned when ready to write), duplicate, or update.
 
-    ``keys`` are every record's email key in file order ('' for none), known before the
-    rows are checked, so a new lead can wait for the file's later rows of its email.
+    ``repeated`` counts the emails that the file has more than once (for the UPDATE policy),
+    known before the rows are checked, so a new lead can wait for the file's later rows of
+    its email.
     """
 
     def __init__(
         self,
         policy: DuplicatePolicy,
-        keys: Sequence[str],
+        repeated: Counter[str],
         existing: dict[str, ExistingLead],
         email_title: str,
     ) -> None:
         self.update = policy is DuplicatePolicy.UPDATE
         self.existing = existing
         self.email_title = email_title
-        self.remaining = Counter(keys) if self.update else Counter[str]()
+        self.remaining = repeated if self.update else Counter[str]()
         self.first_row: dict[str, int] = {}
         self.held: dict[str, Values] = {}
         self.updates: dict[str, tuple[ExistingLead, Values]] = {}
@@ -121,10 +127,12 @@ class Deduplicator:
             else:
                 self.first_row[key] = row
                 ready.append(values)
-        if self.update and key:
+        if self.update and key in self.remaining:
             self.remaining[key] -= 1
-            if self.remaining[key] == 0 and key in self.held:
-                ready.append(self.held.pop(key))
+            if self.remaining[key] == 0:
+                del self.remaining[key]
+                if key in self.held:
+                    ready.append(self.held.pop(key))
         return ready
 
     def _repeat(self, row: int, key: str, values: Values) -> None:

@@ -17,7 +17,9 @@ emails and campaigns are looked up before the rows start flowing.
 
 from __future__ import annotations
 
+import itertools
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -33,7 +35,7 @@ from portal_desktop.models import Lead
 from portal_desktop.models.enums import LeadStatus
 from portal_desktop.models.types import utcnow
 from portal_desktop.services.context import Actor, Permission
-from portal_desktop.services.csv_reading import CsvTable
+from portal_desktop.services.csv_reading import CsvTable, Record
 from portal_desktop.services.import_common import (
     CHUNK_ROWS,
     Cancel,
@@ -45,6 +47,7 @@ from portal_desktop.services.import_common import (
     refused_for_invalid_rows,
 )
 from portal_desktop.services.lead_dedup import (
+    LOOKUP_CHUNK,
     Deduplicator,
     DuplicatePolicy,
     ExistingLead,
@@ -58,6 +61,7 @@ from portal_desktop.services.settings import load_settings
 from portal_desktop.services.transaction import use_case
 
 LEADS = cast(Table, Lead.__table__)
+IMPORT_CACHE_KIB = 8 * 1024
 NEW_COLUMNS = (
     "id", "first_name", "last_name", "email", "phone", "source", "campaign", "medium",
     "status", "lost_reason", "ad_campaign_id", "notes", "created_at", "updated_at", "version",
@@ -112,12 +116,46 @@ class LeadImportReport(ProblemReport):
         return sorted(self.problems + self.duplicates)
 
 
-def _raw_keys(table: CsvTable, reader: LeadRowReader) -> list[str]:
-    """Each record's email as its key (trimmed, lower case; '' for none), before any check:
-    a valid email is the trimmed cell, so its key is the same."""
-    if LeadField.EMAIL not in reader.columns:
-        return [""] * len(table.records)
-    return [cell.strip().lower() for cell in table.column(reader.columns[LeadField.EMAIL])]
+def _key(reader: LeadRowReader) -> Callable[[Record], str]:
+    """A record's email as its key (trimmed, lower case; '' for none), before any check: a
+    valid email is the trimmed cell, so its key is the same."""
+    index = reader.columns.get(LeadField.EMAIL)
+    if index is None:
+        return lambda _record: ""
+    return lambda record: record[1][index].strip().lower() if index < len(record[1]) else ""
+
+
+@dataclass
+class _FirstPass:
+    """What the rows are checked against, read in one pass over the file before them."""
+
+    existing: dict[str, ExistingLead]  # leads already in the database, by email
+    repeated: Counter[str]  # emails the file has more than once (UPDATE policy only)
+    campaigns: set[str]  # the campaign names of the file
+
+
+def _first_pass(
+    session: Session, table: CsvTable, reader: LeadRowReader, *, update: bool
+) -> _FirstPass:
+    """Look the file's emails up a chunk at a time, so that only the emails found (and
+    repeated) stay in memory, and gather its campaign names."""
+    key_of = _key(reader)
+    campaign = reader.columns.get(LeadField.CAMPAIGN)
+    found = _FirstPass({}, Counter(), set())
+    records = iter(table.records)
+    while chunk := list(itertools.islice(records, LOOKUP_CHUNK)):
+        keys = [key_of(record) for record in chunk]
+        found.existing |= existing_leads(session, sorted(set(keys) - {""}))
+        if update:
+            found.repeated.update(key for key in keys if key)
+        if campaign is not None:
+            found.campaigns.update(
+                cells[campaign].strip() for _, cells in chunk if campaign < len(cells)
+            )
+    if update:
+        found.repeated = Counter({key: n for key, n in found.repeated.items() if n > 1})
+    found.campaigns.discard("")
+    return found
 
 
 class _LeadSink:
@@ -153,17 +191,10 @@ class _LeadSink:
 _WORDS = {status: status.value for status in LeadStatus}
 
 
-def _campaign_ids(
-    session: Session, table: CsvTable, reader: LeadRowReader
-) -> dict[str | None, uuid.UUID | None]:
+def _campaign_ids(session: Session, names: set[str]) -> dict[str | None, uuid.UUID | None]:
     """The ad campaign of each campaign name in the file (resolve_campaign's rule), looked
     up before the rows are written: a COPY in progress leaves the connection to itself."""
-    found: dict[str | None, uuid.UUID | None] = {None: None}
-    index = reader.columns.get(LeadField.CAMPAIGN)
-    if index is not None:
-        for name in {cell.strip() for cell in table.column(index)} - {""}:
-            found[name] = resolve_campaign(session, name)
-    return found
+    return {None: None} | {name: resolve_campaign(session, name) for name in names}
 
 
 def _stream(
@@ -179,31 +210,32 @@ def _stream(
     PostgreSQL the server stores a chunk while the next is checked); return the report and
     the existing leads to update."""
     reader = LeadRowReader(table, mapping, load_settings(session).tz, day_first=options.day_first)
-    keys = _raw_keys(table, reader)
+    key_of = _key(reader)
     email_title = reader.title(LeadField.EMAIL) if LeadField.EMAIL in reader.columns else ""
-    existing = existing_leads(session, sorted(set(keys) - {""}))
-    dedup = Deduplicator(options.duplicates, keys, existing, email_title)
-    campaigns = _campaign_ids(session, table, reader) if write else {}
+    first = _first_pass(session, table, reader, update=options.duplicates is DuplicatePolicy.UPDATE)
+    dedup = Deduplicator(options.duplicates, first.repeated, first.existing, email_title)
+    campaigns = _campaign_ids(session, first.campaigns) if write else {}
     problems: list[Problem] = []
-    records = table.records
+    records = iter(table.records)
+    done = 0
     with _writer(session, write) as bulk_write:
         sink = _LeadSink(bulk_write, campaigns)
-        for start in range(0, len(records), CHUNK_ROWS):
-            tracker.step(start)
+        while chunk := list(itertools.islice(records, CHUNK_ROWS)):
+            tracker.step(done)
             ready: list[dict[str, Any]] = []
-            end = start + CHUNK_ROWS
-            for key, record in zip(keys[start:end], records[start:end], strict=True):
+            for record in chunk:
                 values, row_problems = reader.read(record)
                 problems.extend(row_problems)
-                ready.extend(dedup.route(record[0], key, values))
+                ready.extend(dedup.route(record[0], key_of(record), values))
             sink.add(ready)
+            done += len(chunk)
         sink.add(dedup.leftovers())
-        tracker.step(len(records))
+        tracker.step(done)
         if problems and write and not options.skip_invalid:
             raise refused_for_invalid_rows(problems)
     updates = dedup.changed_updates()
     report = LeadImportReport(
-        rows=len(records),
+        rows=done,
         new=sink.count,
         existing_duplicates=dedup.existing_rows,
         file_duplicates=dedup.file_duplicates,
@@ -268,7 +300,8 @@ def import_leads(
     options = options or LeadImportOptions()
     tracker = ProgressTracker("importing", len(table.records), progress, cancel)
     try:
-        report, updates = _stream(session, table, mapping, options, tracker, write=True)
+        with _small_sqlite_cache(session):
+            report, updates = _stream(session, table, mapping, options, tracker, write=True)
         _update(session, updates, _campaign_resolver(session))
     except IntegrityError:
         raise ConflictError(
@@ -280,6 +313,23 @@ def import_leads(
         _audit(session, actor, report)
         refresh_rollups(session)  # the reports' daily facts, now rather than at the next report
     return report
+
+
+@contextmanager
+def _small_sqlite_cache(session: Session) -> Iterator[None]:
+    """SQLite keeps the written pages of the import's transaction in its page cache (64 MB
+    for the app's connections): a small one spills them to the WAL earlier, keeping the
+    import within its memory budget whatever the file's size."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    connection = session.connection()
+    size = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(size)}")
 
 
 def _campaign_resolver(session: Session) -> Callable[[str | None], uuid.UUID | None]:
@@ -316,7 +366,7 @@ def _update(
         params = []
         for found, merged in updates[start : start + CHUNK_ROWS]:
             campaign_id = merged["ad_campaign_id"]
-            if merged["campaign"] != found.values["campaign"]:
+            if merged["campaign"] != found.values["campaign"] and not found.linked_by_hand:
                 campaign_id = campaign_of(merged["campaign"])
             values = {f"v_{name}": merged[name] for name in UPDATABLE}
             values |= {"v_ad_campaign_id": campaign_id, "b_id": found.id}

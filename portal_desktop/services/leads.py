@@ -120,6 +120,11 @@ def _check_email_free(session: Session, email: str | None, lead_id: uuid.UUID | 
         )
 
 
+def campaign_key(text: Any) -> Any:
+    """How a campaign text and a campaign name are compared: trimmed, in any case (SQL)."""
+    return func.lower(func.trim(text))
+
+
 def resolve_campaign(session: Session, campaign: str | None) -> uuid.UUID | None:
     """The ad campaign whose name matches ``campaign`` (trimmed, any case), if any.
 
@@ -130,7 +135,7 @@ def resolve_campaign(session: Session, campaign: str | None) -> uuid.UUID | None
         return None
     return session.scalar(
         select(AdCampaign.id)
-        .where(func.lower(func.trim(AdCampaign.name)) == func.lower(campaign.strip()))
+        .where(campaign_key(AdCampaign.name) == campaign_key(campaign.strip()))
         .order_by(
             (AdCampaign.status == CampaignStatus.ACTIVE).desc(),
             AdCampaign.created_at.desc(),
@@ -260,7 +265,8 @@ def update_lead(
     _require_identity(merged)
     if "email" in values:
         _check_email_free(session, values["email"], lead.id)
-    if "campaign" in values:  # resolved before any change, so the lead is written once
+    if "campaign" in values and not lead.campaign_linked_by_hand:  # a person's link stays
+        # resolved before any change, so the lead is written once
         values["ad_campaign_id"] = resolve_campaign(session, values["campaign"])
     return apply_changes(session, actor, lead, values, lambda changed: _flush(session, changed))
 

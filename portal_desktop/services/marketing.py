@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from portal_desktop.errors import ValidationError
 from portal_desktop.models import AdCampaign, AdPerformance, EmailBroadcast
 from portal_desktop.models.enums import AdPlatform, CampaignStatus
+from portal_desktop.services.campaign_links import relink_leads
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.date_ranges import make_range
 from portal_desktop.services.fields import aware_utc, clean_fields, clean_text
@@ -146,7 +147,8 @@ def create_campaign(
     end_date: dt.date | None = None,
     daily_budget: Decimal | str | None = None,
 ) -> AdCampaign:
-    """A new ad campaign (MARKETING, ADMIN)."""
+    """A new ad campaign (MARKETING, ADMIN); the existing leads whose campaign text is its
+    name are linked to it (services.campaign_links)."""
     actor.require(Permission.EDIT_MARKETING)
     values = clean_fields(
         _CAMPAIGN_FIELDS,
@@ -163,7 +165,9 @@ def create_campaign(
     )
     campaign = AdCampaign(**values)
     _check_campaign(session, campaign)
-    return add_record(session, actor, campaign, _flusher(session, _campaign_label))
+    add_record(session, actor, campaign, _flusher(session, _campaign_label))
+    relink_leads(session, actor, [campaign.name])
+    return campaign
 
 
 @use_case
@@ -174,11 +178,13 @@ def update_campaign(
     expected_version: int | None = None,
     **changes: object,
 ) -> AdCampaign:
-    """Change a campaign (MARKETING, ADMIN); ``expected_version``: the version the caller saw."""
+    """Change a campaign (MARKETING, ADMIN); ``expected_version``: the version the caller saw.
+    A new name (or status) re-links the leads whose campaign text is its old or new name."""
     actor.require(Permission.EDIT_MARKETING)
     values = clean_fields(_CAMPAIGN_FIELDS, changes, "a campaign")
     campaign = get_record(session, AdCampaign, campaign_id, "campaign_id")
-    return _update(
+    before = (campaign.name, campaign.status)
+    _update(
         session,
         actor,
         campaign,
@@ -187,6 +193,9 @@ def update_campaign(
         _campaign_label,
         lambda changed: _check_campaign(session, changed),
     )
+    if (campaign.name, campaign.status) != before:
+        relink_leads(session, actor, [before[0], campaign.name])
+    return campaign
 
 
 def list_campaigns(session: Session, *, include_archived: bool = False) -> list[AdCampaign]:

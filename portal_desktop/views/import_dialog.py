@@ -36,7 +36,7 @@ from portal_desktop.models.enums import AdPlatform
 from portal_desktop.services.ad_import import AdImportOptions, check_ad_import
 from portal_desktop.services.ad_import import import_ad_performance as import_ads
 from portal_desktop.services.context import Actor
-from portal_desktop.services.csv_reading import CsvError, CsvTable, read_csv
+from portal_desktop.services.csv_reading import CsvError, CsvTable
 from portal_desktop.services.import_common import (
     ImportCancelledError,
     ImportRefusedError,
@@ -44,6 +44,7 @@ from portal_desktop.services.import_common import (
     Progress,
     refused_by,
 )
+from portal_desktop.services.import_files import read_table
 from portal_desktop.services.lead_import import (
     DuplicatePolicy,
     LeadImportOptions,
@@ -392,13 +393,10 @@ class ImportDialog(QDialog):
 
 def read_file(path: str, sessions: sessionmaker[Session]) -> tuple[CsvTable, Any]:
     """The file read as a table, and the installation's time zone (on a pool thread)."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise PortalError(f"cannot read {path}: {exc.strerror or exc}") from None
+    table = read_table(path)
     with sessions() as session:
         tz = load_settings(session).tz
-    return read_csv(data), tz
+    return table, tz
 
 
 def describe_table(table: CsvTable) -> str:

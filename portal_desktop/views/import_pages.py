@@ -3,6 +3,7 @@ progress, result. Widgets only: the dialog runs the work and fills them."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
@@ -80,7 +81,7 @@ class FilePage(QWidget):
     """Which file, and what it holds."""
 
     KINDS = (
-        ("leads", "Leads (any CSV file)"),
+        ("leads", "Leads (any CSV file or Excel workbook)"),
         ("facebook", "Facebook / Meta Ads Manager: daily campaign report"),
         ("google", "Google Ads: daily campaign report"),
     )
@@ -89,7 +90,7 @@ class FilePage(QWidget):
         super().__init__(parent)
         self.path = QLineEdit(self)
         self.path.setObjectName("filePath")
-        self.path.setPlaceholderText("Choose a .csv or .txt file…")
+        self.path.setPlaceholderText("Choose a .csv, .txt or .xlsx file…")
         browse = QPushButton("Browse…", self)
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
@@ -107,10 +108,11 @@ class FilePage(QWidget):
         self.info = _note(self)
         self.info.setText(
             "UTF-8, UTF-16 (Excel's Unicode text) and Windows-1252 files are read, separated "
-            "by commas, semicolons, tabs or |. Nothing is written before the last step."
+            "by commas, semicolons, tabs or |; Excel workbooks (.xlsx) from their first sheet. "
+            "Nothing is written before the last step."
         )
         layout = QVBoxLayout(self)
-        layout.addWidget(_title("Import data from a CSV file", self))
+        layout.addWidget(_title("Import data from a CSV or Excel file", self))
         layout.addLayout(row)
         layout.addWidget(box)
         layout.addWidget(self.info)
@@ -118,7 +120,7 @@ class FilePage(QWidget):
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Import", "", "CSV files (*.csv *.txt *.tsv);;All files (*)"
+            self, "Import", "", "CSV and Excel files (*.csv *.txt *.tsv *.xlsx);;All files (*)"
         )
         if path:
             self.path.setText(path)
@@ -170,8 +172,9 @@ class MappingPage(QWidget):
 
     def show_lead_file(self, table: CsvTable, mapping: Mapping) -> None:
         """A row per column of the file: its title, a few values, and the field it feeds."""
+        first = [cells for _, cells in itertools.islice(table.records, SAMPLE_ROWS)]
         samples = [
-            " | ".join(v for v in list(table.column(i))[:SAMPLE_ROWS] if v.strip())[:80]
+            " | ".join(v for v in (c[i] if i < len(c) else "" for c in first) if v.strip())[:80]
             for i in range(len(table.header))
         ]
         self.preview_title.setText("<b>Preview</b>: the first rows as they will be imported")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import codecs
 import contextlib
 import datetime as dt
+import time
+import tracemalloc
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +15,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal_desktop.services.csv_reading import CsvError, decode, read_csv, sniff_delimiter
+from portal_desktop.services.csv_reading import (
+    MAX_COLUMNS,
+    MAX_HEADER_CHARS,
+    CsvError,
+    decode,
+    read_csv,
+    read_csv_file,
+    sniff_delimiter,
+)
 from portal_desktop.services.csv_values import (
     DateKind,
     NumberFormat,
@@ -310,3 +320,64 @@ def test_any_column_gives_a_format_or_none_and_parsing_only_raises_value_error(
             if dates is not None:
                 with contextlib.suppress(ValueError):
                     dates.parse(value)
+
+
+# --- files that are not tables: refused on their line, fast ----------------------------------
+
+
+def test_an_unclosed_quote_is_refused_with_the_line_where_it_opened() -> None:
+    data = b'name,note\nAnn,ok\nBob,"never closed\nCid,x\nDan,y\n'
+    with pytest.raises(CsvError) as caught:
+        read_csv(data)
+    assert caught.value.row == 3
+    assert "quote opened on line 3" in caught.value.problem
+
+
+def test_the_line_of_an_unclosed_quote_counts_the_line_breaks_of_cells_above() -> None:
+    data = b'name,note\nAnn,"two\nlines"\nBob,fine,"open\nCid,x\n'
+    with pytest.raises(CsvError) as caught:
+        read_csv(data)
+    assert caught.value.row == 3  # the third record…
+    assert "line 4" in caught.value.problem  # …starts on the fourth line
+
+
+def test_a_closed_quote_on_the_last_line_without_a_line_break_is_fine() -> None:
+    table = read_csv(b'name,note\nAnn,"a ""quoted"" word"')
+    assert table.records == [(2, ["Ann", 'a "quoted" word'])]
+
+
+def test_a_header_of_too_many_columns_is_refused_with_the_limits() -> None:
+    data = ",".join(f"c{i}" for i in range(MAX_COLUMNS + 500)).encode() + b"\n1,2\n"
+    with pytest.raises(CsvError) as caught:
+        read_csv(data)
+    assert caught.value.row == 1
+    assert f"{MAX_COLUMNS + 500:,} columns" in caught.value.problem
+    assert f"at most {MAX_COLUMNS:,} columns" in caught.value.problem
+
+
+def test_a_huge_header_line_is_refused_fast_without_reading_it_whole(tmp_path: Path) -> None:
+    path = tmp_path / "wide.csv"
+    with path.open("wb") as out:  # 20 MB: a header of about 7 million columns
+        out.write(b"email,name" + b",x" * 10_000_000 + b"\nann@example.com,Ann\n")
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(CsvError) as caught:
+            read_csv_file(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - started < 5
+    assert peak < 16 * 1024 * 1024
+    assert caught.value.row == 1
+    assert f"longer than {MAX_HEADER_CHARS:,} characters" in caught.value.problem
+    assert f"at most {MAX_COLUMNS:,} columns" in caught.value.problem
+
+
+def test_a_file_is_read_again_from_the_disk_not_kept(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_bytes(b"email,name\r\n" + b"".join(b"a%d@x.com,A\r\n" % n for n in range(3)))
+    table = read_csv_file(path)
+    assert len(table.records) == 3
+    path.write_bytes(b"email,name\r\nb@x.com,B\r\nc@x.com,C\r\nd@x.com,D\r\n")
+    assert [cells[0] for _, cells in table.records] == ["b@x.com", "c@x.com", "d@x.com"]

@@ -164,3 +164,46 @@ def test_an_unreadable_file_is_said_on_the_first_page(qtbot, dialog, tmp_path):
     qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
     idle(qtbot, dialog, FILE)
     assert "cannot read" in dialog.file_page.info.text()
+
+
+def test_leads_from_a_workbook_then_an_ad_report_that_links_them(qtbot, dialog, sessions, tmp_path):
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["Full name", "Email", "utm_campaign", "Signup date"])
+    for n in range(3):
+        book.active.append(
+            [f"Ann Lee{n}", f"ann{n}@example.com", "Spring Webinar", dt.datetime(2025, 3, 2, 9)]
+        )
+    path = tmp_path / "funnel.xlsx"
+    book.save(path)
+    dialog.set_file(path)
+    qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
+    idle(qtbot, dialog, MAPPING)
+    assert "Excel workbook" in dialog.mapping_page.summary.text()
+    qtbot.waitUntil(lambda: dialog.mapping_page.preview.rowCount() == 3, timeout=WAIT_MS)
+    assert preview_column(dialog, "Created")[0] == "2025-03-02 09:00"
+    qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
+    idle(qtbot, dialog, REPORT)
+    qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
+    idle(qtbot, dialog, RESULT)
+    assert count(sessions, Lead) == 3
+    dialog.close()
+    dialog = ImportDialog(sessions, SYSTEM)  # File → Import… again, for the ad report
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.set_file(DATA / "facebook_ads_daily.csv", "facebook")
+    qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
+    idle(qtbot, dialog, MAPPING)
+    qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
+    idle(qtbot, dialog, REPORT)
+    assert "3 existing leads to be linked to the new campaigns" in dialog.report_page.summary.text()
+    qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
+    idle(qtbot, dialog, RESULT)
+    assert "3 existing leads linked to the new campaigns" in dialog.result_page.text.text()
+    dialog.grab().save("/tmp/import_linked_result.png")
+    with sessions() as session:
+        linked = select(func.count()).where(Lead.ad_campaign_id.is_not(None))
+        assert session.scalar(linked) == 3
