@@ -39,7 +39,7 @@ def test_import_leads_writes_and_exits_0(capsys, db_url) -> None:
     assert rows(db_url, Lead) == 4
 
 
-def test_an_invalid_file_exits_1_with_the_report_and_writes_nothing(
+def test_an_invalid_file_exits_2_with_the_report_and_writes_nothing(
     capsys, db_url, tmp_path
 ) -> None:
     report = tmp_path / "report.csv"
@@ -47,7 +47,8 @@ def test_an_invalid_file_exits_1_with_the_report_and_writes_nothing(
     code, out, err = run(
         capsys, "--url", db_url, "import", "leads", source, "--report", str(report)
     )
-    assert code == 1
+    assert code == 2
+    assert err.count("\n") == 1
     assert err.startswith("portal-desktop: error: 6 rows are invalid, so nothing was imported")
     assert "  row 3, Email: 'not-an-email' is not an email address" in out
     assert "  row 8: has no name, email or phone number" in out
@@ -99,7 +100,7 @@ def test_bad_input_exits_2(capsys, db_url, tmp_path) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     code, _, err = run(capsys, "import", "leads", str(empty), "--url", db_url)
-    assert code == 1
+    assert code == 2
     assert "row 1: the file is empty" in err
 
 

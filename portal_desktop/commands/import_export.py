@@ -1,8 +1,9 @@
 """`portal-desktop import leads|ad-performance FILE …` and `portal-desktop export TABLE …`.
 
 Imports run as the system user in one transaction. Exit status: 0 when the import was
-written; 1 when it was refused (the validation report is printed, and saved with
-``--report FILE``), nothing written; 2 for other errors (no database, unreadable mapping…).
+written; 2 when it was refused — one line on stderr, the validation report on stdout (and
+saved with ``--report FILE``), nothing written — as for every other bad input (no database,
+unreadable mapping…); 1 for a dry run that found problems.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def _print_problems(problems: tuple[Problem, ...], report: str | None, title: st
 def _refused(message: str, problems: tuple[Problem, ...], report: str | None) -> int:
     print(f"portal-desktop: error: {message}", file=sys.stderr)
     _print_problems(problems, report, "Validation report (row, column, problem):")
-    return 1
+    return 2  # bad input: one line on stderr (the report on stdout), nothing imported
 
 
 # --- import leads ---------------------------------------------------------------------------
