@@ -206,7 +206,14 @@ def payment_schedules_spec(day: dt.date, tz: dt.tzinfo) -> ListSpec:
             ListColumn("Closer", closer.c.name, width=13),
             ListColumn("No.", installments.c.sequence, K.NUMBER, width=4),
             ListColumn("Amount", installments.c.amount, K.MONEY, width=10),
-            ListColumn("Status", owing, K.ENUM, sort_by=(owing, installments.c.due_date), width=15),
+            # Named "status": drawn as a badge like every status column.
+            ListColumn(
+                "Status",
+                owing.label("status"),
+                K.ENUM,
+                sort_by=(owing, installments.c.due_date),
+                width=15,
+            ),
             ListColumn("Days late", bucket, width=8),
             ListColumn("Owed", owed_amount(day, tz), K.MONEY, width=10),
             ListColumn("Paid on", paid.c.paid_at, K.DATETIME, width=14),

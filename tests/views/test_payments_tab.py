@@ -214,6 +214,17 @@ def test_quick_filters_and_totals_on_demo_data(qtbot, seeded, sessions) -> None:
     assert (totals.due, totals.overdue, totals.collected) == (due, overdue_sum, received - refunds)
     assert tab.totals.values["due"].text() == Formatter().money(due)
 
+    # Cancelled enrollments' unpaid installments read "Not owed (cancelled)", as a badge.
+    tab.apply_filters({"when": "not owed (cancelled)"})
+    settle(qtbot, tab)
+    status = tab.list.spec.columns.index(
+        next(c for c in tab.list.spec.columns if c.title == "Status")
+    )
+    assert tab.list.view.itemDelegateForColumn(status) is not None
+    texts = {tab.list.model.index(r, status).data() for r in range(tab.list.model.rowCount())}
+    assert texts == {"Not owed (cancelled)"}
+    tab.apply_filters({"when": []})
+    settle(qtbot, tab)
     tab.list.view.selectRow(0)
     qtbot.wait(100)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
