@@ -1,14 +1,20 @@
 """The Enrollments screen's reads (no Qt here): the call-to-cash list and the detail panels.
 
 ``CALL_TO_CASH`` is one row per enrollment: student, program, plan, contract value, cash
-collected, balance, next due date, status, closer and setter. Cash collected, balance and the
-next due date are correlated subqueries in the select, so they page, sort and total in SQL
-like any other column:
+collected, balance, next due date, status, closer and setter. The money figures are
+correlated subqueries in the select, so they page, sort and total in SQL like any other
+column. They add up (README, "Money figures: which means what"):
 
-- cash collected: what was received and kept — ``amount - refunded_amount`` of the
-  enrollment's payments that were received (status PAID, or REFUNDED: a refunded payment was
-  received first), as KPIS.md counts ``cash_collected`` (here over all time);
-- balance: contract value minus cash collected (a refund reopens what it gave back);
+- paid: the amounts of the enrollment's PAID payments — what settled its installments (a
+  full refund makes a payment REFUNDED and its installment owed again, so it leaves "paid");
+- refunded: what was given back of those PAID payments (partial refunds);
+- cash collected: what was received and kept — ``amount - refunded_amount`` of the payments
+  received (PAID, or REFUNDED: received first), as KPIS.md counts ``cash_collected`` over
+  all time; always paid - refunded;
+- balance: what is still owed on the schedule, the unpaid installments' amounts (KPIS.md's
+  receivables for this enrollment), 0 for a CANCELLED enrollment, whose unpaid installments
+  are not owed any more (not owed);
+- so contract value = paid + balance + not owed, and cash collected = paid - refunded;
 - next due date: the earliest unpaid installment of an ACTIVE or DEFAULTED enrollment (an
   ended one owes nothing more on its schedule).
 """
@@ -61,15 +67,30 @@ RECEIVED = (PaymentStatus.PAID, PaymentStatus.REFUNDED)
 OWING = (EnrollmentStatus.ACTIVE, EnrollmentStatus.DEFAULTED)
 
 
-def _cash_collected() -> ColumnElement[Decimal]:
-    kept = type_coerce(payments.c.amount - payments.c.refunded_amount, Money())
+def _payment_sum(value: Any, statuses: tuple[PaymentStatus, ...]) -> ColumnElement[Decimal]:
+    """The sum of ``value`` over the enrollment's payments of these statuses."""
     total = (
-        select(func.coalesce(func.sum(kept), 0))
-        .where(payments.c.enrollment_id == enrollments.c.id, payments.c.status.in_(RECEIVED))
+        select(func.coalesce(func.sum(type_coerce(value, Money())), 0))
+        .where(payments.c.enrollment_id == enrollments.c.id, payments.c.status.in_(statuses))
         .correlate(enrollments)
         .scalar_subquery()
     )
     return type_coerce(total, Money())
+
+
+def _unpaid_schedule(owed: bool) -> ColumnElement[Decimal]:
+    """The enrollment's unpaid installments: owed (``owed``), or not owed any more."""
+    total = (
+        select(func.coalesce(func.sum(installments.c.amount), 0))
+        .where(
+            installments.c.enrollment_id == enrollments.c.id,
+            installments.c.status != InstallmentStatus.PAID,
+        )
+        .correlate(enrollments)
+        .scalar_subquery()
+    )
+    cancelled = enrollments.c.status == EnrollmentStatus.CANCELLED
+    return type_coerce(case((cancelled if owed else ~cancelled, 0), else_=total), Money())
 
 
 def _next_due() -> ColumnElement[Any]:
@@ -85,8 +106,11 @@ def _next_due() -> ColumnElement[Any]:
     return case((enrollments.c.status.in_(OWING), earliest), else_=None)
 
 
-CASH_COLLECTED = _cash_collected()
-BALANCE = type_coerce(enrollments.c.contract_value - CASH_COLLECTED, Money())
+CASH_COLLECTED = _payment_sum(payments.c.amount - payments.c.refunded_amount, RECEIVED)
+PAID = _payment_sum(payments.c.amount, (PaymentStatus.PAID,))
+REFUNDED = _payment_sum(payments.c.refunded_amount, (PaymentStatus.PAID,))
+BALANCE = _unpaid_schedule(owed=True)
+NOT_OWED = _unpaid_schedule(owed=False)
 NEXT_DUE = _next_due()
 
 CALL_TO_CASH = ListSpec(
@@ -184,7 +208,10 @@ def enrollment_detail(session: Session, enrollment_id: uuid.UUID) -> dict[str, A
             closer_member.c.name.label("closer"),
             setter_member.c.name.label("setter"),
             CASH_COLLECTED.label("cash_collected"),
+            PAID.label("paid"),
+            REFUNDED.label("refunded"),
             BALANCE.label("balance"),
+            NOT_OWED.label("not_owed"),
             NEXT_DUE.label("next_due"),
         )
         .join(Student, Enrollment.student_id == Student.id)

@@ -146,9 +146,16 @@ def installment_balance(as_of_end: dt.datetime) -> tuple[Any, ColumnElement[Deci
     of receivables: the KPI report and the Payment-schedules lists (receivables.py) use it.
     """
     paid = aliased(Payment, name="paid")
-    paid_by = case((paid.paid_at < as_of_end, paid.amount), else_=0)
-    unpaid = case((Installment.amount > paid_by, Installment.amount - paid_by), else_=0)
-    return paid, unpaid
+    return paid, unpaid_of(Installment.amount, paid.amount, paid.paid_at, as_of_end)
+
+
+def unpaid_of(
+    amount: Any, paid_amount: Any, paid_at: Any, as_of_end: dt.datetime
+) -> ColumnElement[Decimal]:
+    """KPIS.md's unpaid balance of an installment (``amount``) whose PAID payment (joined,
+    maybe NULL) is ``paid_amount`` at ``paid_at``: the columns of any alias, ORM or Core."""
+    paid_by = case((paid_at < as_of_end, paid_amount), else_=0)
+    return case((amount > paid_by, amount - paid_by), else_=0)
 
 
 def paid_payment_of_installment(paid: Any) -> ColumnElement[bool]:

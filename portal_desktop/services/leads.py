@@ -25,7 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal_desktop.errors import ConflictError, NotFoundError, ValidationError
 from portal_desktop.models import AdCampaign, Lead, SalesCall, Student, TeamMember
-from portal_desktop.models.enums import AuditAction, CampaignStatus, LeadStatus
+from portal_desktop.models.enums import AuditAction, CampaignStatus, LeadStatus, UserRole
 from portal_desktop.services import audit
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.fields import aware_utc, clean_email, clean_text
@@ -223,8 +223,11 @@ def create_lead(
     owner_id: uuid.UUID | None = None,
     created_at: dt.datetime | None = None,
 ) -> Lead:
-    """A NEW lead; its campaign is linked to the ad campaign of that name, if any."""
+    """A NEW lead; its campaign is linked to the ad campaign of that name, if any. A sales
+    rep (SALES with a team member) who chooses no owner owns the lead."""
     actor.require(Permission.EDIT_LEADS)
+    if owner_id is None and actor.role is UserRole.SALES:
+        owner_id = actor.team_member_id
     values = _clean(
         session,
         {

@@ -175,6 +175,14 @@ def _regular_installments(
     first_period: int,
     first_sequence: int,
 ) -> list[ScheduledInstallment]:
+    cents = int(total / CENT)
+    if count > cents:
+        most = f"choose at most {cents}" if cents > 1 else "choose 1"
+        raise ValidationError(
+            "installments",
+            f"{total:,} cannot be split into {count} installments of at least 0.01 each; "
+            f"{most} installment{'s' if cents > 1 else ''}",
+        )
     return [
         ScheduledInstallment(
             sequence=first_sequence + index,

@@ -13,10 +13,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from portal_desktop.db.query_spec import ColumnKind
+from portal_desktop.db.list_queries import LISTS
+from portal_desktop.db.payments_queries import payment_schedules_spec
+from portal_desktop.db.query_spec import ColumnKind, ListSpec
 from portal_desktop.services.commissions import CommissionLine, CommissionReport, commission_report
 from portal_desktop.services.context import Actor
 from portal_desktop.services.exports import ExportColumn, ExportFormat, Typed, export_rows
+from portal_desktop.services.finance_common import local_today
 from portal_desktop.services.kpi_team import Credited, LeaderboardRow
 from portal_desktop.services.kpis import (
     KPI_LABELS,
@@ -40,6 +43,15 @@ class ReportName(StrEnum):
     RECEIVABLES = "receivables"
     COMMISSIONS = "commissions"
     DUNNING = "dunning"
+
+
+def list_spec(session: Session, name: str, day: dt.date | None = None) -> ListSpec:
+    """The list ``name`` as its screen shows it: Payment schedules as of ``day`` (default
+    today in the installation's time zone), so an export's status and owed amounts are the
+    screen's and the KPI report's for that day; any other list as it is."""
+    if name != "payment_schedules":
+        return LISTS[name]
+    return payment_schedules_spec(local_today(session, day, "day"), load_settings(session).tz)
 
 
 @dataclass(frozen=True)

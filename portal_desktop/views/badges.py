@@ -42,6 +42,8 @@ TONES: dict[str, int] = {
     "OVERDUE": RED,
     "FAILED": RED,
     "REFUNDED": GREY,
+    "NOT_OWED": GREY,
+    "NOT_STARTED": TEAL,
     # enrollments, campaigns
     "ACTIVE": GREEN,
     "COMPLETED": BLUE,

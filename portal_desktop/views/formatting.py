@@ -37,6 +37,9 @@ ENUM_WORDS = {
     "TIKTOK": "TikTok",
 }
 
+# Whole words whose label says more than their parts (payments_queries.Owing).
+ENUM_LABELS = {"NOT_OWED": "Not owed (cancelled)"}
+
 DATE_FORMAT = "%Y-%m-%d"
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 
@@ -88,6 +91,8 @@ def currency_symbol(code: str) -> str:
 
 def enum_label(word: str) -> str:
     """``CLOSED_WON`` → "Closed won", ``DM_SETTER`` → "DM setter", ``PIF`` → "PIF"."""
+    if word in ENUM_LABELS:
+        return ENUM_LABELS[word]
     parts = [ENUM_WORDS.get(part, part.lower()) for part in word.split("_")]
     first = parts[0]
     return " ".join([first[:1].upper() + first[1:], *parts[1:]])

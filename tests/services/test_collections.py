@@ -317,9 +317,21 @@ def test_a_defaulted_student_may_still_pay_and_complete(sessions) -> None:
 
 
 def test_zero_installments_of_a_tiny_split_count_as_settled(sessions) -> None:
+    with sessions() as session, pytest.raises(ValidationError, match="choose at most 2 inst"):
+        deal(session, "2024-03-01", "0.02", 3)  # no new plan makes 0.00 installments
     with sessions() as session:
-        enrollment_id, (zero, one, two) = deal(session, "2024-03-01", "0.02", 3)
-        assert [row[2] for row in schedule_of(session, enrollment_id)] == ["0.00", "0.01", "0.01"]
+        enrollment_id, (one, two) = deal(session, "2024-03-01", "0.02", 2)
+        # A 0.00 installment as older versions wrote them: never due, never overdue.
+        legacy = Installment(
+            enrollment_id=enrollment_id,
+            sequence=3,
+            due_date=dt.date(2024, 3, 1),
+            amount=D("0.00"),
+            status=InstallmentStatus.PENDING,
+        )
+        session.add(legacy)
+        session.commit()
+        zero = legacy.id
         assert roll_overdue(session, SALES, today=dt.date(2024, 12, 31)).overdue == 2
     assert_refused(
         sessions,

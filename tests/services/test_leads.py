@@ -15,7 +15,14 @@ from portal_desktop.errors import (
     ValidationError,
 )
 from portal_desktop.models import Lead, SalesCall, TeamMember, new_id
-from portal_desktop.models.enums import AdPlatform, AuditAction, CampaignStatus, LeadStatus
+from portal_desktop.models.enums import (
+    AdPlatform,
+    AuditAction,
+    CampaignStatus,
+    LeadStatus,
+    UserRole,
+)
+from portal_desktop.services.context import Actor
 from portal_desktop.services.leads import (
     change_lead_status,
     create_lead,
@@ -391,3 +398,15 @@ def test_admins_delete_leads_with_their_calls_but_keep_converted_ones(sessions) 
     )
     with sessions() as session, pytest.raises(NotFoundError, match="Reload the list"):
         get_lead(session, SALES, lead.id)
+
+
+def test_a_sales_reps_new_lead_is_theirs_unless_they_choose_another(sessions) -> None:
+    dana, eve = add_member(sessions, "Dana"), add_member(sessions, "Eve")
+    rep = Actor(user_id=None, username="dana", role=UserRole.SALES, team_member_id=dana)
+    own = _create(sessions, rep, **ANN)
+    other = _create(sessions, rep, owner_id=eve, first_name="Bo", email="bo@example.com")
+    unowned = _create(sessions, SALES, first_name="Cy", email="cy@example.com")  # no member
+    admin = Actor(user_id=None, username="root", role=UserRole.ADMIN, team_member_id=eve)
+    by_admin = _create(sessions, admin, first_name="Di", email="di@example.com")
+    owners = [_stored(sessions, lead.id).owner_id for lead in (own, other, unowned, by_admin)]
+    assert owners == [dana, eve, None, None]

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -173,6 +173,17 @@ def test_preview_plan_change_keeps_the_paid_part_and_the_total() -> None:
     assert caught.value.field == "installments" and "nothing is left" in caught.value.problem
 
 
+def test_a_plan_change_under_a_cent_each_is_refused() -> None:
+    start = dt.date(2024, 1, 15)
+    schedule = build_schedule(D("1000.00"), PlanType.SPLIT, start, 4, MONTHLY, D("999.95"))
+    with pytest.raises(ValidationError) as caught:
+        preview_plan_change(schedule[:1], schedule[1:], 10, MONTHLY, dt.date(2024, 6, 3))
+    assert caught.value.problem == (
+        "0.05 cannot be split into 10 installments of at least 0.01 each; "
+        "choose at most 5 installments"
+    )
+
+
 # --- properties -----------------------------------------------------------------------------
 
 CENTS = st.integers(min_value=1, max_value=1_000_000_000)  # $0.01 … $10,000,000.00
@@ -215,13 +226,34 @@ def split_terms(draw: st.DrawFn) -> dict:
         "down_payment": D("9999999.99"),
     }
 )
+@example(  # $100.00 with $99.99 down over 36: one cent left for 36 installments
+    {
+        "contract_value": D("100.00"),
+        "plan_type": PlanType.SPLIT,
+        "start_date": dt.date(2024, 1, 31),
+        "installments": 36,
+        "frequency": MONTHLY,
+        "down_payment": D("99.99"),
+    }
+)
 def test_any_split_sums_exactly_and_is_even_to_the_cent(terms: dict) -> None:
+    left = int((terms["contract_value"] - terms["down_payment"]) * 100)  # cents to spread
+    if terms["installments"] > left:
+        # Under a cent each: refused, naming the largest count that works — which does.
+        with pytest.raises(ValidationError) as caught:
+            build_schedule(**terms)
+        assert caught.value.field == "installments"
+        most = f"choose at most {left} installments" if left > 1 else "choose 1 installment"
+        assert caught.value.problem.endswith(most)
+        assert len(build_schedule(**(terms | {"installments": left}))) >= left
+        return
     schedule = build_schedule(**terms)
     down = [item for item in schedule if item.is_down_payment]
     regular = [item for item in schedule if not item.is_down_payment]
     assert sum(item.amount for item in schedule) == terms["contract_value"]
     assert all(
-        item.amount >= 0 and item.amount == item.amount.quantize(D("0.01")) for item in schedule
+        item.amount >= D("0.01") and item.amount == item.amount.quantize(D("0.01"))
+        for item in schedule
     )
     assert len(regular) == terms["installments"]
     assert [item.amount for item in down] == (
@@ -271,6 +303,7 @@ def test_pif_is_always_the_whole_value(cents: int) -> None:
     }
 )
 def test_amounts_survive_a_round_trip_through_the_database(sessions, terms: dict) -> None:
+    assume(terms["installments"] <= (terms["contract_value"] - terms["down_payment"]) * 100)
     schedule = build_schedule(**terms)
     with sessions() as session:
         program = make_program(session)

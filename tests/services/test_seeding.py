@@ -594,6 +594,9 @@ def test_demo_users_sign_in_with_the_demo_password(engine: Engine) -> None:
         ("sales", "SALES", "CLOSER"),
     ]
     assert all(verify_password(h, DEMO_PASSWORD) for _, _, h, _ in users)
+    # Each user has its own salt: three different hashes (one leaked hash tells nothing
+    # about the others).
+    assert len({h for _, _, h, _ in users}) == 3
 
 
 def test_seed_command(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:

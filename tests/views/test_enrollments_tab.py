@@ -12,14 +12,21 @@ from PySide6.QtCore import QDate
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from portal_desktop.db.enrollments_queries import CALL_TO_CASH, COLUMN, RECEIVED, id_filters
+from portal_desktop.db.enrollments_queries import (
+    CALL_TO_CASH,
+    COLUMN,
+    RECEIVED,
+    enrollment_detail,
+    id_filters,
+)
 from portal_desktop.db.query_spec import PagedRows, SortOrder
 from portal_desktop.errors import PermissionDeniedError
 from portal_desktop.models import Enrollment, Installment, Payment
 from portal_desktop.models.enums import EnrollmentStatus, InstallmentStatus, PaymentStatus, UserRole
+from portal_desktop.services import collections, plan_changes
 from portal_desktop.services import enrollments as enrollment_service
-from portal_desktop.services import plan_changes
 from portal_desktop.services.context import Actor
+from portal_desktop.services.receivables import aging_summary
 from portal_desktop.services.seeding import seed_database
 from portal_desktop.views.enrollments import EnrollmentsTab
 from portal_desktop.views.enrollments.dialogs import EndDialog, PlanDialog, RescheduleDialog
@@ -27,6 +34,7 @@ from portal_desktop.views.enrollments.grids import grid_lines
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.table_model import KEY_ROLE
+from tests.services.factories import make_enrollment
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 SEED_LEADS = 300
@@ -54,15 +62,18 @@ def expected_figures(sessions: sessionmaker[Session]) -> dict[uuid.UUID, tuple]:
                 Decimal("0"),
             )
             unpaid = [
-                i.due_date
+                i
                 for i in session.scalars(
                     select(Installment).where(Installment.enrollment_id == enrollment.id)
                 )
                 if i.status is not InstallmentStatus.PAID
             ]
             owing = enrollment.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.DEFAULTED)
-            next_due = min(unpaid) if unpaid and owing else None
-            found[enrollment.id] = (cash, enrollment.contract_value - cash, next_due)
+            next_due = min(i.due_date for i in unpaid) if unpaid and owing else None
+            # The balance is the unpaid schedule; a cancelled enrollment owes nothing more.
+            cancelled = enrollment.status is EnrollmentStatus.CANCELLED
+            balance = Decimal(0) if cancelled else sum((i.amount for i in unpaid), Decimal(0))
+            found[enrollment.id] = (cash, balance, next_due)
     return found
 
 
@@ -94,6 +105,20 @@ def test_sorts_by_balance_in_sql_and_filters_by_id(seeded: Engine, sessions) -> 
     some = next(iter(truth))
     one = PagedRows(seeded, CALL_TO_CASH.query().with_filters(*id_filters({"enrollment_id": some})))
     assert one.total == 1 and one.row(0)[-1] == some
+
+
+def test_the_money_figures_add_up_on_every_enrollment(seeded: Engine, sessions) -> None:
+    """contract = paid + balance + not owed; collected = paid - refunded (README)."""
+    with sessions() as session:
+        ids = session.scalars(select(Enrollment.id)).all()
+        details = [enrollment_detail(session, enrollment_id) for enrollment_id in ids]
+    statuses = set()
+    for d in details:
+        assert d["contract_value"] == d["paid"] + d["balance"] + d["not_owed"], d["id"]
+        assert d["cash_collected"] == d["paid"] - d["refunded"], d["id"]
+        assert d["not_owed"] == 0 or d["status"] is EnrollmentStatus.CANCELLED
+        statuses.add(d["status"])
+    assert EnrollmentStatus.CANCELLED in statuses and EnrollmentStatus.ACTIVE in statuses
 
 
 # --- the tab, driven as a user would --------------------------------------------------------
@@ -192,6 +217,50 @@ def test_detail_shows_schedule_payments_and_student(qtbot, seeded: Engine, sessi
         tab.enrollment.buttons["calls"].click()
     assert asked.args[0] == "sales_calls"
     assert asked.args[1]["student_id"] == tab.student.detail["id"]
+
+
+def test_a_partial_refund_shows_and_the_figures_add_up(qtbot, engine: Engine, sessions) -> None:
+    """$997 down on $4,997, $200 of it refunded: the schedule row shows both, and contract =
+    paid + balance, collected = paid - refunded, balance = the unpaid schedule = receivables."""
+    admin = Actor(user_id=None, username="admin", role=UserRole.ADMIN)
+    start = dt.date.today() - dt.timedelta(days=5)
+    with sessions() as session:
+        enrollment = make_enrollment(
+            session, admin, start_date=start, plan_type="SPLIT", contract_value="4997",
+            down_payment="997", installments=4, first_due_date=start + dt.timedelta(days=30),
+        )  # fmt: skip
+        enrollment_id = enrollment.id
+        down = min(enrollment.installments, key=lambda i: i.sequence)
+        payment = collections.record_payment(session, admin, down.id).payment
+        collections.refund_payment(session, admin, payment.id, "200", reason="goodwill")
+        owed = aging_summary(session, admin).total
+    tab = open_tab(qtbot, engine, sessions, UserRole.ADMIN)
+    show_only(qtbot, tab, enrollment_id)
+    detail = tab.enrollment.detail
+    figures = (detail["paid"], detail["refunded"], detail["cash_collected"], detail["balance"])
+    assert figures == (Decimal("997.00"), Decimal("200.00"), Decimal("797.00"), owed)
+    assert owed == Decimal("4000.00")
+    assert tab.enrollment.figures.text().startswith(
+        "Contract $4,997.00 = paid $997.00 + balance $4,000.00 · collected $797.00 "
+        "(paid less $200.00 refunded)"
+    )
+    lines = grid_lines(tab.enrollment.schedule_grid)
+    assert lines[0][2:] == ["$997.00", "Paid", "$200.00"]  # amount, status, refunded
+    unpaid = sum((row.amount for row in tab.enrollment.schedule if not row.paid), Decimal(0))
+    assert unpaid == detail["balance"]
+    tab.enrollment.schedule_grid.selectRow(0)
+    qtbot.wait(200)
+    tab.resize(1280, 800)
+    assert tab.grab().save("/tmp/enrollment_refund.png")
+
+    # Cancelled: nothing is owed any more, and the schedule says so.
+    with sessions() as session:
+        enrollment_service.cancel_enrollment(session, admin, enrollment_id, "left")
+    tab.enrollment.reload()
+    qtbot.waitUntil(lambda: tab.enrollment.detail["balance"] == 0, timeout=5000)
+    assert "+ balance $0.00 + not owed $4,000.00" in tab.enrollment.figures.text()
+    statuses = [line[3] for line in grid_lines(tab.enrollment.schedule_grid)]
+    assert statuses == ["Paid"] + ["Not owed (cancelled)"] * 4
 
 
 def test_reschedule_shows_error_then_saves_and_audits(qtbot, seeded: Engine, sessions) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -160,11 +161,12 @@ def _build_campaigns(world: World, rows: dict[str, list[Row]]) -> tuple[Campaign
 
 
 def build_users(
-    world: World, reference: Reference, password_hash: str, rows: dict[str, list[Row]]
+    world: World, reference: Reference, password_hashes: Sequence[str], rows: dict[str, list[Row]]
 ) -> None:
-    """The demo users, one per role; the SALES user is linked to the first closer."""
+    """The demo users, one per role, each with its own salted hash (``password_hashes``, in
+    DEMO_USERS' order); the SALES user is linked to the first closer."""
     made_us = world.window.start_us - 45 * US_PER_DAY
-    for user in DEMO_USERS:
+    for user, password_hash in zip(DEMO_USERS, password_hashes, strict=True):
         stamp = made_us + world.below(US_PER_DAY)
         member = reference.closers[0].id if user.role is UserRole.SALES else None
         at = world.window.datetime(stamp)

@@ -86,13 +86,14 @@ def seed_database(
     day = today or dt.datetime.now(DEFAULTS.tz).date()
     window = Window(day, years)
     where = describe(engine.url)
-    password_hash = hash_password(DEMO_PASSWORD)
+    # One salted hash per demo user (before the transaction: hashing is slow on purpose).
+    password_hashes = tuple(hash_password(DEMO_PASSWORD) for _user in DEMO_USERS)
     try:
         with engine.begin() as connection:
             _require_empty(connection, where)
             with background(writer_for(connection)) as writer:
                 counts = _generate(
-                    writer, leads=leads, seed=seed, window=window, password_hash=password_hash
+                    writer, leads=leads, seed=seed, window=window, password_hashes=password_hashes
                 )
             # The daily facts, in the same transaction: the first report is then quick.
             with Session(bind=connection) as session:
@@ -120,7 +121,12 @@ def _require_empty(connection: Connection, where: str) -> None:
 
 
 def _generate(
-    writer: RowWriter, *, leads: int, seed: int, window: Window, password_hash: str
+    writer: RowWriter,
+    *,
+    leads: int,
+    seed: int,
+    window: Window,
+    password_hashes: tuple[str, ...],
 ) -> dict[str, int]:
     world = World(random.Random(seed), window, leads)
     counts = dict.fromkeys(TABLES, 0)
@@ -133,7 +139,7 @@ def _generate(
     fixed: dict[str, list[Row]] = {t: [] for t in ("team_members", "programs", "ad_campaigns",
                                                    "users")}  # fmt: skip
     reference = build_reference(world, fixed)
-    build_users(world, reference, password_hash, fixed)
+    build_users(world, reference, password_hashes, fixed)
     write(fixed)
 
     tallies = Tallies(len(reference.members), len(reference.campaigns), window.days)

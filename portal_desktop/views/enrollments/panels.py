@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QTabWidget,
@@ -22,7 +23,7 @@ from portal_desktop.models.enums import EnrollmentStatus, InstallmentStatus
 from portal_desktop.services import receivables
 from portal_desktop.services.context import Permission
 from portal_desktop.views.enrollments.grids import fill_grid, make_grid
-from portal_desktop.views.formatting import enum_label
+from portal_desktop.views.formatting import Formatter, enum_label
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.workers import OpGeneration, QueryOp
 
@@ -40,6 +41,36 @@ def _label(parent: QWidget, name: str, text: str = "") -> QLabel:
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+def figures_text(detail: dict[str, Any], fmt: Formatter) -> str:
+    """The enrollment's money in one line that adds up: contract = paid + balance (+ not
+    owed, once cancelled); collected = paid - refunded (enrollments_queries)."""
+    not_owed = detail["not_owed"]
+    owed_part = f" + not owed {fmt.money(not_owed)}" if not_owed else ""
+    refunded = detail["refunded"]
+    kept = f" (paid less {fmt.money(refunded)} refunded)" if refunded else ""
+    next_due = fmt.date(detail["next_due"]) if detail["next_due"] else "—"
+    return (
+        f"Contract {fmt.money(detail['contract_value'])} = paid {fmt.money(detail['paid'])}"
+        f" + balance {fmt.money(detail['balance'])}{owed_part} · collected "
+        f"{fmt.money(detail['cash_collected'])}{kept} · next due {next_due}"
+    )
+
+
+def schedule_status(row: receivables.ScheduleRow, cancelled: bool) -> str:
+    """An installment's status; an unpaid one of a cancelled enrollment is not owed."""
+    if cancelled and row.status is not InstallmentStatus.PAID:
+        text = enum_label("NOT_OWED")
+    else:
+        text = enum_label(str(row.status))
+    return text + (f", {row.failed_attempts} failed" if row.failed_attempts else "")
+
+
+def refunded_text(row: receivables.ScheduleRow, fmt: Formatter) -> str:
+    """What was given back of the payment that paid an installment (its amount is the
+    installment's: a partial payment splits the installment)."""
+    return fmt.money(row.refunded) if row.paid and row.refunded else ""
 
 
 class Loader(QWidget):
@@ -117,7 +148,11 @@ class EnrollmentPanel(Loader):
 
         self.sections = QTabWidget(self)
         self.schedule_grid = make_grid(
-            self, "scheduleGrid", ("No.", "Due", "Amount", "Status", "Paid")
+            self, "scheduleGrid", ("No.", "Due", "Amount", "Status", "Refund")
+        )
+        # The refunds take the room left, not more: the panel never scrolls sideways for them.
+        self.schedule_grid.horizontalHeader().setSectionResizeMode(
+            4, QHeaderView.ResizeMode.Stretch
         )
         self.schedule_grid.itemSelectionChanged.connect(self._update_buttons)
         self.schedule_grid.doubleClicked.connect(lambda _index: self._reschedule())
@@ -168,12 +203,8 @@ class EnrollmentPanel(Loader):
             f"{status} · {plan} · started {fmt.date(detail['start_date'])}"
             f" · closer {detail['closer'] or '—'} · setter {detail['setter'] or '—'}"
         )
-        next_due = fmt.date(detail["next_due"]) if detail["next_due"] else "—"
-        self.figures.setText(
-            f"Contract {fmt.money(detail['contract_value'])} · collected "
-            f"{fmt.money(detail['cash_collected'])} · balance {fmt.money(detail['balance'])}"
-            f" · next due {next_due}"
-        )
+        self.figures.setText(figures_text(detail, fmt))
+        cancelled = detail["status"] == EnrollmentStatus.CANCELLED
         fill_grid(
             self.schedule_grid,
             [
@@ -181,9 +212,8 @@ class EnrollmentPanel(Loader):
                     str(row.sequence) + (" (down)" if row.is_down_payment else ""),
                     fmt.date(row.due_date),
                     fmt.money(row.amount),
-                    enum_label(str(row.status))
-                    + (f", {row.failed_attempts} failed" if row.failed_attempts else ""),
-                    fmt.money(row.paid - row.refunded) if row.paid else "",
+                    schedule_status(row, cancelled),
+                    refunded_text(row, fmt),
                 )
                 for row in self.schedule
             ],

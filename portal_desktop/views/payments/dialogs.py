@@ -53,6 +53,11 @@ def today_of(ctx: TabContext) -> dt.date:
     return dt.datetime.now(ctx.formatter.tz).date()
 
 
+def zone_of(ctx: TabContext) -> dt.tzinfo:
+    """Where the formatter shows times: the installation's zone, else this machine's."""
+    return ctx.formatter.tz or dt.datetime.now().astimezone().tzinfo or dt.UTC
+
+
 def moment_of(day: dt.date, tz: dt.tzinfo | None) -> dt.datetime:
     """When something that happened on a local ``day`` is recorded: now for today, else
     noon of that day (the services refuse moments in the future)."""

@@ -1,6 +1,10 @@
 """The dunning list: installments past due + grace days on active enrollments, with the
 student's contact details, days late and failed attempts; exportable (CSV / Excel) through
-``report_exports``' "dunning" report."""
+``report_exports``' "dunning" report.
+
+It differs from the Overdue card on purpose (whom to chase today, not what is owed): the
+card counts every day past due and defaulted enrollments too. Its caption says so, with the
+grace days in force."""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from portal_desktop.services.receivables import MAX_PAGE, DunningRow, dunning_list
 from portal_desktop.services.report_exports import ReportName
+from portal_desktop.services.settings import load_settings
 from portal_desktop.views.calls.common import error_text
 from portal_desktop.views.export_actions import Exporter
 from portal_desktop.views.tab_context import TabContext
@@ -53,8 +58,10 @@ class DunningDialog(QDialog):
         self.resize(1000, 560)
         self.ctx, self.today = ctx, today
         self.rows: list[DunningRow] = []
+        self.grace_days = 0
         self.loading = True
         self.summary = QLabel("Loading…", self)
+        self.summary.setWordWrap(True)
         self.table = QTableWidget(0, len(HEADERS), self)
         self.table.setHorizontalHeaderLabels(HEADERS)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -79,13 +86,15 @@ class DunningDialog(QDialog):
         layout.addLayout(bottom)
         actor = ctx.actor
 
-        def load(session: Session) -> list[DunningRow]:
-            return dunning_list(session, actor, today, limit=MAX_PAGE)
+        def load(session: Session) -> tuple[list[DunningRow], int]:
+            rows = dunning_list(session, actor, today, limit=MAX_PAGE)
+            return rows, load_settings(session).grace_days
 
         QueryOp(ctx.sessions, load, parent=self).success(self._show).failure(self._failed).run()
 
-    def _show(self, rows: list[DunningRow]) -> None:
+    def _show(self, loaded: tuple[list[DunningRow], int]) -> None:
         self.loading = False
+        rows, self.grace_days = loaded
         self.rows = rows
         fmt = self.ctx.formatter
         self.table.setRowCount(len(rows))
@@ -110,8 +119,10 @@ class DunningDialog(QDialog):
         total = sum((row.amount_due for row in rows), start=0)
         more = " (the first ones; the export has them all)" if len(rows) == MAX_PAGE else ""
         self.summary.setText(
-            f"<b>{len(rows):,}</b> installments past due and grace days as of "
-            f"{fmt.date(self.today)}, <b>{fmt.money(total)}</b> to collect{more}."
+            f"<b>{len(rows):,}</b> installments to chase as of {fmt.date(self.today)}, "
+            f"<b>{fmt.money(total)}</b> to collect{more}: past due + {self.grace_days} grace "
+            "days, active enrollments only. The Overdue card counts more: every installment "
+            "past its due date, of defaulted enrollments too."
         )
 
     def _failed(self, error: BaseException) -> None:

@@ -31,9 +31,9 @@ from portal_desktop.db.payments_queries import (
     bucket_condition,
     due_between,
     load_installment,
+    owed,
     paid_between,
     payment_schedules_spec,
-    unpaid,
 )
 from portal_desktop.services.context import Permission
 from portal_desktop.services.date_ranges import local_midnight_utc
@@ -46,6 +46,7 @@ from portal_desktop.views.payments.dialogs import (
     RefundDialog,
     RescheduleDialog,
     today_of,
+    zone_of,
 )
 from portal_desktop.views.payments.dunning import DunningDialog
 from portal_desktop.views.payments.totals import TotalsBar
@@ -67,6 +68,7 @@ class PaymentSchedulesTab(QWidget):
         self.setObjectName("tab_payment_schedules")
         self.ctx = ctx
         self.day = today_of(ctx)
+        self.tz = zone_of(ctx)
         self.dialog: ActionDialog | None = None
         self.dunning: DunningDialog | None = None
         self.extra_filters: dict[str, Any] = {}
@@ -74,7 +76,7 @@ class PaymentSchedulesTab(QWidget):
         self.totals = TotalsBar(ctx.sessions, ctx.actor, ctx.formatter, self)
         # Started first, ahead of the list's count and chips workers (see TotalsBar).
         self.totals.refresh()
-        self.list = EntityTab(ctx, payment_schedules_spec(self.day), self)
+        self.list = EntityTab(ctx, payment_schedules_spec(self.day, self.tz), self)
         self.list.status_changed.connect(self.status_changed)
         self.list.selection_changed.connect(self._update_buttons)
         self.list.view.doubleClicked.connect(lambda _index: self.open_selected())
@@ -167,9 +169,9 @@ class PaymentSchedulesTab(QWidget):
     def _conditions(self, extra: dict[str, Any]) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
         if "bucket" in extra:
-            conditions.append(bucket_condition(str(extra["bucket"]), extra["as_of"]))
+            conditions.append(bucket_condition(str(extra["bucket"]), extra["as_of"], self.tz))
         if "paid_from" in extra or "paid_to" in extra:
-            zone = self.ctx.formatter.tz or dt.datetime.now().astimezone().tzinfo or dt.UTC
+            zone = self.tz
             start, end = extra.get("paid_from"), extra.get("paid_to")
             conditions.append(
                 paid_between(
@@ -180,7 +182,7 @@ class PaymentSchedulesTab(QWidget):
         if "due_from" in extra or "due_to" in extra:
             conditions.append(due_between(extra.get("due_from"), extra.get("due_to")))
         if extra.get("unpaid"):
-            conditions.append(unpaid())
+            conditions.append(owed(self.day, self.tz))
         return conditions
 
     def _set_extra(self, extra: dict[str, Any]) -> None:
@@ -205,7 +207,7 @@ class PaymentSchedulesTab(QWidget):
                 until = fmt.date(end) if end else "today"
                 parts.append(f"{title} from {since} to {until}")
         if extra.get("unpaid"):
-            parts.append("not paid")
+            parts.append("still owed")
         self.banner.setText("Showing installments " + ", ".join(parts) if parts else "")
         self.banner.setVisible(bool(parts))
         self.clear_button.setVisible(bool(parts))

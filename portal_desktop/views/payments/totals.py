@@ -27,11 +27,19 @@ QLabel#totalValue { font-size: 17px; font-weight: 600; }
 """
 
 
+HELP = {
+    "due": "What students owe as of today (KPIS.md receivables): unpaid balances of "
+    "enrollments that have started and are not cancelled — the list's Owed column.",
+    "overdue": "The part of it due before today, however few days late (the dunning list "
+    "waits for the grace days and chases active enrollments only).",
+}
+
+
 class TotalsBar(QWidget):
     """Four figures in cards; ``refresh()`` reloads them off the UI thread."""
 
     CARDS = (
-        ("due", "Due (all unpaid)"),
+        ("due", "Owed (receivables)"),
         ("overdue", "Overdue"),
         ("collected", "Collected this month"),
         ("collection_rate", "Collection rate (this month)"),
@@ -95,5 +103,6 @@ class TotalsBar(QWidget):
         self.values["collected"].setText(fmt.money(totals.collected))
         rate = totals.collection_rate
         self.values["collection_rate"].setText("—" if rate is None else f"{rate * 100:.1f}%")
-        for label in self.values.values():
-            label.setToolTip("")  # an earlier failure's explanation no longer applies
+        for key, label in self.values.items():
+            # An earlier failure's explanation no longer applies.
+            label.setToolTip(HELP.get(key, ""))
