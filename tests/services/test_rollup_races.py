@@ -194,60 +194,62 @@ def _race(
     assert_exact(sessions, days, "after the race")
 
 
-def test_a_call_moves_while_its_lead_loses_its_campaign(
-    sessions, writers, pg_only, world: World
+Race = tuple[str, str, dict[str, Any], str, dict[str, Any], tuple[str, ...]]
+"""A child's SQL and values, its parent's SQL and values, the days to check: ids are the
+world's keys (``calls.won``) and are looked up in the test."""
+
+RACES: dict[str, Race] = {
+    # issue 18's first case: cost per booked call of the call's new day
+    "a call moves while its lead loses its campaign": (
+        "UPDATE sales_calls SET scheduled_at = :at WHERE id = :id",
+        {"at": utc(2024, 3, 10, 16), "id": "calls.won"},
+        "UPDATE leads SET ad_campaign_id = NULL WHERE id = :id",
+        {"id": "leads.l1"},
+        ("2024-03-02", "2024-03-10"),
+    ),
+    # the second: attributed cash of the payment's new day
+    "a payment moves while its lead changes campaign": (
+        "UPDATE payments SET paid_at = :at WHERE id = :id",
+        {"at": utc(2024, 3, 14, 17), "id": "payments.p1"},
+        "UPDATE leads SET ad_campaign_id = :ref WHERE id = :id",
+        {"ref": "search", "id": "leads.l1"},
+        ("2024-03-02", "2024-03-14"),
+    ),
+    # the third: receivables, aging and collection rate of the new due date
+    "a due date moves while its enrollment is cancelled": (
+        "UPDATE installments SET due_date = :d WHERE id = :id",
+        {"d": day("2024-03-12"), "id": "installments.i1b"},
+        "UPDATE enrollments SET status = 'CANCELLED' WHERE id = :id",
+        {"id": "enrollments.e1"},
+        ("2024-03-12", "2024-04-02"),
+    ),
+}
+
+
+def _in_world(world: World, values: dict[str, Any]) -> dict[str, Any]:
+    """The values with the world's keys (``leads.l1``, ``search``) replaced by their ids."""
+
+    def look_up(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        name, _, key = value.partition(".")
+        found = getattr(world, name)
+        return found[key] if key else found
+
+    return {name: look_up(value) for name, value in values.items()}
+
+
+@pytest.mark.parametrize("case", RACES)
+def test_a_race_found_by_hand_leaves_nothing_wrong(
+    case: str, sessions, writers, pg_only, world: World
 ) -> None:
-    """Issue 18's first case: cost per booked call of the call's new day."""
+    child, child_values, parent, parent_values, days = RACES[case]
     _race(
         sessions,
         writers,
-        sql(
-            "UPDATE sales_calls SET scheduled_at = :at WHERE id = :id",
-            at=utc(2024, 3, 10, 16),
-            id=world.calls["won"],
-        ),
-        sql("UPDATE leads SET ad_campaign_id = NULL WHERE id = :id", id=world.leads["l1"]),
-        {day("2024-03-02"), day("2024-03-10")},
-    )
-
-
-def test_a_payment_moves_while_its_lead_changes_campaign(
-    sessions, writers, pg_only, world: World
-) -> None:
-    """The second case: attributed cash of the payment's new day."""
-    _race(
-        sessions,
-        writers,
-        sql(
-            "UPDATE payments SET paid_at = :at WHERE id = :id",
-            at=utc(2024, 3, 14, 17),
-            id=world.payments["p1"],
-        ),
-        sql(
-            "UPDATE leads SET ad_campaign_id = :ref WHERE id = :id",
-            ref=world.search,
-            id=world.leads["l1"],
-        ),
-        {day("2024-03-02"), day("2024-03-14")},
-    )
-
-
-def test_a_due_date_moves_while_its_enrollment_is_cancelled(
-    sessions, writers, pg_only, world: World
-) -> None:
-    """The third case: receivables, aging and collection rate of the new due date."""
-    _race(
-        sessions,
-        writers,
-        sql(
-            "UPDATE installments SET due_date = :d WHERE id = :id",
-            d=day("2024-03-12"),
-            id=world.installments["i1b"],
-        ),
-        sql(
-            "UPDATE enrollments SET status = 'CANCELLED' WHERE id = :id", id=world.enrollments["e1"]
-        ),
-        {day("2024-03-12"), day("2024-04-02")},
+        sql(child, **_in_world(world, child_values)),
+        sql(parent, **_in_world(world, parent_values)),
+        {day(text_) for text_ in days},
     )
 
 
