@@ -174,26 +174,26 @@ def _sqlite_triggers(spec: Tracked, old: ModuleType) -> list[str]:
 
 # --- PostgreSQL: statement triggers with transition tables --------------------------------
 
-_LOCK_IN_ORDER = "ORDER BY 1"  # writers noting the same rows lock them in the same order
 
-
-def _pg_days(selects: list[str]) -> str:
+def _pg_note(table: str, columns: tuple[str, ...], selects: list[str]) -> str:
+    """Upsert into ``table`` the distinct ``columns`` (the last never NULL) the ``selects``
+    give, in their order: writers noting the same rows lock them in the same order. An
+    existing note is updated, not skipped, so it stays locked until the writer commits and
+    a rebuild meanwhile leaves it for later (``SKIP LOCKED``)."""
     if not selects:
         return ""
+    names, first = ", ".join(columns), columns[0]
     return (
-        f"INSERT INTO rollup_dirty (day) SELECT DISTINCT d FROM ({' UNION '.join(selects)}) "
-        f"AS noted WHERE d IS NOT NULL {_LOCK_IN_ORDER} "
-        f"ON CONFLICT (day) DO UPDATE SET day = EXCLUDED.day;"
+        f"INSERT INTO {table} ({names}) SELECT DISTINCT {names} "
+        f"FROM ({' UNION '.join(selects)}) AS noted WHERE {columns[-1]} IS NOT NULL "
+        f"ORDER BY {names} ON CONFLICT ({names}) DO UPDATE SET {first} = EXCLUDED.{first};"
     )
 
 
-def _pg_parents(selects: list[str]) -> str:
-    if not selects:
-        return ""
-    return (
-        f"INSERT INTO rollup_dirty_parents (kind, id) SELECT DISTINCT kind, id "
-        f"FROM ({' UNION '.join(selects)}) AS noted WHERE id IS NOT NULL ORDER BY 1, 2 "
-        f"ON CONFLICT (kind, id) DO UPDATE SET kind = EXCLUDED.kind;"
+def _pg_notes(days: list[str], parents: list[str]) -> str:
+    """A trigger's body: note the days and the parents its selects give."""
+    return _pg_note("rollup_dirty", ("day",), days) + _pg_note(
+        "rollup_dirty_parents", ("kind", "id"), parents
     )
 
 
@@ -211,7 +211,7 @@ def _pg_triggers(spec: Tracked, old: ModuleType) -> list[str]:
     statements = []
     for event, kind in (("INSERT", "NEW"), ("DELETE", "OLD")):
         days = [
-            f"SELECT {day} AS d FROM changed_rows r"
+            f"SELECT {day} AS day FROM changed_rows r"
             for day in old._pg_days("r", spec.timestamps, spec.dates)
         ]
         parents = [
@@ -219,14 +219,14 @@ def _pg_triggers(spec: Tracked, old: ModuleType) -> list[str]:
             for parent in spec.parents
             if parent.on_insert_delete
         ]
-        body = _pg_days(days) + _pg_parents(parents)
+        body = _pg_notes(days, parents)
         if body:
             referencing = f"{kind} TABLE AS changed_rows"
             statements += _pg_trigger(spec, event, referencing, body)
     joined = "old_rows o JOIN new_rows n ON n.id = o.id"
     own = " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in spec.watched)
     days = [
-        f"SELECT {day} AS d FROM {joined} WHERE {own}"
+        f"SELECT {day} AS day FROM {joined} WHERE {own}"
         for row in ("o", "n")
         for day in old._pg_days(row, spec.timestamps, spec.dates)
     ]
@@ -237,7 +237,8 @@ def _pg_triggers(spec: Tracked, old: ModuleType) -> list[str]:
         for row in ("o", "n")
     ]
     referencing = "OLD TABLE AS old_rows NEW TABLE AS new_rows"
-    statements += _pg_trigger(spec, "UPDATE", referencing, _pg_days(days) + _pg_parents(parents))
+    body = _pg_notes(days, parents)
+    statements += _pg_trigger(spec, "UPDATE", referencing, body)
     return statements
 
 

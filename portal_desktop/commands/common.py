@@ -71,12 +71,13 @@ def read_only(handler: Handler) -> Handler:
 
         from portal_desktop.db.engine import is_write_refused, scratch_copy
 
+        reading = argparse.Namespace(**{**vars(args), "read_only": True})
         try:
-            return handler(argparse.Namespace(**{**vars(args), "read_only": True}))
+            return handler(reading)
         except OperationalError as exc:
             if not is_write_refused(exc):
                 raise
-        engine = open_current_database(argparse.Namespace(**{**vars(args), "read_only": True}))
+        engine = open_current_database(reading)
         try:
             with scratch_copy(engine) as copy:
                 url = copy.render_as_string(hide_password=False)

@@ -16,7 +16,10 @@ whose writer has committed (an uncommitted note is invisible or locked: ``SKIP L
 and reads the records after claiming them. A figure of a day depends on a record either
 through the record's own days — noted by the record's own change, old and new — or through
 a parent; a parent's change is claimed after it committed and resolved to its children
-where they are then, and a child that moves later notes its own days when it does.
+where they are then, and a child that moves later notes its own days when it does. A
+rebuild inside a writer's own transaction (an import, a campaign re-link) also claims that
+writer's notes before it commits; it holds the advisory lock until then, so no other
+rebuild can read a child committed meanwhile without the writer's change.
 When the facts were built in another time zone than the installation's (or never), every
 day is rebuilt.
 
