@@ -210,6 +210,7 @@ def _date(option: str, text: str | None, default: dt.date) -> dt.date:
 def _export(args: argparse.Namespace) -> int:
     from portal_desktop.services.context import SYSTEM
     from portal_desktop.services.exports import ExportFormat, export_list
+    from portal_desktop.services.finance_common import local_today
     from portal_desktop.services.report_exports import export_report
 
     check_output_file("-o", args.output)
@@ -217,7 +218,7 @@ def _export(args: argparse.Namespace) -> int:
     with _session(args) as session:
         try:
             if args.table in REPORT_NAMES:
-                end = _date("--to", args.end, dt.date.today())
+                end = _date("--to", args.end, local_today(session))
                 start = _date("--from", args.start, end.replace(day=1))
                 count = export_report(session, SYSTEM, args.table, start, end, args.output, fmt)
             else:

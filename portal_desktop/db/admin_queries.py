@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from portal_desktop import clock
 from portal_desktop.db.query_spec import (
     ChipGroup,
     ChipKind,
@@ -210,7 +211,7 @@ def load_user(session: Session, user_id: uuid.UUID, now: dt.datetime | None = No
             User.id, User.username, User.full_name, User.role, User.active, User.locked_until
         ).where(User.id == user_id)
     ).one()
-    now = now or dt.datetime.now(dt.UTC)
+    now = now or clock.now()
     locked = row.locked_until is not None and row.locked_until > now
     return UserRow(row.id, row.username, row.full_name, str(row.role), row.active, locked)
 

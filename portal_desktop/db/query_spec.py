@@ -51,6 +51,8 @@ from sqlalchemy.sql.elements import ClauseElement, Label, UnaryExpression
 from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.sql.schema import Column
 
+from portal_desktop import clock
+
 DEFAULT_PAGE_SIZE = 200
 DEFAULT_MAX_PAGES = 8
 # The longest search text: a whole email address (254) fits; longer text is cut here (screens)
@@ -138,7 +140,7 @@ class ChipGroup:
         """The WHERE condition of the chosen chips of this group (OR between them)."""
         chosen = list(chosen)
         if self.kind is ChipKind.DATE_RANGE:
-            now = now or dt.datetime.now(dt.UTC)
+            now = now or clock.now()
             days = max(DATE_RANGES[str(key)][1] for key in chosen)
             return self.expr >= now - dt.timedelta(days=days)
         values = [value for value in chosen if value != NONE_VALUE]
@@ -307,7 +309,7 @@ class ListQuery:
             conditions = self.conditions(dialect, skip_chip=group.key)
             source = self.spec.source_for([*conditions, group.expr])
             if group.kind is ChipKind.DATE_RANGE:
-                now = dt.datetime.now(dt.UTC)
+                now = clock.now()
                 for key, (_label, days) in DATE_RANGES.items():
                     parts.append(
                         select(

@@ -12,7 +12,8 @@ from sqlalchemy import Enum, MetaData, Uuid, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from uuid6 import uuid7
 
-from portal_desktop.models.types import Money, UTCDateTime, utcnow
+from portal_desktop import clock
+from portal_desktop.models.types import Money, UTCDateTime
 
 # Stable constraint names, so Alembic revisions name things the same on every database.
 NAMING_CONVENTION: dict[str, str] = {
@@ -60,11 +61,11 @@ class Entity(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id, sort_order=-100)
     created_at: Mapped[dt.datetime] = mapped_column(
-        default=utcnow, server_default=func.current_timestamp(), sort_order=100
+        default=clock.now, server_default=func.current_timestamp(), sort_order=100
     )
     updated_at: Mapped[dt.datetime] = mapped_column(
-        default=utcnow,
-        onupdate=utcnow,
+        default=clock.now,
+        onupdate=clock.now,
         server_default=func.current_timestamp(),
         sort_order=101,
     )

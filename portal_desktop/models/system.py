@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal_desktop import clock
 from portal_desktop.models.base import Entity, enum_type
 from portal_desktop.models.enums import AuditAction
-from portal_desktop.models.types import utcnow
 
 
 class AppSetting(Entity):
@@ -32,7 +32,7 @@ class AuditEntry(Entity):
 
     __tablename__ = "audit_log"
 
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="RESTRICT"), index=True
     )

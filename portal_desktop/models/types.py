@@ -18,6 +18,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from portal_desktop import clock
+
 CENT = Decimal("0.01")
 MONEY_PRECISION = 12
 MONEY_SCALE = 2
@@ -99,5 +101,5 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+# The one "now" is portal_desktop.clock.now; this name stays for services/lead_import.py.
+utcnow = clock.now

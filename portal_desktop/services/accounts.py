@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from portal_desktop import clock
 from portal_desktop.errors import (
     NotFoundError,
     PermissionDeniedError,
@@ -32,7 +33,6 @@ from portal_desktop.errors import (
 )
 from portal_desktop.models import TeamMember, User
 from portal_desktop.models.enums import AuditAction, UserRole
-from portal_desktop.models.types import utcnow
 from portal_desktop.services import audit
 from portal_desktop.services.context import SYSTEM, Actor, Permission
 from portal_desktop.services.fields import aware_utc, clean_email, clean_text, format_local
@@ -85,7 +85,7 @@ def _dummy_hash() -> str:
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
-    return utcnow() if now is None else aware_utc("now", now)
+    return clock.now() if now is None else aware_utc("now", now)
 
 
 # --- sign-in -------------------------------------------------------------------------------

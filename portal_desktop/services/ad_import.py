@@ -24,9 +24,9 @@ from sqlalchemy import Table, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from portal_desktop import clock
 from portal_desktop.models import AdCampaign, AdPerformance, Lead, new_id
 from portal_desktop.models.enums import AdPlatform
-from portal_desktop.models.types import utcnow
 from portal_desktop.services.ad_rows import AdDay, AdRowReader
 from portal_desktop.services.campaign_links import linkable_leads
 from portal_desktop.services.context import Actor, Permission
@@ -301,7 +301,7 @@ def _upsert(session: Session, plan: _Plan, tracker: ProgressTracker) -> None:
     """New and changed days with one INSERT … ON CONFLICT (campaign, day) DO UPDATE per
     chunk; a day whose numbers did not change is not written (its version stays)."""
     rows = []
-    now = utcnow()
+    now = clock.now()
     for day in plan.days:
         key = plan.campaign_ids[day.campaign.lower()]
         if plan.stored.get((key, day.day)) == _numbers(day):

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from portal_desktop import clock
 from portal_desktop.errors import ConflictError, NotFoundError, ValidationError
 from portal_desktop.models import Enrollment, Lead, SalesCall, Student, TeamMember
 from portal_desktop.models.enums import AuditAction, CallOutcome, LeadStatus
-from portal_desktop.models.types import utcnow
 from portal_desktop.services import audit
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.fields import aware_utc, clean_text, format_local
@@ -302,7 +302,7 @@ def record_outcome(
         )
     offer = _offer(result, offer_made)
     note = clean_text("notes", notes, max_length=NOTES_MAX_LENGTH)
-    now = utcnow() if now is None else aware_utc("now", now)
+    now = clock.now() if now is None else aware_utc("now", now)
     call = _load(session, call_id)
     if result == CallOutcome.CANCELLED:
         _require_no_outcome(call, "cancel")

@@ -24,10 +24,10 @@ from typing import cast
 from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from portal_desktop import clock
 from portal_desktop.errors import NotFoundError
 from portal_desktop.models import AdCampaign, AuditEntry, Lead
 from portal_desktop.models.enums import AuditAction
-from portal_desktop.models.types import utcnow
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.finance_common import apply_changes, check_version, get_record
 from portal_desktop.services.leads import campaign_key, lead_label, resolve_campaign
@@ -70,7 +70,7 @@ def relink_leads(session: Session, actor: Actor, names: Iterable[str | None]) ->
                 LEADS.c.campaign_linked_by_hand.is_(False),
                 other,
             )
-            .values(ad_campaign_id=target, version=LEADS.c.version + 1, updated_at=utcnow())
+            .values(ad_campaign_id=target, version=LEADS.c.version + 1, updated_at=clock.now())
             .returning(LEADS.c.id)
         )
         ids = [str(key) for key in session.execute(statement).scalars()]

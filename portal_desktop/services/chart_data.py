@@ -43,6 +43,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal_desktop import clock
 from portal_desktop.models import TeamMember
 from portal_desktop.services.chart_periods import (
     Granularity,
@@ -580,7 +581,7 @@ def dashboard(
         granularity=grain,
         currency=settings.currency,
         time_zone=settings.time_zone,
-        made_at=dt.datetime.now(dt.UTC),
+        made_at=clock.now(),
         report=report,
         previous_report=previous_report,
         cards=_cards(report, previous_report),

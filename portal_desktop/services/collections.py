@@ -24,6 +24,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal_desktop import clock
 from portal_desktop.errors import ConflictError, ValidationError
 from portal_desktop.models import Enrollment, Installment, Payment
 from portal_desktop.models.enums import (
@@ -132,7 +133,7 @@ def record_payment(
     enrollment = installment.enrollment
     require_status(enrollment, COLLECTING, "take payments")
     value = _amount_due(installment, amount)
-    when = check_moment(paid_at or dt.datetime.now(dt.UTC), "paid_at")
+    when = check_moment(paid_at or clock.now(), "paid_at")
     how = parse_enum(method, PaymentMethod, "method")
     reference = clean_text("reference", reference, max_length=200)
     notes = clean_text("notes", notes, max_length=PAYMENT_NOTES_LENGTH)
@@ -210,7 +211,7 @@ def record_failed_charge(
     require_status(installment.enrollment, COLLECTING, "take payments")
     values = {
         "amount": _amount_due(installment, amount),
-        "paid_at": check_moment(attempted_at or dt.datetime.now(dt.UTC), "attempted_at"),
+        "paid_at": check_moment(attempted_at or clock.now(), "attempted_at"),
         "method": parse_enum(method, PaymentMethod, "method"),
         "reference": clean_text("reference", reference, max_length=200),
         "failure_reason": clean_text("reason", reason, max_length=500, required=True),
@@ -259,9 +260,7 @@ def refund_payment(
         raise ValidationError(
             "amount", f"{money(value)} is more than the {money(refundable)} left to refund"
         )
-    when = check_moment(
-        refunded_at or dt.datetime.now(dt.UTC), "refunded_at", not_before=payment.paid_at
-    )
+    when = check_moment(refunded_at or clock.now(), "refunded_at", not_before=payment.paid_at)
     text = clean_text("reason", reason, max_length=500)
     with conflicts_as(f"{what} was changed elsewhere at the same time — try again"):
         old = audit.snapshot(payment)

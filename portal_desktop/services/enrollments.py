@@ -18,6 +18,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal_desktop import clock
 from portal_desktop.errors import ConflictError, ValidationError
 from portal_desktop.models import (
     Enrollment,
@@ -291,7 +292,7 @@ def _end(
     text = clean_text("reason", reason, max_length=500)
     note = f"{status.value.lower()}: {text}" if text else None
     with conflicts_as(f"{enrollment_label(enrollment)} was changed elsewhere — try again"):
-        set_status(session, actor, enrollment, status, dt.datetime.now(dt.UTC), note)
+        set_status(session, actor, enrollment, status, clock.now(), note)
     return enrollment
 
 
@@ -355,5 +356,5 @@ def complete_enrollment(session: Session, actor: Actor, enrollment_id: uuid.UUID
             f"totalling {money(total)}; record their payments first",
         )
     with conflicts_as(f"{enrollment_label(enrollment)} was changed elsewhere — try again"):
-        complete_if_paid(session, actor, enrollment, dt.datetime.now(dt.UTC))
+        complete_if_paid(session, actor, enrollment, clock.now())
     return enrollment

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal_desktop import clock
 from portal_desktop.errors import ConflictError, NotFoundError, ValidationError
 from portal_desktop.models import Enrollment, Entity, Installment, Payment
 from portal_desktop.models.enums import AuditAction, EnrollmentStatus, InstallmentStatus
@@ -194,7 +195,7 @@ def local_today(session: Session, given: object = None, field: str = "today") ->
     time zone."""
     if given is not None:
         return check_date(given, field)
-    return dt.datetime.now(load_settings(session).tz).date()
+    return clock.today(load_settings(session).tz)
 
 
 def check_not_future(session: Session, day: dt.date, field: str = "day") -> dt.date:
@@ -220,7 +221,7 @@ def check_moment(
 ) -> dt.datetime:
     """A timezone-aware moment (in UTC) not in the future, nor before ``not_before``."""
     moment = aware_utc(field, value)
-    if moment > dt.datetime.now(dt.UTC) + CLOCK_SKEW:
+    if moment > clock.now() + CLOCK_SKEW:
         raise ValidationError(
             field, f"{moment.isoformat()} is in the future; give when it happened"
         )

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from portal_desktop import clock
 from portal_desktop.errors import ValidationError
 from portal_desktop.models.enums import LeadStatus
 from portal_desktop.services.csv_reading import CsvTable, Record
@@ -118,7 +119,7 @@ class LeadRowReader:
         self.header = table.header
         self.columns = {field: index for index, field in mapping.items()}
         self.tz = tz
-        self.latest = (now or dt.datetime.now(dt.UTC)) + FUTURE_SLACK
+        self.latest = (now or clock.now()) + FUTURE_SLACK
         self.date_format: DateFormat | None = None
         created = self.columns.get(LeadField.CREATED)
         if created is not None:

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal_desktop import clock
 from portal_desktop.errors import ValidationError
 from portal_desktop.models import AdCampaign, AdPerformance, EmailBroadcast
 from portal_desktop.models.enums import AdPlatform, CampaignStatus
@@ -279,7 +280,7 @@ def _sent_at(value: object) -> dt.datetime | None:
     if value is None:
         return None
     moment = aware_utc("sent_at", value)
-    if moment > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10):
+    if moment > clock.now() + dt.timedelta(minutes=10):
         raise ValidationError("sent_at", f"{moment.isoformat()} is in the future")
     return moment
 

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from portal_desktop import clock
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.date_ranges import DateRange
 from portal_desktop.services.kpi_money import cash_totals, installment_totals
@@ -47,7 +48,7 @@ def schedule_totals(session: Session, actor: Actor, today: dt.date | None = None
         check_date(today, "today")
     fresh_snapshot(session)
     tz = load_settings(session).tz
-    day = dt.datetime.now(tz).date() if today is None else today
+    day = clock.today(tz) if today is None else today
     month = DateRange(day.replace(day=1), day)
     receivables, collection = installment_totals(session, month.start, month.end)
     cash, _ = cash_totals(session, month)

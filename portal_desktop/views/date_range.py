@@ -1,5 +1,4 @@
-"""The pieces of a date-range filter the tabs share: a calendar date box and "today" in the
-zone the dates are shown in."""
+"""The date box the tabs' date-range filters share ("today" is portal_desktop.clock.today)."""
 
 from __future__ import annotations
 
@@ -17,8 +16,3 @@ def date_edit(parent: QWidget, name: str, day: dt.date) -> QDateEdit:
     edit.setDisplayFormat("yyyy-MM-dd")
     edit.setDate(QDate(day.year, day.month, day.day))
     return edit
-
-
-def local_today(tz: dt.tzinfo | None) -> dt.date:
-    """Today's date in ``tz`` (None: this machine's zone)."""
-    return dt.datetime.now(dt.UTC).astimezone(tz).date()

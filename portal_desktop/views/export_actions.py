@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 from sqlalchemy.orm import Session, sessionmaker
 
+from portal_desktop import clock
 from portal_desktop.db.query_spec import ListQuery
 from portal_desktop.services import exports, report_exports
 from portal_desktop.services.context import Actor
@@ -36,16 +37,16 @@ from portal_desktop.views.task_runner import TaskRunner
 FILTERS = "Excel workbook (*.xlsx);;CSV, UTF-8 (*.csv)"
 
 
-def suggested_name(title: str, day: dt.date | None = None) -> str:
-    """``pipeline-2025-03-05.xlsx`` from a list's or report's title."""
+def suggested_name(title: str, day: dt.date) -> str:
+    """``pipeline-2025-03-05.xlsx`` from a list's or report's title and the day."""
     slug = re.sub(r"[^0-9a-z]+", "-", title.lower()).strip("-") or "export"
-    return f"{slug}-{(day or dt.date.today()).isoformat()}.xlsx"
+    return f"{slug}-{day.isoformat()}.xlsx"
 
 
-def ask_path(parent: QWidget | None, title: str) -> str | None:
+def ask_path(parent: QWidget | None, title: str, day: dt.date) -> str | None:
     """The file to write, from a save dialog (None when the user cancels)."""
-    path, chosen = QFileDialog.getSaveFileName(parent, f"Export {title}", suggested_name(title),
-                                               FILTERS)  # fmt: skip
+    path, chosen = QFileDialog.getSaveFileName(parent, f"Export {title}",
+                                               suggested_name(title, day), FILTERS)  # fmt: skip
     if not path:
         return None
     if not Path(path).suffix:
@@ -61,10 +62,15 @@ class Exporter(QObject):
     progressed = Signal(str)
 
     def __init__(
-        self, sessions_factory: sessionmaker[Session], actor: Actor, parent: QObject | None = None
+        self,
+        sessions_factory: sessionmaker[Session],
+        actor: Actor,
+        parent: QObject | None = None,
+        tz: dt.tzinfo | None = None,
     ) -> None:
         super().__init__(parent)
         self._sessions, self._actor = sessions_factory, actor
+        self.tz = tz  # the installation's zone: the suggested file names carry its today
         self.runner = TaskRunner(self)
 
     def _parent_widget(self) -> QWidget | None:
@@ -72,12 +78,12 @@ class Exporter(QObject):
         return parent if isinstance(parent, QWidget) else None
 
     def ask_and_export_list(self, query: ListQuery) -> None:
-        path = ask_path(self._parent_widget(), query.spec.title)
+        path = ask_path(self._parent_widget(), query.spec.title, clock.today(self.tz))
         if path:
             self.export_list(query, path)
 
     def ask_and_export_report(self, name: str, start: dt.date, end: dt.date) -> None:
-        path = ask_path(self._parent_widget(), name)
+        path = ask_path(self._parent_widget(), name, clock.today(self.tz))
         if path:
             self.export_report(name, start, end, path)
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from portal_desktop import clock
 from portal_desktop.db.engine import describe
 from portal_desktop.db.query_spec import ListQuery
 from portal_desktop.views import ui_state
@@ -151,7 +152,7 @@ class MainWindow(QMainWindow):
         changed = getattr(widget, "status_changed", None)
         if changed is not None:
             changed.connect(self._update_status)
-        self.refreshed_at = dt.datetime.now()
+        self.refreshed_at = clock.local_now(self.ctx.formatter.tz)
         return widget
 
     def _on_current_changed(self, *_: int) -> None:
@@ -255,7 +256,7 @@ class MainWindow(QMainWindow):
             return
         from portal_desktop.views.export_actions import Exporter
 
-        exporter = Exporter(self.ctx.sessions, self.ctx.actor, self)
+        exporter = Exporter(self.ctx.sessions, self.ctx.actor, self, self.ctx.formatter.tz)
         exporter.finished.connect(lambda message: self.statusBar().showMessage(message, 8000))
         exporter.failed.connect(lambda message: self.statusBar().showMessage(message, 8000))
         exporter.ask_and_export_list(query)
@@ -289,7 +290,7 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.refreshed_label)
 
     def _mark_refreshed(self, *_: object) -> None:
-        self.refreshed_at = dt.datetime.now()
+        self.refreshed_at = clock.local_now(self.ctx.formatter.tz)
         self._update_status()
 
     def _update_status(self) -> None:

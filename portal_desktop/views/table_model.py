@@ -19,7 +19,6 @@ for a rare word scans the whole table to fill it) and sorting by a column no ind
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -37,6 +36,7 @@ from PySide6.QtCore import (
 )
 from sqlalchemy import ColumnElement, Engine
 
+from portal_desktop import clock
 from portal_desktop.db.query_spec import (
     DEFAULT_MAX_PAGES,
     DEFAULT_PAGE_SIZE,
@@ -132,7 +132,7 @@ class QueryTableModel(QAbstractTableModel):
         self._generation = 0
         self._relay = _CountRelay()
         self._relay.finished.connect(self._on_counted)
-        self.refreshed_at = dt.datetime.now().astimezone()
+        self.refreshed_at = clock.local_now(self.formatter.tz)
         self._pending = 0
         self._chips_gen = OpGeneration()
         self._totals_gen = OpGeneration()
@@ -316,7 +316,7 @@ class QueryTableModel(QAbstractTableModel):
         self._counted()
 
     def _counted(self) -> None:
-        self.refreshed_at = dt.datetime.now().astimezone()
+        self.refreshed_at = clock.local_now(self.formatter.tz)
         self.refreshed.emit(self.rows.total)
 
     # --- QAbstractTableModel -----------------------------------------------------------

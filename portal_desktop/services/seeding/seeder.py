@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from portal_desktop import clock
 from portal_desktop.db.engine import describe
 from portal_desktop.errors import PortalError
 from portal_desktop.models.enums import UserRole
@@ -83,7 +84,7 @@ def seed_database(
             f"the number of years must be between {MIN_YEARS} and {MAX_YEARS} (got {years})"
         )
     # Today in the installation's time zone (an empty database has the default one).
-    day = today or dt.datetime.now(DEFAULTS.tz).date()
+    day = today or clock.today(DEFAULTS.tz)
     window = Window(day, years)
     where = describe(engine.url)
     # One salted hash per demo user (before the transaction: hashing is slow on purpose).

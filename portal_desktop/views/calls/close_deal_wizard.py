@@ -15,7 +15,6 @@ page says what was created and where to find it. A refusal is shown at the field
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal_desktop import clock
 from portal_desktop.errors import ValidationError
 from portal_desktop.models import Enrollment, Installment, Lead, Program, SalesCall, Student
 from portal_desktop.models.enums import PaymentFrequency, PlanType
@@ -307,7 +307,7 @@ class CloseDealWizard(QWizard):
         for frequency in PaymentFrequency:
             self.frequency.addItem(enum_label(frequency.value), frequency)
         select_data(self.frequency, PaymentFrequency.MONTHLY)
-        today = dt.date.today()
+        today = clock.today(self.ctx.formatter.tz)
         self.start_date = date_edit(page, "startDate", today)
         self.custom_first_due = QCheckBox("First installment on", page)
         self.custom_first_due.setObjectName("customFirstDue")

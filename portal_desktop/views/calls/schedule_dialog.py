@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from portal_desktop import clock
 from portal_desktop.db.calls_queries import Attendee, find_attendees
 from portal_desktop.models import Lead, Student
 from portal_desktop.services.calls import (
@@ -129,7 +130,7 @@ class ScheduleCallDialog(QDialog):
         self.when.setObjectName("when")
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.when.setDateTime(QDateTime(next_slot(dt.datetime.now(dt.UTC), ctx.formatter.tz)))
+        self.when.setDateTime(QDateTime(next_slot(clock.now(), ctx.formatter.tz)))
         self.duration = QSpinBox(self)
         self.duration.setObjectName("duration")
         self.duration.setRange(MIN_DURATION_MINUTES, MAX_DURATION_MINUTES)

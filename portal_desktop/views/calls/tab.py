@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import ColumnElement
 
+from portal_desktop import clock
 from portal_desktop.db.list_queries import SALES_CALLS, calls
 from portal_desktop.models.enums import CallOutcome
 from portal_desktop.services.context import Permission
@@ -44,7 +45,7 @@ from portal_desktop.views.calls.common import (
 )
 from portal_desktop.views.calls.outcome_dialog import OutcomeDialog, call_summary
 from portal_desktop.views.calls.schedule_dialog import ScheduleCallDialog
-from portal_desktop.views.date_range import date_edit, local_today
+from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.tab_context import TabContext
@@ -85,7 +86,7 @@ def _overdue_brush(index: AnyIndex) -> QBrush | None:
     model = index.model()
     if isinstance(model, QueryTableModel):
         values = model.row_values(index.row())
-        if needs_outcome(values, dt.datetime.now(dt.UTC)):
+        if needs_outcome(values, clock.now()):
             return QBrush(OVERDUE_COLOR)
     return None
 
@@ -219,7 +220,7 @@ class SalesCallsTab(QWidget):
             box.blockSignals(False)
 
     def _today(self) -> dt.date:
-        return local_today(self.ctx.formatter.tz)
+        return clock.today(self.ctx.formatter.tz)
 
     # --- filters -------------------------------------------------------------------------
 
@@ -254,7 +255,7 @@ class SalesCallsTab(QWidget):
         if outcome in (NONE, OVERDUE):
             found.append(calls.c.outcome.is_(None))
             if outcome == OVERDUE:
-                found.append(calls.c.scheduled_at <= dt.datetime.now(dt.UTC))
+                found.append(calls.c.scheduled_at <= clock.now())
         elif outcome is not None:
             found.append(calls.c.outcome == CallOutcome(outcome))
         return found

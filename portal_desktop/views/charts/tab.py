@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from portal_desktop import clock
 from portal_desktop.services.chart_data import Dashboard, Section, Target, dashboard
 from portal_desktop.services.chart_periods import (
     PRESET_LABELS,
@@ -108,7 +109,7 @@ class ChartsTab(QWidget):
         super().__init__(parent)
         self.setObjectName("tab_charts")
         self.ctx = ctx
-        self.today: Callable[[], dt.date] = lambda: dt.datetime.now(ctx.formatter.tz).date()
+        self.today: Callable[[], dt.date] = lambda: clock.today(ctx.formatter.tz)
         self.data: Dashboard | None = None
         self._runner = TaskRunner(self)
         self._pending: tuple[dt.date, dt.date, Granularity] | None = None

@@ -9,13 +9,13 @@ enrollment / that student's; None or "" clears it), the list's chips (``status``
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from portal_desktop import clock
 from portal_desktop.db.enrollments_queries import CALL_TO_CASH, id_filters
 from portal_desktop.views.calls.common import NOTICE_STYLE
 from portal_desktop.views.enrollments.dialogs import (
@@ -163,7 +163,7 @@ class EnrollmentsTab(QWidget):
         detail = self.enrollment.detail
         if detail is None:
             return
-        first = detail["next_due"] or dt.date.today()
+        first = detail["next_due"] or clock.today(self.ctx.formatter.tz)
         self._open(PlanDialog(self.ctx, detail["id"], detail["version"], first, self))
 
     def end_enrollment(self, kind: str) -> None:

@@ -3,7 +3,6 @@ its recipients, opens, clicks and unsubscribes."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -11,6 +10,7 @@ from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import QCheckBox, QDateTimeEdit, QLineEdit, QPlainTextEdit, QWidget
 from sqlalchemy.orm import Session
 
+from portal_desktop import clock
 from portal_desktop.services.marketing import create_broadcast, update_broadcast
 from portal_desktop.views.calls.common import to_aware, to_wall_clock
 from portal_desktop.views.marketing.form import MarketingForm, Work, count_box
@@ -46,7 +46,7 @@ class BroadcastDialog(MarketingForm):
         self.sent_at.setObjectName("sentAt")
         self.sent_at.setCalendarPopup(True)
         self.sent_at.setDisplayFormat("yyyy-MM-dd HH:mm")
-        moment = sent_at or dt.datetime.now(dt.UTC)
+        moment = sent_at or clock.now()
         self.sent_at.setDateTime(QDateTime(to_wall_clock(moment, tz)))
         self.counts = {name: count_box(self, name, get(name, 0)) for name in COUNTS}
         self.notes = QPlainTextEdit(get("notes") or "", self)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from portal_desktop import clock
 from portal_desktop.db.marketing_queries import (
     AD_PERFORMANCE,
     EMAIL_BROADCASTS,
@@ -50,7 +51,7 @@ from portal_desktop.db.marketing_queries import (
 from portal_desktop.services.context import Permission
 from portal_desktop.views.buttons import action_button
 from portal_desktop.views.calls.common import ERROR_STYLE, NOTICE_STYLE, error_text
-from portal_desktop.views.date_range import date_edit, local_today
+from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.marketing.broadcast_dialog import BroadcastDialog
 from portal_desktop.views.marketing.campaign_dialog import CampaignDialog
@@ -236,7 +237,7 @@ class MarketingTab(QWidget):
         return page
 
     def today(self) -> dt.date:
-        return local_today(self.ctx.formatter.tz)
+        return clock.today(self.ctx.formatter.tz)
 
     # --- the range and the report --------------------------------------------------------
 

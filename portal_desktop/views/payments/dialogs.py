@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from portal_desktop import clock
 from portal_desktop.db.payments_queries import InstallmentInfo
 from portal_desktop.models.enums import PaymentMethod
 from portal_desktop.services import collections, plan_changes
@@ -50,18 +51,18 @@ def date_edit(parent: QWidget, day: dt.date, *, latest: dt.date | None = None) -
 
 def today_of(ctx: TabContext) -> dt.date:
     """Today where the formatter shows times (the installation's zone, else this machine's)."""
-    return dt.datetime.now(ctx.formatter.tz).date()
+    return clock.today(ctx.formatter.tz)
 
 
 def zone_of(ctx: TabContext) -> dt.tzinfo:
     """Where the formatter shows times: the installation's zone, else this machine's."""
-    return ctx.formatter.tz or dt.datetime.now().astimezone().tzinfo or dt.UTC
+    return clock.local_now(ctx.formatter.tz).tzinfo or dt.UTC
 
 
 def moment_of(day: dt.date, tz: dt.tzinfo | None) -> dt.datetime:
     """When something that happened on a local ``day`` is recorded: now for today, else
     noon of that day (the services refuse moments in the future)."""
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     zone = tz or now.astimezone().tzinfo or dt.UTC
     if day >= now.astimezone(zone).date():
         return now

@@ -71,7 +71,7 @@ class DunningDialog(QDialog):
         self.export_button = QPushButton("Export…", self)
         self.export_button.clicked.connect(self.ask_export)
         self.status = QLabel(self)
-        self.exporter = Exporter(ctx.sessions, ctx.actor, self)
+        self.exporter = Exporter(ctx.sessions, ctx.actor, self, ctx.formatter.tz)
         self.exporter.finished.connect(self.status.setText)
         self.exporter.failed.connect(self.status.setText)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)

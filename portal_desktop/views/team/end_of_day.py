@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from portal_desktop import clock
 from portal_desktop.db.team_queries import DayNumbers, day_numbers, month_numbers
 from portal_desktop.errors import ValidationError
 from portal_desktop.services.context import Permission
@@ -91,7 +92,7 @@ class EndOfDayPage(QWidget):
         self._day_tickets = OpGeneration()
         self._grid_tickets = OpGeneration()
         self.ready = False
-        self.grid_first = dt.date.today().replace(day=1)
+        self.grid_first = clock.today(ctx.formatter.tz).replace(day=1)
 
         self.member = QComboBox(self)
         self.member.setObjectName("member")
