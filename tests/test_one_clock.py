@@ -9,9 +9,18 @@ imported (``import datetime as dt``, ``from datetime import date``, ...).
 from __future__ import annotations
 
 import ast
+import datetime as dt
+import zoneinfo
 from pathlib import Path
 
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session, sessionmaker
+
 import portal_desktop
+from portal_desktop import clock
+from portal_desktop.cli import main
+from portal_desktop.services.context import SYSTEM
+from portal_desktop.services.settings import update_settings
 
 PACKAGE = Path(portal_desktop.__file__).parent
 CLOCK = PACKAGE / "clock.py"
@@ -80,3 +89,25 @@ def test_only_the_clock_module_reads_the_clock() -> None:
         for line, call in clock_reads(path.read_text(encoding="utf-8"))
     ]
     assert offenders == [], "use portal_desktop.clock.now()/today(tz):\n" + "\n".join(offenders)
+
+
+def zone_on_another_day() -> zoneinfo.ZoneInfo:
+    """UTC+14 or UTC-12: at any moment one of them is not on this machine's date."""
+    for name in ("Pacific/Kiritimati", "Etc/GMT+12"):
+        zone = zoneinfo.ZoneInfo(name)
+        if clock.today(zone) != dt.date.today():
+            return zone
+    raise AssertionError("both zones are on this machine's date")  # pragma: no cover
+
+
+def test_export_defaults_to_today_in_the_installation_zone(
+    capsys, db_url: str, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    zone = zone_on_another_day()
+    with sessions() as session:
+        update_settings(session, SYSTEM, time_zone=zone.key)
+    target = tmp_path / "dunning.xlsx"
+    assert main(["export", "dunning", "-o", str(target), "--url", db_url]) == 0
+    capsys.readouterr()
+    # No --to: the list is as of today where the installation is, not on this machine.
+    assert load_workbook(target).sheetnames == [f"Dunning list {clock.today(zone).isoformat()}"]
