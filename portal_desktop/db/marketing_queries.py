@@ -2,15 +2,14 @@
 
 * ``AD_PERFORMANCE``: one campaign's days (the tab filters by campaign and range);
 * ``EMAIL_BROADCASTS``: newsletters and their engagement numbers;
-* :func:`campaign_rows`: the per-campaign report of :func:`services.marketing.campaign_report`
-  as plain rows for the UI thread;
+* :class:`CampaignRow` / :data:`CAMPAIGN_COLUMNS`: the campaigns table's rows and columns
+  (``services.campaign_table.campaign_rows`` fills them);
 * :func:`campaign_values`, :func:`broadcast_values`, :func:`performance_day`: what an edit
   dialog starts from.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,8 +22,6 @@ from portal_desktop.db.query_spec import ColumnKind, ListColumn, ListSpec, SortO
 from portal_desktop.db.tables import table_of
 from portal_desktop.models import AdCampaign, AdPerformance, EmailBroadcast
 from portal_desktop.models.enums import AdPlatform, CampaignStatus
-from portal_desktop.services.context import Actor
-from portal_desktop.services.marketing import campaign_report
 
 K = ColumnKind
 
@@ -118,30 +115,6 @@ class CampaignRow:
             self.calls_booked,
             self.cost_per_booked_call,
         )
-
-
-def campaign_rows(
-    session: Session, actor: Actor, start: dt.date, end: dt.date
-) -> list[CampaignRow]:
-    """Every campaign active or with numbers in ``start``..``end`` (both included)."""
-    return [
-        CampaignRow(
-            campaign_id=result.campaign_id,
-            platform=result.platform,
-            name=result.name,
-            status=result.status,
-            spend=result.ads.spend,
-            platform_revenue=result.ads.revenue,
-            platform_roas=result.platform_roas,
-            cash=result.cash.net,
-            cash_roas=result.cash_roas,
-            leads=result.leads,
-            cpl=result.cpl,
-            calls_booked=result.calls_booked,
-            cost_per_booked_call=result.cost_per_booked_call,
-        )
-        for result in campaign_report(session, actor, start, end)
-    ]
 
 
 def _values(record: Any, fields: tuple[str, ...]) -> dict[str, Any]:

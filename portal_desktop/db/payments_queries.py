@@ -6,7 +6,7 @@ totals and its export (``portal-desktop export payment_schedules``), so they add
 KPI report and the totals bar for the same day:
 
 - an installment's **balance** as of a day is its amount minus its PAID payment paid by the
-  end of that day, never below 0 (``kpi_money.unpaid_of``); a partial refund does not
+  end of that day, never below 0 (``db.aging.unpaid_of``); a partial refund does not
   change it (the payment stays PAID), a full refund makes the installment owed again;
 - it is **owed** when its balance is above 0 and its enrollment started on or before the day
   and is not CANCELLED (a DEFAULTED enrollment still owes: KPIS.md leaves out only
@@ -32,6 +32,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, literal, select, true, type_coerce
 from sqlalchemy.orm import Session
 
+from portal_desktop.clock import end_of_day_utc
+from portal_desktop.db.aging import AGING_BUCKETS, aging_condition, unpaid_of
 from portal_desktop.db.list_queries import (
     INSTALLMENT_DUE,
     INSTALLMENT_LOOKUPS,
@@ -50,13 +52,11 @@ from portal_desktop.db.tables import closer, enrollments, installments, payments
 from portal_desktop.models import Enrollment, Installment, Payment, Program, Student
 from portal_desktop.models.enums import EnrollmentStatus, InstallmentStatus, PaymentStatus
 from portal_desktop.models.types import Money
-from portal_desktop.services.date_ranges import end_of_day_utc
-from portal_desktop.services.kpi_money import AGING_BUCKETS, aging_condition, unpaid_of
 
 K = ColumnKind
 paid = payments.alias("paid")
 
-# The Charts tab's bucket words (chart_data's docstring) for kpi_money's aging keys.
+# The Charts tab's bucket words (chart_data's docstring) for db.aging's bucket keys.
 BUCKET_WORDS: dict[str, str] = {
     "overdue_1_30": "1-30",
     "overdue_31_60": "31-60",

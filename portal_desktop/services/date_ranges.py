@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Date, String, case, cast, func, literal
 from sqlalchemy.sql.elements import ColumnElement
 
+from portal_desktop.clock import end_of_day_utc, local_midnight_utc
 from portal_desktop.errors import ValidationError
 
 # Longest range a report accepts: enough for any "all time" view, small enough to stay sane.
@@ -79,16 +80,6 @@ def parse_date(field: str, text: str) -> dt.date:
 def as_date(value: Any) -> dt.date:
     """A DATE read back from SQL: a date, or its ISO text (SQLite, for computed columns)."""
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-
-
-def local_midnight_utc(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
-    """The UTC instant at which ``day`` begins in ``tz``."""
-    return dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
-
-
-def end_of_day_utc(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
-    """The UTC instant at which ``day`` ends in ``tz`` (exclusive bound)."""
-    return local_midnight_utc(day + dt.timedelta(days=1), tz)
 
 
 def offset_segments(

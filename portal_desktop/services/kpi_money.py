@@ -23,6 +23,7 @@ from sqlalchemy import Select, and_, case, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from portal_desktop.db.aging import AGING_BUCKETS, aging_condition, unpaid_of
 from portal_desktop.models import Enrollment, Installment, Payment, Program
 from portal_desktop.models.enums import EnrollmentStatus, PaymentStatus
 from portal_desktop.models.rollups import cash_day_facts, installment_due_facts
@@ -39,16 +40,8 @@ from portal_desktop.services.kpi_sql import (
 
 RECEIVED: ColumnElement[bool] = Payment.status.in_([PaymentStatus.PAID, PaymentStatus.REFUNDED])
 
-# Aging buckets: (key, fewest days past due, most days past due or None for no limit).
-AGING_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
-    ("overdue_1_30", 1, 30),
-    ("overdue_31_60", 31, 60),
-    ("overdue_61_90", 61, 90),
-    ("overdue_90_plus", 91, None),
-)
 AGING_KEYS: tuple[str, ...] = ("not_yet_due", *(key for key, _, _ in AGING_BUCKETS))
 """The aging fields of :class:`Receivables` (after ``total``), in order."""
-_BUCKET_DAYS = {key: (fewest, most) for key, fewest, most in AGING_BUCKETS}
 
 
 @dataclass(frozen=True)
@@ -149,15 +142,6 @@ def installment_balance(as_of_end: dt.datetime) -> tuple[Any, ColumnElement[Deci
     return paid, unpaid_of(Installment.amount, paid.amount, paid.paid_at, as_of_end)
 
 
-def unpaid_of(
-    amount: Any, paid_amount: Any, paid_at: Any, as_of_end: dt.datetime
-) -> ColumnElement[Decimal]:
-    """KPIS.md's unpaid balance of an installment (``amount``) whose PAID payment (joined,
-    maybe NULL) is ``paid_amount`` at ``paid_at``: the columns of any alias, ORM or Core."""
-    paid_by = case((paid_at < as_of_end, paid_amount), else_=0)
-    return case((amount > paid_by, amount - paid_by), else_=0)
-
-
 def paid_payment_of_installment(paid: Any) -> ColumnElement[bool]:
     """The ON clause linking an installment to its PAID payment (``paid``: a Payment alias)."""
     return and_(paid.installment_id == Installment.id, paid.status == PaymentStatus.PAID)
@@ -170,21 +154,6 @@ def with_paid_payment(query: Select[Any], paid: Any) -> Select[Any]:
         .join(Enrollment, Installment.enrollment_id == Enrollment.id)
         .outerjoin(paid, paid_payment_of_installment(paid))
     )
-
-
-def aging_condition(
-    key: str, as_of: dt.date, due: ColumnElement[dt.date] = Installment.due_date
-) -> ColumnElement[bool]:
-    """The installments of an aging bucket as of a day: ``"not_yet_due"`` or a key of
-    :data:`AGING_BUCKETS`; days past due = ``as_of - due_date``, compared as dates
-    (``due``: the due-date column, the installments' own by default)."""
-    if key == "not_yet_due":
-        return due >= as_of
-    fewest, most = _BUCKET_DAYS[key]
-    aged = due <= as_of - dt.timedelta(days=fewest)
-    if most is not None:
-        aged = and_(aged, due >= as_of - dt.timedelta(days=most))
-    return aged
 
 
 def receivable_columns(

@@ -22,16 +22,15 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from portal_desktop.clock import end_of_day_utc
+from portal_desktop.db.aging import AGING_BUCKETS, aging_condition
 from portal_desktop.errors import ValidationError
 from portal_desktop.models import Enrollment, Installment, Payment, Program, Student
 from portal_desktop.models.enums import EnrollmentStatus, InstallmentStatus, PaymentStatus
 from portal_desktop.services.context import Actor, Permission
-from portal_desktop.services.date_ranges import end_of_day_utc
 from portal_desktop.services.finance_common import get_record, local_today
 from portal_desktop.services.kpi_money import (
-    AGING_BUCKETS,
     Receivables,
-    aging_condition,
     installment_balance,
     installment_totals,
     open_enrollment,

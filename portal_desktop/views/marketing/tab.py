@@ -43,11 +43,11 @@ from portal_desktop.db.marketing_queries import (
     EMAIL_BROADCASTS,
     CampaignRow,
     broadcast_values,
-    campaign_rows,
     campaign_values,
     performance,
     performance_day,
 )
+from portal_desktop.services.campaign_table import campaign_rows
 from portal_desktop.services.context import Permission
 from portal_desktop.views.buttons import action_button
 from portal_desktop.views.calls.common import ERROR_STYLE, NOTICE_STYLE, error_text
