@@ -28,7 +28,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QThreadPool, QTimer
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 from portal_desktop import __version__
 from portal_desktop.db.paths import APP_AUTHOR, APP_NAME, local_database_path
 from portal_desktop.errors import PortalError
+from portal_desktop.package_data import resource
 from portal_desktop.views.app_style import PortalStyle
 from portal_desktop.views.signin_dialog import SignInDialog
 
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
     from portal_desktop.views.formatting import Formatter
     from portal_desktop.views.main_window import MainWindow
 
-RESOURCES_DIR = Path(__file__).resolve().parents[1] / "resources"
 WINDOW_TITLE = "Info Product Portal"
 DEMO_LEADS = 2000
 DEMO_SEED = 42
@@ -145,8 +144,8 @@ def application() -> QApplication:
     # The style sheet draws a light theme: keep the palette light too, whatever the system's
     # colour scheme (a dark system palette would give light text on its light backgrounds).
     app.setPalette(app.style().standardPalette())
-    app.setWindowIcon(QIcon(str(RESOURCES_DIR / "icon.svg")))
-    app.setStyleSheet((RESOURCES_DIR / "style.qss").read_text(encoding="utf-8"))
+    app.setWindowIcon(QIcon(str(resource("icon.svg"))))
+    app.setStyleSheet(resource("style.qss").read_text(encoding="utf-8"))
     return app
 
 

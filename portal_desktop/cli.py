@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
 
 from portal_desktop import __version__
+from portal_desktop.commands import registrars
 from portal_desktop.commands.common import URL_HELP
 from portal_desktop.errors import PortalError
-
-# Each module has register(subparsers); the order is the order of `--help`.
-COMMAND_MODULES = (
-    "portal_desktop.commands.db",
-    "portal_desktop.commands.seed",
-    "portal_desktop.commands.report",
-    "portal_desktop.commands.import_export",
-)
-
 
 # Top-level options that take a value.
 VALUE_OPTIONS = ("--url", "--quit-after")
@@ -58,8 +49,8 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
     if not with_commands:
         return parser
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(commands)
+    for register in registrars():
+        register(commands)
     return parser
 
 

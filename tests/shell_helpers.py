@@ -68,18 +68,17 @@ def generic_tabs(monkeypatch: pytest.MonkeyPatch) -> None:
     """The generic list for every list tab and the charts placeholder, whatever screens are
     plugged into the registry: the shell's tests test the shell, not those screens."""
     from portal_desktop.views import tab_registry
+    from portal_desktop.views.main_window import ChartsPlaceholder
 
     generic = {
-        "pipeline": "PipelineList",
-        "sales_calls": "SalesCallsList",
-        "enrollments": "EnrollmentsList",
-        "payment_schedules": "PaymentSchedulesList",
-        "team": "TeamList",
-        "marketing": "MarketingList",
-        "users": "UsersList",
+        "pipeline": tab_registry.PipelineList,
+        "sales_calls": tab_registry.SalesCallsList,
+        "enrollments": tab_registry.EnrollmentsList,
+        "payment_schedules": tab_registry.PaymentSchedulesList,
+        "team": tab_registry.TeamList,
+        "marketing": tab_registry.MarketingList,
+        "users": tab_registry.UsersList,
+        "charts": ChartsPlaceholder,
     }
-    for key, name in generic.items():
-        monkeypatch.setitem(tab_registry.TAB_CLASSES, key, f"{tab_registry.__name__}:{name}")
-    monkeypatch.setitem(
-        tab_registry.TAB_CLASSES, "charts", "portal_desktop.views.main_window:ChartsPlaceholder"
-    )
+    for key, cls in generic.items():
+        monkeypatch.setitem(tab_registry.TAB_CLASSES, key, lambda cls=cls: cls)

@@ -1,1 +1,15 @@
-"""Command-line sub-commands; each module has ``register(subparsers)``."""
+"""Command-line sub-commands: each module has ``register(subparsers)``; :func:`registrars`
+lists them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def registrars() -> tuple[Callable[[Any], None], ...]:
+    """Each command module's ``register``, in the order of ``--help``. Imported here, not at
+    the top: opening the app (no command) never needs them (see ``cli._names_a_command``)."""
+    from portal_desktop.commands import db, import_export, report, seed
+
+    return (db.register, seed.register, report.register, import_export.register)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -15,8 +14,7 @@ from sqlalchemy.pool import StaticPool
 
 from portal_desktop.db.engine import check_connection, describe
 from portal_desktop.errors import SchemaMismatchError, SchemaOutdatedError, SchemaTooNewError
-
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+from portal_desktop.package_data import shipped_folder
 
 
 class SchemaState(enum.Enum):
@@ -35,7 +33,7 @@ class SchemaStatus:
 
 def alembic_config() -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(shipped_folder("migrations")))
     return config
 
 

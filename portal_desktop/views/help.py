@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -15,8 +13,8 @@ from PySide6.QtWidgets import (
 )
 
 from portal_desktop import __version__
-
-KPIS_FILE = Path(__file__).resolve().parents[2] / "resources" / "KPIS.md"
+from portal_desktop.errors import PortalError
+from portal_desktop.package_data import resource
 
 
 class KpiHelpDialog(QDialog):
@@ -30,8 +28,8 @@ class KpiHelpDialog(QDialog):
         self.browser = QTextBrowser(self)
         self.browser.setOpenExternalLinks(True)
         try:
-            self.browser.setMarkdown(KPIS_FILE.read_text(encoding="utf-8"))
-        except OSError as exc:
+            self.browser.setMarkdown(resource("KPIS.md").read_text(encoding="utf-8"))
+        except (OSError, PortalError) as exc:
             self.browser.setPlainText(f"The KPI definitions could not be read: {exc}")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)

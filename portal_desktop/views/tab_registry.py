@@ -1,7 +1,9 @@
 """Which widget each tab is, and which roles see it; a tab's module is imported when it opens.
 
-To plug in a screen, change its one line in :data:`TAB_CLASSES` to ``"module:Class"``; the
-class is built as ``Class(ctx: TabContext, parent)`` the first time the user opens the tab.
+Each tab is registered by its class, through a small function that imports it: a screen's
+module (and what it imports: pyqtgraph for the charts) loads the first time the user opens
+that tab, not when the window starts. To plug in a screen, change its function in
+:data:`TAB_CLASSES`; the class is built as ``Class(ctx: TabContext, parent)``.
 
 Roles (DESIGN.md): ADMIN sees every tab; SALES the pipeline, sales calls, enrollments,
 payment schedules, team and charts; MARKETING the pipeline (read-only: the tab is given the
@@ -11,8 +13,9 @@ when ``ctx.actor.can(Permission.EDIT_LEADS)`` is false), marketing and charts.
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from PySide6.QtWidgets import QWidget
 
@@ -21,18 +24,71 @@ from portal_desktop.models.enums import UserRole
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.tab_context import TabContext
 
-_HERE = "portal_desktop.views.tab_registry"
 
-# One line per tab, in DESIGN.md's order: the tab's key and "module:Class".
-TAB_CLASSES: dict[str, str] = {
-    "pipeline": "portal_desktop.views.pipeline.tab:PipelineTab",
-    "sales_calls": "portal_desktop.views.calls.tab:SalesCallsTab",
-    "enrollments": "portal_desktop.views.enrollments.tab:EnrollmentsTab",
-    "payment_schedules": "portal_desktop.views.payments.tab:PaymentSchedulesTab",
-    "team": "portal_desktop.views.team.tab:TeamTab",
-    "marketing": "portal_desktop.views.marketing.tab:MarketingTab",
-    "charts": "portal_desktop.views.charts:ChartsTab",
-    "users": "portal_desktop.views.admin.tab:AdminTab",
+class TabClass(Protocol):
+    """A tab's class: built with the tab context and the parent widget."""
+
+    def __call__(self, ctx: TabContext, parent: QWidget | None) -> QWidget: ...
+
+
+def _pipeline() -> TabClass:
+    from portal_desktop.views.pipeline.tab import PipelineTab
+
+    return PipelineTab
+
+
+def _sales_calls() -> TabClass:
+    from portal_desktop.views.calls.tab import SalesCallsTab
+
+    return SalesCallsTab
+
+
+def _enrollments() -> TabClass:
+    from portal_desktop.views.enrollments.tab import EnrollmentsTab
+
+    return EnrollmentsTab
+
+
+def _payment_schedules() -> TabClass:
+    from portal_desktop.views.payments.tab import PaymentSchedulesTab
+
+    return PaymentSchedulesTab
+
+
+def _team() -> TabClass:
+    from portal_desktop.views.team.tab import TeamTab
+
+    return TeamTab
+
+
+def _marketing() -> TabClass:
+    from portal_desktop.views.marketing.tab import MarketingTab
+
+    return MarketingTab
+
+
+def _charts() -> TabClass:
+    from portal_desktop.views.charts import ChartsTab
+
+    return ChartsTab
+
+
+def _admin() -> TabClass:
+    from portal_desktop.views.admin.tab import AdminTab
+
+    return AdminTab
+
+
+# One line per tab, in DESIGN.md's order: the tab's key and the function giving its class.
+TAB_CLASSES: dict[str, Callable[[], TabClass]] = {
+    "pipeline": _pipeline,
+    "sales_calls": _sales_calls,
+    "enrollments": _enrollments,
+    "payment_schedules": _payment_schedules,
+    "team": _team,
+    "marketing": _marketing,
+    "charts": _charts,
+    "users": _admin,
 }
 
 TAB_TITLES: dict[str, str] = {name: spec.title for name, spec in LISTS.items()} | {
@@ -55,26 +111,22 @@ ROLE_TABS: dict[UserRole, frozenset[str]] = {
 class TabEntry:
     key: str
     title: str
-    target: str  # "module:Class"
+    tab_class: Callable[[], TabClass]  # imports the tab's module on first use
 
 
 def tabs_for(role: UserRole) -> list[TabEntry]:
     """The tabs a role may use, in the window's order."""
     allowed = ROLE_TABS[UserRole(role)]
     return [
-        TabEntry(key, TAB_TITLES[key], target)
-        for key, target in TAB_CLASSES.items()
+        TabEntry(key, TAB_TITLES[key], tab_class)
+        for key, tab_class in TAB_CLASSES.items()
         if key in allowed
     ]
 
 
 def build_tab(entry: TabEntry, ctx: TabContext, parent: QWidget | None) -> QWidget:
-    """Import the tab's module (first use only: Python caches it) and build the widget."""
-    module_name, _, class_name = entry.target.partition(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
-    widget = cls(ctx, parent)
-    assert isinstance(widget, QWidget), entry.target
-    return widget
+    """Build the tab's widget (its module is imported on first use only: Python caches it)."""
+    return entry.tab_class()(ctx, parent)
 
 
 class GenericListTab(EntityTab):

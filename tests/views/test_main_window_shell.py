@@ -62,8 +62,7 @@ def test_tabs_are_built_when_first_opened(qtbot, engine: Engine) -> None:
 
 
 def test_keys_reach_the_current_tab(qtbot, engine: Engine, monkeypatch) -> None:
-    target = f"{__name__}:RecordingTab"
-    monkeypatch.setitem(tab_registry.TAB_CLASSES, "team", target)
+    monkeypatch.setitem(tab_registry.TAB_CLASSES, "team", lambda: RecordingTab)
     window = _window(qtbot, engine)
     window.tabs.setCurrentWidget(window.lazy_tabs["team"])
     tab = window.tab("team")
