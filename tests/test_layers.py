@@ -1,9 +1,10 @@
 """The layers of DESIGN.md, checked: imports only point down.
 
-models → models (and errors, clock); db → models, db, errors, clock; services → db, models,
-services, errors, clock, never Qt; commands → services, db, models, commands, errors, clock,
-no Qt; views → anything below. Every import counts, at module level or inside a function:
-a late import is still a dependency. The scan reads the syntax tree of every module.
+clock, errors and package_data (the shipped folders) sit below everything, and every layer
+may use them; models → models; db → models, db; services → db, models, services, never Qt;
+commands → services, db, models, commands, no Qt; views → anything below. Every import
+counts, at module level or inside a function: a late import is still a dependency. The scan
+reads the syntax tree of every module.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import portal_desktop
 
 PACKAGE = Path(portal_desktop.__file__).parent
 QT = {"PySide6", "pyqtgraph", "shiboken6"}
-BASE = {"errors", "clock"}
+BASE = {"errors", "clock", "package_data"}
 ALLOWED: dict[str, set[str]] = {
     "clock": set(),
     "errors": set(),
+    "package_data": {"errors"},
     "models": {"models"} | BASE,
     "db": {"db", "models"} | BASE,
     "services": {"services", "db", "models"} | BASE,

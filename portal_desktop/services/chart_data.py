@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 
 from portal_desktop import clock
 from portal_desktop.models import TeamMember
+from portal_desktop.package_data import resource
 from portal_desktop.services.chart_periods import (
     Granularity,
     bucket_days,
@@ -169,7 +170,7 @@ class Dashboard:
 
 # --- KPI definitions (tooltips) -------------------------------------------------------------
 
-KPIS_FILE = Path(__file__).resolve().parents[2] / "resources" / "KPIS.md"
+KPIS_FILE = resource("KPIS.md")  # inside the installed package, or the checkout's resources/
 
 # A copy of KPIS.md's table for the card keys, used when resources/KPIS.md is absent.
 FALLBACK_DEFINITIONS: dict[str, str] = {
