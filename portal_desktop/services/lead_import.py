@@ -12,7 +12,9 @@ Duplicates by email follow the user's policy (services.lead_dedup). An invalid r
 the whole import unless ``skip_invalid``; cancelling (a ``threading.Event`` or a callable)
 rolls everything back. New leads are written a chunk at a time while the file is read (one
 COPY on PostgreSQL, so the server stores rows while Python checks the next ones); existing
-emails and campaigns are looked up before the rows start flowing.
+emails and campaigns are looked up before the rows start flowing. What the import remembers
+per email (repeats, existing leads, rows held, leads to update) is kept in a temporary file
+(services.seen_emails), so its memory does not grow with the file.
 """
 
 from __future__ import annotations
