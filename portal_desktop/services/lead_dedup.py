@@ -7,13 +7,15 @@ database, routed by the user's policy as the rows of an import are read.
   the database takes the file's non-empty names, phone, source, campaign, medium and notes
   — never its email, status or creation time (statuses follow the pipeline's rules). A new
   lead whose email comes again later in the file is held until its last row has been read.
+
+Whatever it remembers per email is kept on the disk (services.seen_emails), so that memory
+does not grow with the file.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -27,6 +29,7 @@ from portal_desktop.db.bulk import sqlite_has_json
 from portal_desktop.models import Lead
 from portal_desktop.services.import_common import Problem
 from portal_desktop.services.lead_rows import UPDATABLE
+from portal_desktop.services.seen_emails import Seen, SeenEmails
 
 LOOKUP_CHUNK = 50_000
 PLAIN_CHUNK = 500
@@ -89,83 +92,68 @@ def fill(target: Values, values: Values) -> None:
 class Deduplicator:
     """Routes each valid row: new (returned when ready to write), duplicate, or update.
 
-    ``repeated`` counts the emails that the file has more than once (for the UPDATE policy),
-    known before the rows are checked, so a new lead can wait for the file's later rows of
-    its email.
+    What it remembers about emails is on the disk (services.seen_emails), filled by the
+    first pass over the file: how many rows each repeated email has (for the UPDATE policy,
+    so a new lead can wait for the file's later rows of its email) and the existing leads.
+    The rows are routed a chunk at a time, against the state of that chunk's emails.
     """
 
-    def __init__(
-        self,
-        policy: DuplicatePolicy,
-        repeated: Counter[str],
-        existing: dict[str, ExistingLead],
-        email_title: str,
-    ) -> None:
+    def __init__(self, policy: DuplicatePolicy, seen: SeenEmails, email_title: str) -> None:
         self.update = policy is DuplicatePolicy.UPDATE
-        self.existing = existing
+        self.seen = seen
         self.email_title = email_title
-        self.remaining = repeated if self.update else Counter[str]()
-        self.first_row: dict[str, int] = {}
-        self.held: dict[str, Values] = {}
-        self.updates: dict[str, tuple[ExistingLead, Values]] = {}
         self.notes: list[Problem] = []
         self.existing_rows = 0
 
-    def route(self, row: int, key: str, values: Values | None) -> list[Values]:
-        """The new leads ready to be written after this row (``values`` None: invalid)."""
-        ready = []
-        if values is not None:
-            if not key:
-                ready.append(values)
-            elif key in self.first_row:
-                self._repeat(row, key, values)
-            elif key in self.existing:
-                self._known(row, key, values)
-            elif self.update and self.remaining[key] > 1:
-                self.first_row[key] = row
-                self.held[key] = values
-            else:
-                self.first_row[key] = row
-                ready.append(values)
-        if self.update and key in self.remaining:
-            self.remaining[key] -= 1
-            if self.remaining[key] == 0:
-                del self.remaining[key]
-                if key in self.held:
-                    ready.append(self.held.pop(key))
+    def route(self, rows: list[tuple[int, str, Values | None]]) -> list[Values]:
+        """The new leads ready to be written after these rows (row number, email key,
+        values; values None: an invalid row)."""
+        states = self.seen.load((key for _, key, _ in rows if key), with_leads=self.update)
+        ready: list[Values] = []
+        for row, key, values in rows:
+            state = states.get(key)
+            if state is None:  # no email, or one the file has once and no lead has
+                if values is not None:
+                    ready.append(values)
+                continue
+            if values is not None:
+                self._route(row, state, values, ready)
+            state.remaining -= 1
+            if state.remaining == 0 and state.held is not None:
+                ready.append(state.held)
+                state.held = None
+        self.seen.save(states)
         return ready
 
-    def _repeat(self, row: int, key: str, values: Values) -> None:
-        what = "its values fill in that row's" if self.update else "skipped"
-        self._note(row, f"repeats the email of row {self.first_row[key]}; {what}")
-        if self.update:
-            fill(self.held[key] if key in self.held else self.updates[key][1], values)
+    def _route(self, row: int, state: Seen, values: Values, ready: list[Values]) -> None:
+        if state.first_row is not None:
+            self._repeat(row, state, values)
+            return
+        state.first_row = row
+        if state.existing:
+            self._known(row, state, values)
+        elif self.update and state.remaining > 1:
+            state.held = values
+        else:
+            ready.append(values)
 
-    def _known(self, row: int, key: str, values: Values) -> None:
-        self.first_row[key] = row
+    def _repeat(self, row: int, state: Seen, values: Values) -> None:
+        what = "its values fill in that row's" if self.update else "skipped"
+        self._note(row, f"repeats the email of row {state.first_row}; {what}")
+        target = state.held if state.held is not None else state.merged
+        if self.update and target is not None:
+            fill(target, values)
+
+    def _known(self, row: int, state: Seen, values: Values) -> None:
         self.existing_rows += 1
         what = "its details will be updated" if self.update else "skipped"
         self._note(row, f"is already a lead; {what}")
         if self.update:
-            found = self.existing[key]
-            merged = dict(found.values)
-            fill(merged, values)
-            self.updates[key] = (found, merged)
+            state.merged = dict(state.found.values)
+            fill(state.merged, values)
 
     def _note(self, row: int, text: str) -> None:
         self.notes.append(Problem(row, self.email_title, text))
-
-    def leftovers(self) -> list[Values]:
-        """New leads still held at the end (none when every key was counted)."""
-        rest = list(self.held.values())
-        self.held.clear()
-        return rest
-
-    def changed_updates(self) -> list[tuple[ExistingLead, Values]]:
-        """Existing leads whose values the file changes."""
-        return [
-            (found, merged) for found, merged in self.updates.values() if merged != found.values
-        ]
 
     @property
     def file_duplicates(self) -> int:

@@ -12,15 +12,16 @@ Duplicates by email follow the user's policy (services.lead_dedup). An invalid r
 the whole import unless ``skip_invalid``; cancelling (a ``threading.Event`` or a callable)
 rolls everything back. New leads are written a chunk at a time while the file is read (one
 COPY on PostgreSQL, so the server stores rows while Python checks the next ones); existing
-emails and campaigns are looked up before the rows start flowing.
+emails and campaigns are looked up before the rows start flowing. What the import remembers
+per email (repeats, existing leads, rows held, leads to update) is kept in a temporary file
+(services.seen_emails), so its memory does not grow with the file.
 """
 
 from __future__ import annotations
 
 import itertools
 import uuid
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, cast
@@ -57,6 +58,7 @@ from portal_desktop.services.lead_mapping import LeadField, Mapping
 from portal_desktop.services.lead_rows import LOST_REASON, UPDATABLE, LeadRowReader
 from portal_desktop.services.leads import resolve_campaign
 from portal_desktop.services.rollups import refresh_rollups
+from portal_desktop.services.seen_emails import SeenEmails
 from portal_desktop.services.settings import load_settings
 from portal_desktop.services.transaction import use_case
 
@@ -125,37 +127,24 @@ def _key(reader: LeadRowReader) -> Callable[[Record], str]:
     return lambda record: record[1][index].strip().lower() if index < len(record[1]) else ""
 
 
-@dataclass
-class _FirstPass:
-    """What the rows are checked against, read in one pass over the file before them."""
-
-    existing: dict[str, ExistingLead]  # leads already in the database, by email
-    repeated: Counter[str]  # emails the file has more than once (UPDATE policy only)
-    campaigns: set[str]  # the campaign names of the file
-
-
 def _first_pass(
-    session: Session, table: CsvTable, reader: LeadRowReader, *, update: bool
-) -> _FirstPass:
-    """Look the file's emails up a chunk at a time, so that only the emails found (and
-    repeated) stay in memory, and gather its campaign names."""
+    session: Session, table: CsvTable, reader: LeadRowReader, seen: SeenEmails
+) -> set[str]:
+    """Note the file's emails on the disk and look them up a chunk at a time (the leads
+    found go to the disk too); return the file's campaign names."""
     key_of = _key(reader)
     campaign = reader.columns.get(LeadField.CAMPAIGN)
-    found = _FirstPass({}, Counter(), set())
+    campaigns: set[str] = set()
     records = iter(table.records)
     while chunk := list(itertools.islice(records, LOOKUP_CHUNK)):
         keys = [key_of(record) for record in chunk]
-        found.existing |= existing_leads(session, sorted(set(keys) - {""}))
-        if update:
-            found.repeated.update(key for key in keys if key)
+        seen.count(keys)
+        seen.add_existing(existing_leads(session, sorted(set(keys) - {""})))
         if campaign is not None:
-            found.campaigns.update(
-                cells[campaign].strip() for _, cells in chunk if campaign < len(cells)
-            )
-    if update:
-        found.repeated = Counter({key: n for key, n in found.repeated.items() if n > 1})
-    found.campaigns.discard("")
-    return found
+            campaigns.update(cells[campaign].strip() for _, cells in chunk if campaign < len(cells))
+    seen.close_counting()
+    campaigns.discard("")
+    return campaigns
 
 
 class _LeadSink:
@@ -203,18 +192,19 @@ def _stream(
     mapping: Mapping,
     options: LeadImportOptions,
     tracker: ProgressTracker,
+    seen: SeenEmails,
     *,
     write: bool,
-) -> tuple[LeadImportReport, list[tuple[ExistingLead, dict[str, Any]]]]:
+) -> LeadImportReport:
     """Check every row and, when ``write``, insert the new leads a chunk at a time (on
-    PostgreSQL the server stores a chunk while the next is checked); return the report and
-    the existing leads to update."""
+    PostgreSQL the server stores a chunk while the next is checked); the existing leads to
+    update are left in ``seen``."""
     reader = LeadRowReader(table, mapping, load_settings(session).tz, day_first=options.day_first)
     key_of = _key(reader)
     email_title = reader.title(LeadField.EMAIL) if LeadField.EMAIL in reader.columns else ""
-    first = _first_pass(session, table, reader, update=options.duplicates is DuplicatePolicy.UPDATE)
-    dedup = Deduplicator(options.duplicates, first.repeated, first.existing, email_title)
-    campaigns = _campaign_ids(session, first.campaigns) if write else {}
+    campaign_names = _first_pass(session, table, reader, seen)
+    dedup = Deduplicator(options.duplicates, seen, email_title)
+    campaigns = _campaign_ids(session, campaign_names) if write else {}
     problems: list[Problem] = []
     records = iter(table.records)
     done = 0
@@ -222,19 +212,19 @@ def _stream(
         sink = _LeadSink(bulk_write, campaigns)
         while chunk := list(itertools.islice(records, CHUNK_ROWS)):
             tracker.step(done)
-            ready: list[dict[str, Any]] = []
+            routed = []
             for record in chunk:
                 values, row_problems = reader.read(record)
                 problems.extend(row_problems)
-                ready.extend(dedup.route(record[0], key_of(record), values))
-            sink.add(ready)
+                routed.append((record[0], key_of(record), values))
+            sink.add(dedup.route(routed))
             done += len(chunk)
-        sink.add(dedup.leftovers())
+        for held in seen.held():
+            sink.add(held)
         tracker.step(done)
         if problems and write and not options.skip_invalid:
             raise refused_for_invalid_rows(problems)
-    updates = dedup.changed_updates()
-    report = LeadImportReport(
+    return LeadImportReport(
         rows=done,
         new=sink.count,
         existing_duplicates=dedup.existing_rows,
@@ -243,9 +233,8 @@ def _stream(
         duplicates=tuple(sorted(dedup.notes)),
         notes=_notes(table, reader),
         options=options,
-        unchanged=len(dedup.updates) - len(updates),
+        unchanged=seen.update_counts()[1],
     )
-    return report, updates
 
 
 @contextmanager
@@ -281,7 +270,8 @@ def check_lead_import(
     actor.require(Permission.EDIT_LEADS)
     tracker = ProgressTracker("checking", len(table.records), progress, cancel)
     options = options or LeadImportOptions()
-    return _stream(session, table, mapping, options, tracker, write=False)[0]
+    with SeenEmails() as seen:
+        return _stream(session, table, mapping, options, tracker, seen, write=False)
 
 
 @use_case
@@ -300,15 +290,17 @@ def import_leads(
     options = options or LeadImportOptions()
     tracker = ProgressTracker("importing", len(table.records), progress, cancel)
     try:
-        with _small_sqlite_cache(session):
-            report, updates = _stream(session, table, mapping, options, tracker, write=True)
-        _update(session, updates, _campaign_resolver(session))
+        with SeenEmails() as seen:
+            with _small_sqlite_cache(session):
+                report = _stream(session, table, mapping, options, tracker, seen, write=True)
+            _update(session, seen.updates(), _campaign_resolver(session))
+            updated = seen.update_counts()[0]
     except IntegrityError:
         raise ConflictError(
             "another user saved a lead with one of these emails while the import ran; "
             "nothing was written — run the import again"
         ) from None
-    report = replace(report, created=report.new, updated=len(updates), written=True)
+    report = replace(report, created=report.new, updated=updated, written=True)
     if report.created or report.updated:
         _audit(session, actor, report)
         refresh_rollups(session)  # the reports' daily facts, now rather than at the next report
@@ -345,13 +337,11 @@ def _campaign_resolver(session: Session) -> Callable[[str | None], uuid.UUID | N
 
 def _update(
     session: Session,
-    updates: list[tuple[ExistingLead, dict[str, Any]]],
+    updates: Iterable[list[tuple[ExistingLead, dict[str, Any]]]],
     campaign_of: Callable[[str | None], uuid.UUID | None],
 ) -> None:
-    """Existing leads that take the file's values: executemany UPDATE, each row only if its
-    version is still the one read (else nothing is written)."""
-    if not updates:
-        return
+    """Existing leads that take the file's values, a chunk at a time: executemany UPDATE,
+    each row only if its version is still the one read (else nothing is written)."""
     statement = (
         update(LEADS)
         .where(LEADS.c.id == bindparam("b_id"), LEADS.c.version == bindparam("b_version"))
@@ -362,9 +352,9 @@ def _update(
     )
     connection = session.connection()
     now = utcnow()
-    for start in range(0, len(updates), CHUNK_ROWS):
+    for chunk in updates:
         params = []
-        for found, merged in updates[start : start + CHUNK_ROWS]:
+        for found, merged in chunk:
             campaign_id = merged["ad_campaign_id"]
             if merged["campaign"] != found.values["campaign"] and not found.linked_by_hand:
                 campaign_id = campaign_of(merged["campaign"])
