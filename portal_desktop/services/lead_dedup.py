@@ -15,9 +15,7 @@ does not grow with the file.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -29,7 +27,7 @@ from portal_desktop.db.bulk import sqlite_has_json
 from portal_desktop.models import Lead
 from portal_desktop.services.import_common import Problem
 from portal_desktop.services.lead_rows import UPDATABLE
-from portal_desktop.services.seen_emails import Seen, SeenEmails
+from portal_desktop.services.seen_emails import LEAD_VALUES, ExistingLead, Seen, SeenEmails
 
 LOOKUP_CHUNK = 50_000
 PLAIN_CHUNK = 500
@@ -41,21 +39,13 @@ class DuplicatePolicy(StrEnum):
     UPDATE = "update"
 
 
-@dataclass
-class ExistingLead:
-    id: uuid.UUID
-    version: int
-    values: Values  # UPDATABLE and ad_campaign_id, as stored
-    linked_by_hand: bool = False  # a person chose ad_campaign_id: it stays
-
-
 def existing_leads(session: Session, keys: Sequence[str]) -> dict[str, ExistingLead]:
     """Leads already in the database, by lower-case email.
 
     The keys travel as one parameter per chunk (an array on PostgreSQL, a JSON array read
     by ``json_each`` on SQLite), not as one bind parameter each.
     """
-    names = (*UPDATABLE, "ad_campaign_id")
+    names = LEAD_VALUES
     columns = [getattr(Lead, name) for name in names]
     lowered = func.lower(Lead.email)
     found: dict[str, ExistingLead] = {}
@@ -148,7 +138,7 @@ class Deduplicator:
         self.existing_rows += 1
         what = "its details will be updated" if self.update else "skipped"
         self._note(row, f"is already a lead; {what}")
-        if self.update:
+        if self.update and state.found is not None:
             state.merged = dict(state.found.values)
             fill(state.merged, values)
 

@@ -15,14 +15,18 @@ from __future__ import annotations
 import pickle
 import sqlite3
 import tempfile
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from portal_desktop.services.lead_rows import UPDATABLE
+
 CACHE_KIB = 2 * 1024
 FETCH_ROWS = 5_000
 Values = dict[str, Any]
+LEAD_VALUES = (*UPDATABLE, "ad_campaign_id")
 
 _SCHEMA = """
 CREATE TABLE raw (key TEXT NOT NULL);
@@ -41,12 +45,34 @@ CREATE TABLE seen (
 
 
 @dataclass
+class ExistingLead:
+    id: uuid.UUID
+    version: int
+    values: Values  # UPDATABLE and ad_campaign_id, as stored
+    linked_by_hand: bool = False  # a person chose ad_campaign_id: it stays
+
+    def dump(self) -> bytes:
+        """As plain values: much quicker to read back than the pickled object."""
+        campaign = self.values["ad_campaign_id"]
+        values = [self.values[name] for name in UPDATABLE]
+        plain = (self.id.bytes, self.version, values, campaign and campaign.bytes)
+        return pickle.dumps((*plain, self.linked_by_hand), pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def load(cls, blob: bytes) -> ExistingLead:
+        key, version, values, campaign, by_hand = pickle.loads(blob)  # our own temporary file
+        campaign_id = None if campaign is None else uuid.UUID(bytes=campaign)
+        stored = dict(zip(UPDATABLE, values, strict=True)) | {"ad_campaign_id": campaign_id}
+        return cls(uuid.UUID(bytes=key), version, stored, by_hand)
+
+
+@dataclass
 class Seen:
     """One remembered email, as the rows of a chunk change it."""
 
     remaining: int
     existing: bool
-    found: Any = None  # the ExistingLead, loaded when asked for (the UPDATE policy)
+    found: ExistingLead | None = None  # loaded when asked for (the UPDATE policy)
     first_row: int | None = None
     held: Values | None = None
     merged: Values | None = None
@@ -61,7 +87,7 @@ def _load(blob: bytes | None) -> Any:
 
 
 def _saved(key: str, state: Seen) -> tuple[Any, ...]:
-    changed = state.merged is not None and state.merged != state.found.values
+    changed = state.found is not None and state.merged not in (None, state.found.values)
     merged = _dump(state.merged)
     return (state.remaining, state.first_row, _dump(state.held), merged, changed, key)
 
@@ -94,11 +120,11 @@ class SeenEmails:
         """Note one row of each email (``''``, no email, is left out)."""
         self._db.executemany("INSERT INTO raw VALUES (?)", ((key,) for key in keys if key))
 
-    def add_existing(self, found: dict[str, Any]) -> None:
+    def add_existing(self, found: dict[str, ExistingLead]) -> None:
         """The leads already in the database, by email."""
         self._db.executemany(
             "INSERT OR REPLACE INTO existing VALUES (?, ?)",
-            ((key, _dump(lead)) for key, lead in found.items()),
+            ((key, lead.dump()) for key, lead in found.items()),
         )
 
     def close_counting(self) -> None:
@@ -130,10 +156,10 @@ class SeenEmails:
         )
         states = {}
         for key, remaining, existing, first_row, held, merged, *found in rows:
+            lead = ExistingLead.load(found[0]) if found and found[0] else None
             states[key] = Seen(
-                remaining, bool(existing), _load(found[0]) if found else None, first_row,
-                _load(held), _load(merged),
-            )  # fmt: skip
+                remaining, bool(existing), lead, first_row, _load(held), _load(merged)
+            )
         return states
 
     def save(self, states: dict[str, Seen]) -> None:
@@ -147,13 +173,15 @@ class SeenEmails:
 
     def held(self) -> Iterator[list[Values]]:
         """New leads still held (none when every row of their email was read), by chunk."""
-        yield from self._chunks("SELECT held FROM seen WHERE held IS NOT NULL", lambda r: r[0])
+        rows = self._db.execute("SELECT held FROM seen WHERE held IS NOT NULL")
+        while chunk := rows.fetchmany(FETCH_ROWS):
+            yield [_load(held) for (held,) in chunk]
 
-    def updates(self) -> Iterator[list[tuple[Any, Values]]]:
+    def updates(self) -> Iterator[list[tuple[ExistingLead, Values]]]:
         """The existing leads whose values the file changes, with those values, by chunk."""
-        yield from self._chunks(
-            "SELECT found, merged FROM seen WHERE changed", lambda r: (r[0], r[1])
-        )
+        rows = self._db.execute("SELECT found, merged FROM seen WHERE changed")
+        while chunk := rows.fetchmany(FETCH_ROWS):
+            yield [(ExistingLead.load(found), _load(merged)) for found, merged in chunk]
 
     def update_counts(self) -> tuple[int, int]:
         """How many existing leads the file changes, and how many it leaves as they are."""
@@ -162,8 +190,3 @@ class SeenEmails:
             "FROM seen WHERE merged IS NOT NULL"
         ).fetchone()
         return changed, same
-
-    def _chunks(self, query: str, pick: Any) -> Iterator[list[Any]]:
-        rows = self._db.execute(query)
-        while chunk := rows.fetchmany(FETCH_ROWS):
-            yield [pick(tuple(_load(blob) for blob in row)) for row in chunk]
