@@ -18,8 +18,6 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from portal_desktop import clock
-
 CENT = Decimal("0.01")
 MONEY_PRECISION = 12
 MONEY_SCALE = 2
@@ -99,7 +97,3 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
-
-
-# The one "now" is portal_desktop.clock.now; this name stays for services/lead_import.py.
-utcnow = clock.now

@@ -30,11 +30,11 @@ from sqlalchemy import Table, bindparam, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from portal_desktop import clock
 from portal_desktop.db.bulk import Write, bulk_insert, uuid7_batch
 from portal_desktop.errors import ConflictError
 from portal_desktop.models import Lead
 from portal_desktop.models.enums import LeadStatus
-from portal_desktop.models.types import utcnow
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.csv_reading import CsvTable, Record
 from portal_desktop.services.import_common import (
@@ -155,7 +155,7 @@ class _LeadSink:
     ) -> None:
         self._write = write
         self._campaign_ids = campaign_ids
-        self._now = utcnow()
+        self._now = clock.now()
         self.count = 0
 
     def add(self, rows: list[dict[str, Any]]) -> None:
@@ -351,7 +351,7 @@ def _update(
         )
     )
     connection = session.connection()
-    now = utcnow()
+    now = clock.now()
     for chunk in updates:
         params = []
         for found, merged in chunk:
