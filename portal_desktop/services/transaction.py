@@ -7,6 +7,9 @@ transaction (one commit at the end).
 
 A stale version that a use case did not word itself (the row changed on another machine
 between reading and writing it) leaves as a ConflictError, never as a StaleDataError.
+
+What a use case changed (tables, record ids, the rollups and the audit rows) is collected by
+the unit of work itself: ``services.changes.take_committed(session)`` after it returns.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal_desktop.errors import ConflictError
+from portal_desktop.services import changes as _changes  # noqa: F401  (collects what commits change)
 
 P = ParamSpec("P")
 R = TypeVar("R")
