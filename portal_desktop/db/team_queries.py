@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from portal_desktop.models import DailyMetric, TeamMember
 from portal_desktop.models.enums import TeamRole
 
+Member = tuple[uuid.UUID, str, bool]  # id, name, active
+
 
 @dataclass(frozen=True)
 class DayNumbers:
@@ -95,3 +97,11 @@ def member_details(session: Session, member_id: uuid.UUID) -> MemberDetails | No
         bool(member.active),
         member.version,
     )
+
+
+def load_members(session: Session) -> list[Member]:
+    """Every team member by name (inactive ones too: old calls name them)."""
+    rows = session.execute(
+        select(TeamMember.id, TeamMember.name, TeamMember.active).order_by(TeamMember.name)
+    )
+    return [(row.id, row.name, bool(row.active)) for row in rows]

@@ -12,9 +12,9 @@ the UI thread, so the window never waits on the database (the pattern of Anki's
             parent=self).success(self.saved).failure(self.errors.show).run()
 
 A read op's Session is rolled back at the end: it cannot write by mistake. A write op calls
-one service (one use case, one transaction); after it commits, the op announces on
-``ctx.bus`` exactly what the unit of work changed (``services.changes``: tables, ids, the
-rollups and the audit rows) and then calls ``success`` with the service's result. No screen
+one service (one use case, one transaction); after it commits, the op calls ``success`` with
+the service's result and then announces on ``ctx.bus`` exactly what the unit of work changed
+(``services.changes``: tables, ids, the rollups and the audit rows). No screen
 keeps its own list of the tables it thinks it changed.
 """
 
@@ -50,8 +50,8 @@ class ReadOp(QueryOp[T]):
 
 
 class WriteOp(QueryOp[T]):
-    """``fn(session) -> T`` (one service call) on a pool thread; once it committed, the
-    change is announced on the bus and ``success(T)`` runs on the UI thread."""
+    """``fn(session) -> T`` (one service call) on a pool thread; once it committed,
+    ``success(T)`` runs on the UI thread and the change is announced on the bus."""
 
     def __init__(
         self, ctx: TabContext, fn: Callable[[Session], T], *, parent: QObject | None = None
@@ -70,12 +70,22 @@ class WriteOp(QueryOp[T]):
     def success(self, callback: Callable[[T], None]) -> WriteOp[T]:
         def announce_then(outcome: tuple[T, Changes]) -> None:
             result, self.changes = outcome
-            if self.changes and shiboken6.isValid(self._ctx.bus):
-                self._ctx.bus.announce(self.changes.tables, self.changes.ids)
-            if self._owner is None or shiboken6.isValid(self._owner):
-                callback(result)
+            try:
+                if self._owner is None or shiboken6.isValid(self._owner):
+                    callback(result)
+            finally:  # then every screen hears of it (as Anki fires its change hooks)
+                if self.changes and shiboken6.isValid(self._ctx.bus):
+                    self._ctx.bus.announce(self.changes.tables, self.changes.ids)
 
         super().success(announce_then)  # type: ignore[arg-type]
+        return self
+
+    def failure(self, callback: Callable[[BaseException], None]) -> WriteOp[T]:
+        def if_owner_alive(error: BaseException) -> None:
+            if self._owner is None or shiboken6.isValid(self._owner):
+                callback(error)
+
+        super().failure(if_owner_alive)
         return self
 
     def run(self, priority: int = 0) -> WriteOp[T]:
@@ -83,3 +93,14 @@ class WriteOp(QueryOp[T]):
             self.success(lambda _result: None)  # still announce what changed
         super().run(priority)
         return self
+
+
+def run_write(
+    ctx: TabContext,
+    owner: QObject,
+    work: Callable[[Session], T],
+    on_done: Callable[[T], None],
+    on_failed: Callable[[BaseException], None],
+) -> QueryOp[T]:
+    """Transitional (its callers announce by hand; they are moving to :class:`WriteOp`)."""
+    return QueryOp(ctx.sessions, work, parent=owner).success(on_done).failure(on_failed).run()

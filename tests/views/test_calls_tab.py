@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from portal_desktop.models import Enrollment, SalesCall
 from portal_desktop.models.enums import CallOutcome, LeadStatus, UserRole
 from portal_desktop.views.calls.close_deal_wizard import CloseDealWizard
-from portal_desktop.views.calls.common import select_data
 from portal_desktop.views.calls.outcome_dialog import OutcomeDialog
 from portal_desktop.views.calls.schedule_dialog import ScheduleCallDialog
 from portal_desktop.views.calls.tab import OVERDUE_COLOR, SalesCallsTab
+from portal_desktop.views.member_picker import select_data
 from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE
 from tests.services.factories import make_sales_call
 from tests.views.call_fixtures import make_context, make_world

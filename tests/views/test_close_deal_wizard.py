@@ -19,7 +19,7 @@ from portal_desktop.views.calls.close_deal_wizard import (
     DONE_PAGE,
     CloseDealWizard,
 )
-from portal_desktop.views.calls.common import select_data
+from portal_desktop.views.member_picker import select_data
 from portal_desktop.views.money_input import MoneyInput
 from tests.services.factories import make_student
 from tests.views.call_fixtures import make_context, make_world

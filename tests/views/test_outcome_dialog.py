@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from portal_desktop.models import AuditEntry, Enrollment, Installment, Lead, SalesCall
 from portal_desktop.models.enums import CallOutcome, LeadStatus
 from portal_desktop.views.calls.close_deal_wizard import DONE_PAGE
-from portal_desktop.views.calls.common import select_data
 from portal_desktop.views.calls.outcome_dialog import OutcomeDialog
+from portal_desktop.views.member_picker import select_data
 from tests.views.call_fixtures import make_context, make_world
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")

@@ -7,8 +7,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from portal_desktop.db.admin_queries import PROGRAMS, ProgramRow, load_program
 from portal_desktop.services.context import Permission
 from portal_desktop.views.admin.program_dialog import ProgramDialog
-from portal_desktop.views.calls.common import ERROR_STYLE, error_text
 from portal_desktop.views.entity_tab import EntityTab
+from portal_desktop.views.field_errors import ERROR_STYLE, error_text
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.workers import QueryOp
 

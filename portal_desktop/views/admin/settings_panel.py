@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 
 from portal_desktop.services.context import Permission
 from portal_desktop.services.settings import Settings, load_settings, update_settings
-from portal_desktop.views.calls.common import FieldErrors, run_write
+from portal_desktop.views.field_errors import FieldErrors
+from portal_desktop.views.ops import run_write
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.workers import QueryOp
 

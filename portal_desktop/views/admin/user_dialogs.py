@@ -13,12 +13,13 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 from sqlalchemy.orm import Session
 
+from portal_desktop.db.team_queries import Member
 from portal_desktop.models.enums import UserRole
 from portal_desktop.services import accounts
 from portal_desktop.services.accounts import MIN_PASSWORD_LENGTH
 from portal_desktop.views.admin.form_dialog import AdminFormDialog
-from portal_desktop.views.calls.common import Member, fill_members
 from portal_desktop.views.formatting import enum_label
+from portal_desktop.views.member_picker import fill_members
 from portal_desktop.views.tab_context import TabContext
 
 USER_TABLES = frozenset({"users", "audit_log"})

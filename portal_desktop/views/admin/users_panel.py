@@ -19,13 +19,15 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from portal_desktop.db.admin_queries import USERS, UserRow, load_user
+from portal_desktop.db.team_queries import load_members
 from portal_desktop.models.enums import UserRole
 from portal_desktop.services import accounts
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.views.admin.user_dialogs import USER_TABLES, NewUserDialog, ResetPasswordDialog
-from portal_desktop.views.calls.common import ERROR_STYLE, error_text, load_members, run_write
 from portal_desktop.views.entity_tab import EntityTab
+from portal_desktop.views.field_errors import ERROR_STYLE, error_text
 from portal_desktop.views.formatting import enum_label
+from portal_desktop.views.ops import run_write
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.workers import QueryOp
 

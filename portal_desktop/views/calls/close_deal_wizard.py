@@ -45,6 +45,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal_desktop import clock
+from portal_desktop.db.team_queries import load_members
 from portal_desktop.errors import ValidationError
 from portal_desktop.models import Enrollment, Installment, Lead, Program, SalesCall, Student
 from portal_desktop.models.enums import PaymentFrequency, PlanType
@@ -55,17 +56,12 @@ from portal_desktop.services.payment_plans import (
     ScheduledInstallment,
     build_schedule,
 )
-from portal_desktop.views.calls.common import (
-    ERROR_STYLE,
-    FieldErrors,
-    fill_members,
-    load_members,
-    run_write,
-    select_data,
-)
 from portal_desktop.views.date_range import date_edit
+from portal_desktop.views.field_errors import ERROR_STYLE, FieldErrors
 from portal_desktop.views.formatting import enum_label
+from portal_desktop.views.member_picker import fill_members, select_data
 from portal_desktop.views.money_input import MoneyInput
+from portal_desktop.views.ops import run_write
 from portal_desktop.views.tab_context import TabContext
 
 BUYER_PAGE, DEAL_PAGE, DONE_PAGE = 0, 1, 2

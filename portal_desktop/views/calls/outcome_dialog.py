@@ -40,15 +40,12 @@ from portal_desktop.services.calls import (
 )
 from portal_desktop.services.leads import lead_label
 from portal_desktop.views.calls.close_deal_wizard import CloseDealWizard
-from portal_desktop.views.calls.common import (
-    FieldErrors,
-    run_write,
-    select_data,
-    to_aware,
-    to_wall_clock,
-)
+from portal_desktop.views.field_errors import FieldErrors
 from portal_desktop.views.formatting import enum_label
+from portal_desktop.views.member_picker import select_data
+from portal_desktop.views.ops import run_write
 from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.wall_clock import to_aware, to_wall_clock
 
 OUTCOME_ORDER = (
     CallOutcome.CLOSED_WON,

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from portal_desktop import clock
 from portal_desktop.db.calls_queries import Attendee, find_attendees
+from portal_desktop.db.team_queries import load_members
 from portal_desktop.models import Lead, Student
 from portal_desktop.services.calls import (
     MAX_DURATION_MINUTES,
@@ -40,16 +41,11 @@ from portal_desktop.services.calls import (
 )
 from portal_desktop.services.leads import lead_label
 from portal_desktop.services.transaction import use_case
-from portal_desktop.views.calls.common import (
-    NOTICE_STYLE,
-    FieldErrors,
-    fill_members,
-    load_members,
-    run_write,
-    to_aware,
-    to_wall_clock,
-)
+from portal_desktop.views.field_errors import NOTICE_STYLE, FieldErrors
+from portal_desktop.views.member_picker import fill_members
+from portal_desktop.views.ops import run_write
 from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.wall_clock import to_aware, to_wall_clock
 from portal_desktop.views.workers import OpGeneration, QueryOp
 
 CHANGED_TABLES = frozenset({"sales_calls", "leads"})

@@ -31,25 +31,22 @@ from sqlalchemy import ColumnElement
 
 from portal_desktop import clock
 from portal_desktop.db.list_queries import SALES_CALLS, calls
+from portal_desktop.db.team_queries import load_members
 from portal_desktop.models.enums import CallOutcome
 from portal_desktop.services.context import Permission
 from portal_desktop.views.badges import BadgeDelegate
 from portal_desktop.views.buttons import action_button
 from portal_desktop.views.calls.close_deal_wizard import CloseDealWizard
-from portal_desktop.views.calls.common import (
-    NOTICE_STYLE,
-    fill_members,
-    load_members,
-    select_data,
-    to_aware,
-)
 from portal_desktop.views.calls.outcome_dialog import OutcomeDialog, call_summary
 from portal_desktop.views.calls.schedule_dialog import ScheduleCallDialog
 from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.entity_tab import EntityTab
+from portal_desktop.views.field_errors import NOTICE_STYLE
 from portal_desktop.views.formatting import enum_label
+from portal_desktop.views.member_picker import fill_members, select_data
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE, QueryTableModel
+from portal_desktop.views.wall_clock import to_aware
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 WATCHED_TABLES = frozenset({"sales_calls", "leads", "students", "team_members", "enrollments"})

@@ -28,10 +28,11 @@ from portal_desktop.models.enums import PaymentFrequency
 from portal_desktop.services import enrollments as enrollment_service
 from portal_desktop.services import plan_changes
 from portal_desktop.services.payment_plans import MAX_INSTALLMENTS, PlanChange
-from portal_desktop.views.calls.common import FieldErrors, run_write
 from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.enrollments.grids import fill_grid, make_grid
+from portal_desktop.views.field_errors import FieldErrors
 from portal_desktop.views.formatting import enum_label
+from portal_desktop.views.ops import run_write
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.workers import OpGeneration, QueryOp
 

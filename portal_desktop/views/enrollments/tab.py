@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidge
 
 from portal_desktop import clock
 from portal_desktop.db.enrollments_queries import CALL_TO_CASH, id_filters
-from portal_desktop.views.calls.common import NOTICE_STYLE
 from portal_desktop.views.enrollments.dialogs import (
     EndDialog,
     PlanDialog,
@@ -26,6 +25,7 @@ from portal_desktop.views.enrollments.dialogs import (
 )
 from portal_desktop.views.enrollments.panels import EnrollmentPanel, StudentPanel
 from portal_desktop.views.entity_tab import EntityTab
+from portal_desktop.views.field_errors import NOTICE_STYLE
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.table_model import KEY_ROLE
 

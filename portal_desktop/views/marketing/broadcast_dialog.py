@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from portal_desktop import clock
 from portal_desktop.services.marketing import create_broadcast, update_broadcast
-from portal_desktop.views.calls.common import to_aware, to_wall_clock
 from portal_desktop.views.marketing.form import MarketingForm, Work, count_box
 from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.wall_clock import to_aware, to_wall_clock
 
 COUNTS = ("recipients", "opens", "clicks", "unsubscribes")
 

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from portal_desktop.models.enums import AdPlatform, CampaignStatus
 from portal_desktop.services.marketing import MAX_DAILY_SPEND, create_campaign, update_campaign
-from portal_desktop.views.calls.common import select_data
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.marketing.form import MarketingForm, Work, date_edit, date_of
+from portal_desktop.views.member_picker import select_data
 from portal_desktop.views.money_input import MoneyInput
 from portal_desktop.views.tab_context import TabContext
 

@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from portal_desktop.views.calls.common import FieldErrors, run_write
+from portal_desktop.views.field_errors import FieldErrors
 from portal_desktop.views.money_input import MoneyInput
+from portal_desktop.views.ops import run_write
 from portal_desktop.views.tab_context import TabContext
 
 MAX_COUNT = 2_000_000_000

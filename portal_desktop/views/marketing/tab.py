@@ -50,9 +50,9 @@ from portal_desktop.db.marketing_queries import (
 from portal_desktop.services.campaign_table import campaign_rows
 from portal_desktop.services.context import Permission
 from portal_desktop.views.buttons import action_button
-from portal_desktop.views.calls.common import ERROR_STYLE, NOTICE_STYLE, error_text
 from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.entity_tab import EntityTab
+from portal_desktop.views.field_errors import ERROR_STYLE, NOTICE_STYLE, error_text
 from portal_desktop.views.marketing.broadcast_dialog import BroadcastDialog
 from portal_desktop.views.marketing.campaign_dialog import CampaignDialog
 from portal_desktop.views.marketing.campaign_model import CampaignModel

@@ -28,9 +28,10 @@ from portal_desktop.db.payments_queries import InstallmentInfo
 from portal_desktop.models.enums import PaymentMethod
 from portal_desktop.services import collections, plan_changes
 from portal_desktop.services.date_ranges import local_midnight_utc
-from portal_desktop.views.calls.common import FieldErrors, run_write
+from portal_desktop.views.field_errors import FieldErrors
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.money_input import MoneyInput
+from portal_desktop.views.ops import run_write
 from portal_desktop.views.tab_context import TabContext
 
 # The tables a payment action changes (for ctx.bus.announce).

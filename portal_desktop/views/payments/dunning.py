@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 from portal_desktop.services.receivables import MAX_PAGE, DunningRow, dunning_list
 from portal_desktop.services.report_exports import ReportName
 from portal_desktop.services.settings import load_settings
-from portal_desktop.views.calls.common import error_text
 from portal_desktop.views.export_actions import Exporter
+from portal_desktop.views.field_errors import error_text
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.workers import QueryOp
 

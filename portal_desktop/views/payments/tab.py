@@ -37,8 +37,8 @@ from portal_desktop.db.payments_queries import (
 )
 from portal_desktop.services.context import Permission
 from portal_desktop.services.date_ranges import local_midnight_utc
-from portal_desktop.views.calls.common import ERROR_STYLE, error_text
 from portal_desktop.views.entity_tab import EntityTab
+from portal_desktop.views.field_errors import ERROR_STYLE, error_text
 from portal_desktop.views.payments.dialogs import (
     ActionDialog,
     FailedChargeDialog,

@@ -37,20 +37,21 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from portal_desktop import clock
-from portal_desktop.db.team_queries import DayNumbers, day_numbers, month_numbers
+from portal_desktop.db.team_queries import (
+    DayNumbers,
+    Member,
+    day_numbers,
+    load_members,
+    month_numbers,
+)
 from portal_desktop.errors import ValidationError
 from portal_desktop.services.context import Permission
 from portal_desktop.services.finance_common import local_today
 from portal_desktop.services.team import MAX_DAILY_CASH, MAX_DAILY_COUNT, upsert_daily_metric
-from portal_desktop.views.calls.common import (
-    NOTICE_STYLE,
-    FieldErrors,
-    Member,
-    fill_members,
-    load_members,
-    run_write,
-)
+from portal_desktop.views.field_errors import NOTICE_STYLE, FieldErrors
+from portal_desktop.views.member_picker import fill_members
 from portal_desktop.views.money_input import MoneyInput, read_money
+from portal_desktop.views.ops import run_write
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.workers import OpGeneration, QueryOp
 

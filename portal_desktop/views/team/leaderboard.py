@@ -34,7 +34,7 @@ from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.finance_common import local_today
 from portal_desktop.services.kpi_team import DayCheck, LeaderboardRow
 from portal_desktop.services.team import leaderboard, reported_vs_recorded
-from portal_desktop.views.calls.common import ERROR_STYLE, error_text
+from portal_desktop.views.field_errors import ERROR_STYLE, error_text
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.workers import OpGeneration, QueryOp

@@ -28,8 +28,10 @@ from portal_desktop.db.team_queries import MemberDetails
 from portal_desktop.errors import ValidationError
 from portal_desktop.models.enums import TeamRole
 from portal_desktop.services.team import create_team_member, update_team_member
-from portal_desktop.views.calls.common import FieldErrors, run_write, select_data
+from portal_desktop.views.field_errors import FieldErrors
 from portal_desktop.views.formatting import enum_label
+from portal_desktop.views.member_picker import select_data
+from portal_desktop.views.ops import run_write
 from portal_desktop.views.tab_context import TabContext
 
 HUNDRED = Decimal(100)

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from portal_desktop.db.list_queries import TEAM
 from portal_desktop.db.team_queries import MemberDetails, member_details
 from portal_desktop.services.context import Permission
-from portal_desktop.views.calls.common import ERROR_STYLE, error_text
 from portal_desktop.views.entity_tab import EntityTab
+from portal_desktop.views.field_errors import ERROR_STYLE, error_text
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.team.member_dialog import MemberDialog
 from portal_desktop.views.workers import QueryOp
