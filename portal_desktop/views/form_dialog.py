@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from portal_desktop.errors import ValidationError
 from portal_desktop.views.field_errors import FieldErrors
 from portal_desktop.views.money_input import MoneyInput
 from portal_desktop.views.ops import ReadOp, WriteOp
@@ -64,6 +65,7 @@ class FormDialog(QDialog):
         self.ctx = ctx
         self.writing = False
         self.loading = False
+        self.load_failed = False
         self.outcome: Any = None  # what the service returned, once saved
         general = QLabel(self)
         general.setObjectName("error_general")
@@ -148,7 +150,8 @@ class FormDialog(QDialog):
         return None
 
     def work(self) -> Callable[[Session], Any]:
-        """The write: a function of a Session calling one service (runs on a pool thread)."""
+        """The write: a function of a Session calling one service (runs on a pool thread).
+        Built on the UI thread; a ValidationError it raises is shown at its field."""
         raise NotImplementedError
 
     def load(self, session: Session) -> Any:
@@ -161,7 +164,7 @@ class FormDialog(QDialog):
     # -- running -----------------------------------------------------------------------
     def start_loading(self) -> None:
         """Run :meth:`load` off the UI thread; the form is usable once :meth:`loaded` ran."""
-        self.loading = True
+        self.loading, self.load_failed = True, False
         self.update_state()
         ReadOp(self.ctx, self.load, parent=self).success(self._loaded).failure(
             self._load_failed
@@ -174,8 +177,9 @@ class FormDialog(QDialog):
 
     def _load_failed(self, error: BaseException) -> None:
         self.loading = False
+        self.load_failed = True  # nothing to save over: Save stays off, whatever is typed
         self.errors.show(error)
-        self.save_button.setEnabled(False)
+        self.update_state()
 
     @property
     def ready(self) -> bool:
@@ -183,19 +187,25 @@ class FormDialog(QDialog):
         return not self.loading and not self.writing
 
     def update_state(self, *_: object) -> None:
-        problem = LOADING if self.loading else self.problem()
-        self.save_button.setEnabled(problem is None and not self.writing)
+        problem = LOADING if self.loading else None if self.load_failed else self.problem()
+        blocked = self.writing or self.load_failed
+        self.save_button.setEnabled(problem is None and not blocked)
         self.save_button.setToolTip(problem or "")
         self.hint.setText(problem or "")
         self.hint.setVisible(problem is not None)
 
     def save(self) -> None:
-        if self.writing or self.loading or self.problem() is not None:
+        if self.writing or self.loading or self.load_failed or self.problem() is not None:
             return
         self.errors.clear()
+        try:
+            work = self.work()
+        except ValidationError as error:  # a value the form itself reads, e.g. a percentage
+            self._failed(error)
+            return
         self.writing = True
         self.update_state()
-        WriteOp(self.ctx, self.work(), parent=self).success(self._saved).failure(self._failed).run()
+        WriteOp(self.ctx, work, parent=self).success(self._saved).failure(self._failed).run()
 
     def _saved(self, outcome: Any) -> None:
         self.writing = False

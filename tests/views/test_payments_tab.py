@@ -33,8 +33,8 @@ from portal_desktop.services.seeding import seed_database
 from portal_desktop.services.settings import load_settings
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.payments.dialogs import (
-    ActionDialog,
     FailedChargeDialog,
+    InstallmentDialog,
     PaymentDialog,
     RefundDialog,
     RescheduleDialog,
@@ -84,7 +84,7 @@ def select_installment(qtbot, tab: PaymentSchedulesTab, installment_id: uuid.UUI
     qtbot.waitUntil(lambda: tab.selected_id() == installment_id, timeout=2000)
 
 
-def start(qtbot, tab: PaymentSchedulesTab, kind: type[ActionDialog]) -> ActionDialog:
+def start(qtbot, tab: PaymentSchedulesTab, kind: type[InstallmentDialog]) -> InstallmentDialog:
     tab.dialog = None
     tab.start(kind)
     qtbot.waitUntil(lambda: isinstance(tab.dialog, kind), timeout=5000)
@@ -92,7 +92,7 @@ def start(qtbot, tab: PaymentSchedulesTab, kind: type[ActionDialog]) -> ActionDi
     return tab.dialog
 
 
-def save(qtbot, dialog: ActionDialog) -> None:
+def save(qtbot, dialog: InstallmentDialog) -> None:
     """Press Save and wait for the write: accepted, or an error shown."""
     assert dialog.save_button.isEnabled()
     dialog.save_button.click()

@@ -1,5 +1,6 @@
 """The Payment-schedules actions as dialogs: record a payment, a failed charge, a refund,
-reschedule an installment. Each one writes through its service on a pool thread; a
+reschedule an installment. Each is a :class:`~portal_desktop.views.form_dialog.FormDialog`
+on one installment (read afresh by the tab): its service runs as a write op, a
 ValidationError is shown at its field, a ConflictError or PermissionDeniedError in words at
 the bottom, and nothing is written until Save (Esc cancels)."""
 
@@ -9,18 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QDate, Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QWidget
 from sqlalchemy.orm import Session
 
 from portal_desktop import clock
@@ -28,26 +18,14 @@ from portal_desktop.db.payments_queries import InstallmentInfo
 from portal_desktop.models.enums import PaymentMethod
 from portal_desktop.services import collections, plan_changes
 from portal_desktop.services.date_ranges import local_midnight_utc
-from portal_desktop.views.field_errors import FieldErrors
-from portal_desktop.views.formatting import enum_label
+from portal_desktop.views.date_range import date_edit
+from portal_desktop.views.form_dialog import FormDialog
+from portal_desktop.views.form_fields import enum_combo
 from portal_desktop.views.money_input import MoneyInput
-from portal_desktop.views.ops import run_write
 from portal_desktop.views.tab_context import TabContext
 
-# The tables a payment action changes (for ctx.bus.announce).
-CHANGED_TABLES = frozenset({"installments", "payments", "enrollments"})
 NOON = dt.timedelta(hours=12)
-
-
-def date_edit(parent: QWidget, day: dt.date, *, latest: dt.date | None = None) -> QDateEdit:
-    """A date field with a calendar pop-up (``latest``: no day after it can be chosen)."""
-    edit = QDateEdit(parent)
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    if latest is not None:
-        edit.setMaximumDate(QDate(latest.year, latest.month, latest.day))
-    edit.setDate(QDate(day.year, day.month, day.day))
-    return edit
+ENTER_AMOUNT = "Type the amount, e.g. 1,250.00."
 
 
 def today_of(ctx: TabContext) -> dt.date:
@@ -70,120 +48,51 @@ def moment_of(day: dt.date, tz: dt.tzinfo | None) -> dt.datetime:
     return local_midnight_utc(day, zone) + NOON
 
 
-class ActionDialog(QDialog):
-    """A form with errors at the fields, Save (disabled until valid) and Cancel."""
+def amount_problem(money: MoneyInput) -> str | None:
+    """The hint while ``money`` holds no amount (why its text is not one shows under it)."""
+    return None if money.value() is not None else ENTER_AMOUNT
 
-    saved = Signal(object)
+
+class InstallmentDialog(FormDialog):
+    """A form about one installment, headed by whose it is and when it is due."""
 
     def __init__(
         self, ctx: TabContext, info: InstallmentInfo, title: str, parent: QWidget | None
     ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(420)
-        self.ctx, self.info = ctx, info
-        self.writing = False
-        self.outcome: Any = None
-        heading = QLabel(f"<b>{info.label}</b><br>due {ctx.formatter.date(info.due_date)}", self)
-        self.form = QFormLayout()
-        general = QLabel(self)
-        general.setObjectName("error_general")
-        self.errors = FieldErrors(general)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(heading)
-        layout.addLayout(self.form)
-        layout.addWidget(general)
-        layout.addWidget(self.buttons)
+        heading = f"<b>{info.label}</b><br>due {ctx.formatter.date(info.due_date)}"
+        super().__init__(ctx, title, parent, heading=heading, width=420)
+        self.info = info
 
-    def add_field(self, title: str, widget: QWidget, *fields: str) -> None:
-        """A row of the form, with the label errors on ``fields`` go to under it."""
-        box = QVBoxLayout()
-        box.setSpacing(2)
-        box.addWidget(widget)
-        box.addWidget(self.errors.label_for(self, *fields))
-        self.form.addRow(title, box)
+    def day_field(self, title: str, field: str) -> None:
+        today = today_of(self.ctx)
+        self.day = date_edit(self, "day", today, latest=today)
+        self.add_field(title, self.day, field, required=True)
 
-    def money_field(self, title: str, amount: Any, field: str = "amount") -> MoneyInput:
-        money = MoneyInput(self, field=field)
-        money.set_value(amount)
-        money.value_changed.connect(self.update_save)
-        self.add_field(title, money, field)
-        return money
-
-    def text_field(self, title: str, field: str, placeholder: str = "") -> QLineEdit:
-        edit = QLineEdit(self)
-        edit.setPlaceholderText(placeholder)
-        edit.textChanged.connect(self.update_save)
-        self.add_field(title, edit, field)
-        return edit
-
-    def is_valid(self) -> bool:
-        return True
-
-    def update_save(self, *_: object) -> None:
-        self.save_button.setEnabled(not self.writing and self.is_valid())
-
-    def work(self) -> Callable[[Session], Any]:
-        """The write, as a function of a Session (runs on a pool thread)."""
-        raise NotImplementedError
-
-    def save(self) -> None:
-        if self.writing or not self.is_valid():
-            return
-        self.errors.clear()
-        self.writing = True
-        self.update_save()
-        run_write(self.ctx, self, self.work(), self._done, self._failed)
-
-    def _done(self, outcome: Any) -> None:
-        self.writing = False
-        self.outcome = outcome
-        self.ctx.bus.announce(CHANGED_TABLES, {self.info.id})
-        self.saved.emit(outcome)
-        self.accept()
-
-    def _failed(self, error: BaseException) -> None:
-        self.writing = False
-        self.errors.show(error)
-        self.update_save()
+    def moment(self) -> dt.datetime:
+        return moment_of(self.day.date().toPython(), self.ctx.formatter.tz)
 
 
-def _methods(parent: QWidget) -> QComboBox:
-    combo = QComboBox(parent)
-    for method in PaymentMethod:
-        combo.addItem(enum_label(method.value), method)
-    return combo
-
-
-class PaymentDialog(ActionDialog):
+class PaymentDialog(InstallmentDialog):
     """Record money received: all of the installment or part of it (the rest stays due)."""
 
     def __init__(
         self, ctx: TabContext, info: InstallmentInfo, parent: QWidget | None = None
     ) -> None:
         super().__init__(ctx, info, "Record a payment", parent)
-        self.amount = self.money_field("Amount *", info.amount)
-        self.day = date_edit(self, today_of(ctx), latest=today_of(ctx))
-        self.add_field("Paid on *", self.day, "paid_at")
-        self.method = _methods(self)
+        self.amount = self.money_field("Amount", info.amount, required=True)
+        self.day_field("Paid on", "paid_at")
+        self.method = enum_combo(self, "method", PaymentMethod)
         self.add_field("Method", self.method, "method")
         self.reference = self.text_field("Reference", "reference", "transaction or check number")
-        self.update_save()
+        self.update_state()
 
-    def is_valid(self) -> bool:
-        return self.amount.value() is not None
+    def problem(self) -> str | None:
+        return amount_problem(self.amount)
 
     def work(self) -> Callable[[Session], Any]:
-        actor, info = self.ctx.actor, self.info
+        actor, info, when = self.ctx.actor, self.info, self.moment()
         amount, method = self.amount.value(), self.method.currentData()
         reference = self.reference.text().strip() or None
-        when = moment_of(self.day.date().toPython(), self.ctx.formatter.tz)
 
         def write(session: Session) -> Any:
             result = collections.record_payment(
@@ -195,30 +104,30 @@ class PaymentDialog(ActionDialog):
         return write
 
 
-class FailedChargeDialog(ActionDialog):
+class FailedChargeDialog(InstallmentDialog):
     """Record a charge that failed; the installment stays due."""
 
     def __init__(
         self, ctx: TabContext, info: InstallmentInfo, parent: QWidget | None = None
     ) -> None:
         super().__init__(ctx, info, "Record a failed charge", parent)
-        self.amount = self.money_field("Amount *", info.amount)
-        self.day = date_edit(self, today_of(ctx), latest=today_of(ctx))
-        self.add_field("Attempted on *", self.day, "attempted_at")
-        self.method = _methods(self)
+        self.amount = self.money_field("Amount", info.amount, required=True)
+        self.day_field("Attempted on", "attempted_at")
+        self.method = enum_combo(self, "method", PaymentMethod)
         self.add_field("Method", self.method, "method")
-        self.reason = self.text_field("Reason *", "reason", "e.g. card declined")
+        self.reason = self.text_field("Reason", "reason", "e.g. card declined", required=True)
         self.reference = self.text_field("Reference", "reference")
-        self.update_save()
+        self.update_state()
 
-    def is_valid(self) -> bool:
-        return self.amount.value() is not None and bool(self.reason.text().strip())
+    def problem(self) -> str | None:
+        if not self.reason.text().strip():
+            return "Type why the charge failed, e.g. card declined."
+        return amount_problem(self.amount)
 
     def work(self) -> Callable[[Session], Any]:
-        actor, info = self.ctx.actor, self.info
+        actor, info, when = self.ctx.actor, self.info, self.moment()
         amount, method = self.amount.value(), self.method.currentData()
         reason, reference = self.reason.text(), self.reference.text().strip() or None
-        when = moment_of(self.day.date().toPython(), self.ctx.formatter.tz)
 
         def write(session: Session) -> Any:
             return collections.record_failed_charge(
@@ -229,7 +138,7 @@ class FailedChargeDialog(ActionDialog):
         return write
 
 
-class RefundDialog(ActionDialog):
+class RefundDialog(InstallmentDialog):
     """Give back all or part of the installment's payment (ADMIN)."""
 
     def __init__(
@@ -239,17 +148,16 @@ class RefundDialog(ActionDialog):
         paid = ctx.formatter.money(info.paid)
         left = ctx.formatter.money(info.refundable)
         self.form.addRow("Paid", QLabel(f"{paid} ({left} left to refund)", self))
-        self.amount = self.money_field("Refund *", info.refundable if info.payment_id else None)
+        self.amount = self.money_field(
+            "Refund", info.refundable if info.payment_id else None, required=True
+        )
         self.reason = self.text_field("Reason", "reason")
-        if info.payment_id is None:
-            self.errors.general.setText(
-                "Nothing was paid on this installment, so there is nothing to refund."
-            )
-            self.errors.general.show()
-        self.update_save()
+        self.update_state()
 
-    def is_valid(self) -> bool:
-        return self.info.payment_id is not None and self.amount.value() is not None
+    def problem(self) -> str | None:
+        if self.info.payment_id is None:
+            return "Nothing was paid on this installment, so there is nothing to refund."
+        return amount_problem(self.amount)
 
     def work(self) -> Callable[[Session], Any]:
         actor, payment_id = self.ctx.actor, self.info.payment_id
@@ -263,20 +171,22 @@ class RefundDialog(ActionDialog):
         return write
 
 
-class RescheduleDialog(ActionDialog):
+class RescheduleDialog(InstallmentDialog):
     """Move an unpaid installment to another due date."""
 
     def __init__(
         self, ctx: TabContext, info: InstallmentInfo, parent: QWidget | None = None
     ) -> None:
         super().__init__(ctx, info, "Reschedule an installment", parent)
-        self.day = date_edit(self, info.due_date)
-        self.day.dateChanged.connect(self.update_save)
-        self.add_field("New due date *", self.day, "due_date")
-        self.update_save()
+        self.day = date_edit(self, "dueDate", info.due_date)
+        self.add_field("New due date", self.day, "due_date", required=True)
+        self.watch(self.day.dateChanged)
+        self.update_state()
 
-    def is_valid(self) -> bool:
-        return self.day.date().toPython() != self.info.due_date
+    def problem(self) -> str | None:
+        if self.day.date().toPython() == self.info.due_date:
+            return "Choose the new due date."
+        return None
 
     def work(self) -> Callable[[Session], Any]:
         actor, info, day = self.ctx.actor, self.info, self.day.date().toPython()

@@ -31,8 +31,8 @@ from portal_desktop.services.report_exports import ReportName
 from portal_desktop.services.settings import load_settings
 from portal_desktop.views.export_actions import Exporter
 from portal_desktop.views.field_errors import error_text
+from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
-from portal_desktop.views.workers import QueryOp
 
 HEADERS = (
     "Student",
@@ -90,7 +90,7 @@ class DunningDialog(QDialog):
             rows = dunning_list(session, actor, today, limit=MAX_PAGE)
             return rows, load_settings(session).grace_days
 
-        QueryOp(ctx.sessions, load, parent=self).success(self._show).failure(self._failed).run()
+        ReadOp(ctx, load, parent=self).success(self._show).failure(self._failed).run()
 
     def _show(self, loaded: tuple[list[DunningRow], int]) -> None:
         self.loading = False

@@ -39,9 +39,10 @@ from portal_desktop.services.context import Permission
 from portal_desktop.services.date_ranges import local_midnight_utc
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.field_errors import ERROR_STYLE, error_text
+from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.payments.dialogs import (
-    ActionDialog,
     FailedChargeDialog,
+    InstallmentDialog,
     PaymentDialog,
     RefundDialog,
     RescheduleDialog,
@@ -51,11 +52,10 @@ from portal_desktop.views.payments.dialogs import (
 from portal_desktop.views.payments.dunning import DunningDialog
 from portal_desktop.views.payments.totals import TotalsBar
 from portal_desktop.views.tab_context import TabContext
-from portal_desktop.views.workers import QueryOp
 
 WATCHED_TABLES = frozenset({"installments", "payments", "enrollments"})
 CHIP_KEYS = frozenset({"when", "bucket", "program", "closer", "search"})
-DialogType = Callable[[TabContext, InstallmentInfo, QWidget], ActionDialog]
+DialogType = Callable[[TabContext, InstallmentInfo, QWidget], InstallmentDialog]
 
 
 class PaymentSchedulesTab(QWidget):
@@ -69,7 +69,7 @@ class PaymentSchedulesTab(QWidget):
         self.ctx = ctx
         self.day = today_of(ctx)
         self.tz = zone_of(ctx)
-        self.dialog: ActionDialog | None = None
+        self.dialog: InstallmentDialog | None = None
         self.dunning: DunningDialog | None = None
         self.extra_filters: dict[str, Any] = {}
 
@@ -243,9 +243,9 @@ class PaymentSchedulesTab(QWidget):
         def failed(error: BaseException) -> None:
             self.message.setText(error_text(error))
 
-        QueryOp(self.ctx.sessions, load, parent=self).success(loaded).failure(failed).run()
+        ReadOp(self.ctx, load, parent=self).success(loaded).failure(failed).run()
 
-    def open_dialog(self, kind: DialogType, info: InstallmentInfo) -> ActionDialog:
+    def open_dialog(self, kind: DialogType, info: InstallmentInfo) -> InstallmentDialog:
         dialog = kind(self.ctx, info, self)
         self.dialog = dialog
         dialog.open()
