@@ -278,7 +278,7 @@ def test_reschedule_shows_error_then_saves_and_audits(qtbot, seeded: Engine, ses
         start = session.get(Enrollment, enrollment_id).start_date
     too_early = start - dt.timedelta(days=3)
     dialog.due_date.setDate(QDate(too_early.year, too_early.month, too_early.day))
-    dialog.submit()
+    dialog.save()
     qtbot.waitUntil(lambda: bool(dialog.errors.shown()), timeout=5000)
     assert "due_date" in dialog.errors.shown()
     with sessions() as session:
@@ -286,7 +286,7 @@ def test_reschedule_shows_error_then_saves_and_audits(qtbot, seeded: Engine, ses
     new_day = schedule[unpaid].due_date + dt.timedelta(days=9)
     dialog.due_date.setDate(QDate(new_day.year, new_day.month, new_day.day))
     with qtbot.waitSignal(dialog.saved, timeout=5000):
-        dialog.submit()
+        dialog.save()
     with sessions() as session:
         assert session.get(Installment, schedule[unpaid].id).due_date == new_day
     qtbot.waitUntil(
@@ -321,7 +321,7 @@ def test_edit_plan_previews_then_keeps_the_total(qtbot, seeded: Engine, sessions
     assert len(dialog.change.new) == 4 and dialog.change.remaining == remaining
     assert tab.ctx.formatter.money(remaining) in dialog.summary.text()
     with qtbot.waitSignal(dialog.saved, timeout=5000):
-        dialog.submit()
+        dialog.save()
     with sessions() as session:
         rows = session.scalars(
             select(Installment).where(Installment.enrollment_id == enrollment_id)
@@ -357,7 +357,7 @@ def test_end_actions_are_admin_only(qtbot, seeded: Engine, sessions) -> None:
     assert isinstance(dialog, EndDialog)
     dialog.reason.setText("stopped answering")
     with qtbot.waitSignal(dialog.saved, timeout=5000):
-        dialog.submit()
+        dialog.save()
     with sessions() as session:
         assert session.get(Enrollment, enrollment_id).status is EnrollmentStatus.DEFAULTED
     qtbot.waitUntil(

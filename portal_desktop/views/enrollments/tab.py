@@ -17,15 +17,11 @@ from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidge
 
 from portal_desktop import clock
 from portal_desktop.db.enrollments_queries import CALL_TO_CASH, id_filters
-from portal_desktop.views.enrollments.dialogs import (
-    EndDialog,
-    PlanDialog,
-    RescheduleDialog,
-    WriteDialog,
-)
+from portal_desktop.views.enrollments.dialogs import EndDialog, PlanDialog, RescheduleDialog
 from portal_desktop.views.enrollments.panels import EnrollmentPanel, StudentPanel
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.field_errors import NOTICE_STYLE
+from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.table_model import KEY_ROLE
 
@@ -41,7 +37,7 @@ class EnrollmentsTab(QWidget):
         super().__init__(parent)
         self.setObjectName("tab_enrollments")
         self.ctx = ctx
-        self.dialog: WriteDialog | None = None
+        self.dialog: FormDialog | None = None
         self.id_filters: dict[str, Any] = {}
 
         self.list = EntityTab(ctx, CALL_TO_CASH, self)
@@ -149,7 +145,7 @@ class EnrollmentsTab(QWidget):
 
     # --- actions -------------------------------------------------------------------------
 
-    def _open(self, dialog: WriteDialog) -> None:
+    def _open(self, dialog: FormDialog) -> None:
         self.dialog = dialog
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
