@@ -111,10 +111,18 @@ class FormDialog(QDialog):
         return widget
 
     def money_field(
-        self, label: str, amount: Any = None, field: str = "amount", *, required: bool = False
+        self,
+        label: str,
+        amount: Any = None,
+        field: str = "amount",
+        *,
+        required: bool = False,
+        **limits: Any,
     ) -> MoneyInput:
-        """An amount; why its text is not an amount shows under it as the user types."""
-        money = MoneyInput(self, field=field)
+        """An amount; why its text is not an amount shows under it as the user types.
+        ``limits``: MoneyInput's ``allow_zero`` and ``maximum``."""
+        money = MoneyInput(self, field=field, **limits)
+        money.setObjectName(field)
         if amount is not None:
             money.set_value(amount)
         self.add_field(label, money, field, required=required)

@@ -87,6 +87,9 @@ def test_admin_creates_a_user_who_then_signs_in(qtbot, seeded: Engine, sessions)
     dialog = tab.users.dialog
     assert isinstance(dialog, NewUserDialog)
     assert not dialog.save_button.isEnabled()
+    qtbot.waitUntil(lambda: dialog.ready, timeout=5000)  # the team members, read off the UI
+    assert dialog.member.count() > 1 and dialog.member.itemText(0) == "(none)"
+    assert not dialog.save_button.isEnabled()
     dialog.username.setText("Casey.Nguyen")
     dialog.full_name.setText("Casey Nguyen")
     dialog.role.setCurrentIndex(dialog.role.findData("MARKETING"))
@@ -100,9 +103,9 @@ def test_admin_creates_a_user_who_then_signs_in(qtbot, seeded: Engine, sessions)
     # The service's rule comes back at the password field; nothing is written.
     with qtbot.waitSignal(tab.ctx.bus.data_changed, timeout=3000, raising=False) as blocker:
         dialog.save_button.click()
-        qtbot.waitUntil(lambda: bool(dialog.shown_errors()), timeout=5000)
+        qtbot.waitUntil(lambda: bool(dialog.errors.shown()), timeout=5000)
     assert not blocker.signal_triggered
-    assert "at least 10 characters" in dialog.shown_errors()["password"]
+    assert "at least 10 characters" in dialog.errors.shown()["password"]
     if tab.ctx.engine.dialect.name == "sqlite":
         dialog.grab().save(str(SCREENSHOT.with_name("admin_new_user.png")))
     with sessions() as session:
@@ -210,8 +213,8 @@ def test_programs_create_and_edit_with_money_as_typed(qtbot, seeded: Engine, ses
     dialog.price.setText("$1,250.5")
     assert dialog.save_button.isEnabled()
     dialog.save_button.click()
-    qtbot.waitUntil(lambda: "name" in dialog.shown_errors(), timeout=5000)
-    assert "already exists" in dialog.shown_errors()["name"]
+    qtbot.waitUntil(lambda: "name" in dialog.errors.shown(), timeout=5000)
+    assert "already exists" in dialog.errors.shown()["name"]
 
     dialog.name.setText("Mastermind Retreat")
     dialog.price.setText("abc")

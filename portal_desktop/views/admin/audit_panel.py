@@ -26,18 +26,17 @@ from portal_desktop.db.admin_queries import (
     audit_period,
     load_audit_detail,
 )
+from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.formatting import enum_label
+from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
-from portal_desktop.views.workers import OpGeneration, QueryOp
+from portal_desktop.views.workers import OpGeneration
 
 
 def _date_edit(parent: QWidget, name: str) -> QDateEdit:
-    edit = QDateEdit(parent)
-    edit.setObjectName(name)
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    edit.setDate(QDate.currentDate())
+    """A From/To box, off until its check box is ticked."""
+    edit = date_edit(parent, name, QDate.currentDate().toPython())
     edit.setEnabled(False)
     return edit
 
@@ -115,9 +114,9 @@ class AuditPanel(QWidget):
 
     def show_entry(self, entry_id: uuid.UUID) -> None:
         ticket = self._loads.next()
-        QueryOp(
-            self.ctx.sessions, lambda session: load_audit_detail(session, entry_id), parent=self
-        ).success(lambda detail: self._show(ticket, detail)).run()
+        ReadOp(self.ctx, lambda session: load_audit_detail(session, entry_id), parent=self).success(
+            lambda detail: self._show(ticket, detail)
+        ).run()
 
     def _show(self, ticket: int, detail: AuditDetail | None) -> None:
         if not self._loads.is_current(ticket) or detail is None:

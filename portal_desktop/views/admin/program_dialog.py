@@ -10,35 +10,34 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QLineEdit, QPlainTextEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QPlainTextEdit, QSpinBox, QWidget
 from sqlalchemy.orm import Session
 
 from portal_desktop.db.admin_queries import ProgramRow
 from portal_desktop.services import programs
 from portal_desktop.services.programs import MAX_DURATION_WEEKS
-from portal_desktop.views.admin.form_dialog import AdminFormDialog
-from portal_desktop.views.money_input import MoneyInput
+from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.tab_context import TabContext
 
-PROGRAM_TABLES = frozenset({"programs", "audit_log"})
 
-
-class ProgramDialog(AdminFormDialog):
-    """``ProgramDialog(ctx)`` creates; ``ProgramDialog(ctx, program=row)`` edits ``row``."""
-
-    changed_tables = PROGRAM_TABLES
+class ProgramDialog(FormDialog):
+    """``ProgramDialog(ctx)`` creates; ``ProgramDialog(ctx, program=row)`` edits ``row``.
+    ``saved`` carries the program's id."""
 
     def __init__(
         self, ctx: TabContext, program: ProgramRow | None = None, parent: QWidget | None = None
     ) -> None:
-        title = "New program" if program is None else f"Edit {program.name}"
-        super().__init__(ctx, title, "Create program" if program is None else "Save", parent)
-        self.setObjectName("programDialog")
+        super().__init__(
+            ctx,
+            "New program" if program is None else f"Edit {program.name}",
+            parent,
+            save_text="Create program" if program is None else "Save",
+            name="programDialog",
+            width=460,
+        )
         self.program = program
-        self.name = QLineEdit(self)
-        self.name.setObjectName("name")
-        self.price = MoneyInput(self, field="price", allow_zero=True)
-        self.price.setObjectName("price")
+        self.name = self.text_field("Name", "name", required=True)
+        self.price = self.money_field("Price", None, "price", required=True, allow_zero=True)
         self.price.setPlaceholderText(f"e.g. {ctx.formatter.symbol}2,500.00")
         self.weeks = QSpinBox(self)
         self.weeks.setObjectName("weeks")
@@ -57,15 +56,10 @@ class ProgramDialog(AdminFormDialog):
             self.weeks.setValue(program.duration_weeks or 0)
             self.description.setPlainText(program.description or "")
             self.active.setChecked(program.active)
-
-        self.add_field("Name", self.name, "name", required=True)
-        self.add_field("Price", self.price, "price", required=True)
         self.add_field("Duration", self.weeks, "duration_weeks")
         self.add_field("Description", self.description, "description")
         self.add_field("Active", self.active, "active")
-        self.watch([self.name.textChanged, self.price.textChanged])
         self.update_state()
-        self.resize(460, self.sizeHint().height())
 
     def problem(self) -> str | None:
         if not self.name.text().strip():

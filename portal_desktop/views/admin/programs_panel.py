@@ -9,8 +9,8 @@ from portal_desktop.services.context import Permission
 from portal_desktop.views.admin.program_dialog import ProgramDialog
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.field_errors import ERROR_STYLE, error_text
+from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
-from portal_desktop.views.workers import QueryOp
 
 
 class ProgramsPanel(QWidget):
@@ -49,9 +49,9 @@ class ProgramsPanel(QWidget):
         if len(ids) != 1 or not self.ctx.actor.can(Permission.MANAGE_PROGRAMS):
             return
         program_id = ids[0]
-        QueryOp(
-            self.ctx.sessions, lambda session: load_program(session, program_id), parent=self
-        ).success(self.open_dialog).failure(lambda e: self.message.setText(error_text(e))).run()
+        ReadOp(self.ctx, lambda session: load_program(session, program_id), parent=self).success(
+            self.open_dialog
+        ).failure(lambda e: self.message.setText(error_text(e))).run()
 
     def open_dialog(self, program: ProgramRow | None) -> None:
         self.message.clear()

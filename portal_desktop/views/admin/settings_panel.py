@@ -26,11 +26,9 @@ from sqlalchemy.orm import Session
 from portal_desktop.services.context import Permission
 from portal_desktop.services.settings import Settings, load_settings, update_settings
 from portal_desktop.views.field_errors import FieldErrors
-from portal_desktop.views.ops import run_write
+from portal_desktop.views.ops import ReadOp, WriteOp
 from portal_desktop.views.tab_context import TabContext
-from portal_desktop.views.workers import QueryOp
 
-SETTINGS_TABLES = frozenset({"app_settings"})
 RATE_FIELDS = ("closer_commission_rate", "setter_commission_rate")
 
 
@@ -107,9 +105,7 @@ class SettingsPanel(QWidget):
 
     def load(self) -> None:
         self.errors.clear()
-        QueryOp(self.ctx.sessions, load_settings, parent=self).success(self._show).failure(
-            self._failed
-        ).run()
+        ReadOp(self.ctx, load_settings, parent=self).success(self._show).failure(self._failed).run()
 
     def _show(self, settings: Settings) -> None:
         self.current = settings
@@ -137,13 +133,12 @@ class SettingsPanel(QWidget):
         def write(session: Session) -> Settings:
             return update_settings(session, actor, **values)
 
-        run_write(self.ctx, self, write, self._saved, self._failed)
+        WriteOp(self.ctx, write, parent=self).success(self._saved).failure(self._failed).run()
 
     def _saved(self, settings: Settings) -> None:
         self.save_button.setEnabled(True)
         self._show(settings)
-        self.status.setText("Saved.")
-        self.ctx.bus.announce(SETTINGS_TABLES)
+        self.status.setText("Saved.")  # the write op then tells every screen
         self.saved.emit(settings)
 
     def _failed(self, error: BaseException) -> None:

@@ -13,16 +13,14 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 from sqlalchemy.orm import Session
 
-from portal_desktop.db.team_queries import Member
+from portal_desktop.db.team_queries import Member, load_members
 from portal_desktop.models.enums import UserRole
 from portal_desktop.services import accounts
 from portal_desktop.services.accounts import MIN_PASSWORD_LENGTH
-from portal_desktop.views.admin.form_dialog import AdminFormDialog
+from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.member_picker import fill_members
 from portal_desktop.views.tab_context import TabContext
-
-USER_TABLES = frozenset({"users", "audit_log"})
 
 
 def _password_field(parent: QWidget, name: str) -> QLineEdit:
@@ -52,23 +50,19 @@ class PasswordPair:
         return self.first.text()
 
 
-class NewUserDialog(AdminFormDialog):
-    """Create a user: username, full name, email, role, password twice, optional team member."""
+class NewUserDialog(FormDialog):
+    """Create a user: username, full name, email, role, password twice, optional team member
+    (the members are read off the UI thread when the dialog opens). ``saved``: the user's id."""
 
-    changed_tables = USER_TABLES
-
-    def __init__(
-        self, ctx: TabContext, members: list[Member], parent: QWidget | None = None
-    ) -> None:
-        super().__init__(ctx, "New user", "Create user", parent)
-        self.setObjectName("newUserDialog")
-        self.username = QLineEdit(self)
-        self.username.setObjectName("username")
-        self.username.setPlaceholderText("e.g. jane.doe (letters, digits, . - _)")
-        self.full_name = QLineEdit(self)
-        self.full_name.setObjectName("fullName")
-        self.email = QLineEdit(self)
-        self.email.setObjectName("email")
+    def __init__(self, ctx: TabContext, parent: QWidget | None = None) -> None:
+        super().__init__(
+            ctx, "New user", parent, save_text="Create user", name="newUserDialog", width=460
+        )
+        self.username = self.text_field(
+            "Username", "username", "e.g. jane.doe (letters, digits, . - _)", required=True
+        )
+        self.full_name = self.text_field("Full name", "full_name")
+        self.email = self.text_field("Email", "email")
         self.role = QComboBox(self)
         self.role.setObjectName("role")
         for role in UserRole:
@@ -77,24 +71,18 @@ class NewUserDialog(AdminFormDialog):
         self.passwords = PasswordPair(self)
         self.member = QComboBox(self)
         self.member.setObjectName("teamMember")
-        fill_members(self.member, members, none_text="(none)")
-
-        self.add_field("Username", self.username, "username", required=True)
-        self.add_field("Full name", self.full_name, "full_name")
-        self.add_field("Email", self.email, "email")
         self.add_field("Role", self.role, "role", required=True)
         self.add_field("Password", self.passwords.first, "password", required=True)
         self.add_field("Password again", self.passwords.again, "password_again", required=True)
         self.add_field("Team member", self.member, "team_member_id")
-        self.watch(
-            [
-                self.username.textChanged,
-                self.passwords.first.textChanged,
-                self.passwords.again.textChanged,
-            ]
-        )
-        self.update_state()
-        self.resize(460, self.sizeHint().height())
+        self.watch(self.passwords.first.textChanged, self.passwords.again.textChanged)
+        self.start_loading()
+
+    def load(self, session: Session) -> list[Member]:
+        return load_members(session)
+
+    def loaded(self, members: list[Member]) -> None:
+        fill_members(self.member, members, none_text="(none)")
 
     def problem(self) -> str | None:
         if not self.username.text().strip():
@@ -125,23 +113,26 @@ class NewUserDialog(AdminFormDialog):
         return create
 
 
-class ResetPasswordDialog(AdminFormDialog):
-    """Set a new password for a user (this also lifts a lock)."""
-
-    changed_tables = USER_TABLES
+class ResetPasswordDialog(FormDialog):
+    """Set a new password for a user (this also lifts a lock). ``saved``: the user's id."""
 
     def __init__(
         self, ctx: TabContext, user_id: uuid.UUID, username: str, parent: QWidget | None = None
     ) -> None:
-        super().__init__(ctx, f"Reset the password of {username}", "Set password", parent)
-        self.setObjectName("resetPasswordDialog")
+        super().__init__(
+            ctx,
+            f"Reset the password of {username}",
+            parent,
+            save_text="Set password",
+            name="resetPasswordDialog",
+            width=420,
+        )
         self.user_id = user_id
         self.passwords = PasswordPair(self)
         self.add_field("New password", self.passwords.first, "new_password", required=True)
         self.add_field("Again", self.passwords.again, "password_again", required=True)
-        self.watch([self.passwords.first.textChanged, self.passwords.again.textChanged])
+        self.watch(self.passwords.first.textChanged, self.passwords.again.textChanged)
         self.update_state()
-        self.resize(420, self.sizeHint().height())
 
     def problem(self) -> str | None:
         return self.passwords.problem()

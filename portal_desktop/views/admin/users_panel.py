@@ -19,17 +19,15 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from portal_desktop.db.admin_queries import USERS, UserRow, load_user
-from portal_desktop.db.team_queries import load_members
 from portal_desktop.models.enums import UserRole
 from portal_desktop.services import accounts
 from portal_desktop.services.context import Actor, Permission
-from portal_desktop.views.admin.user_dialogs import USER_TABLES, NewUserDialog, ResetPasswordDialog
+from portal_desktop.views.admin.user_dialogs import NewUserDialog, ResetPasswordDialog
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.field_errors import ERROR_STYLE, error_text
 from portal_desktop.views.formatting import enum_label
-from portal_desktop.views.ops import run_write
+from portal_desktop.views.ops import ReadOp, WriteOp
 from portal_desktop.views.tab_context import TabContext
-from portal_desktop.views.workers import QueryOp
 
 # How many rows are looked through to select a user again after a refresh.
 KEEP_SCAN = 2000
@@ -100,9 +98,9 @@ class UsersPanel(QWidget):
         self._enable_row_buttons()
         if len(ids) == 1:
             user_id = ids[0]
-            QueryOp(
-                self.ctx.sessions, lambda session: load_user(session, user_id), parent=self
-            ).success(self._selected).failure(self._failed).run()
+            ReadOp(self.ctx, lambda session: load_user(session, user_id), parent=self).success(
+                self._selected
+            ).failure(self._failed).run()
 
     def _reselect(self, count: int) -> None:
         """After a refresh, select again the user acted on (the list is a few rows)."""
@@ -130,9 +128,7 @@ class UsersPanel(QWidget):
     # --- actions -----------------------------------------------------------------------------
 
     def open_new_user(self) -> None:
-        with self.ctx.sessions() as session:
-            members = load_members(session)
-        self.dialog = NewUserDialog(self.ctx, members, parent=self)
+        self.dialog = NewUserDialog(self.ctx, parent=self)
         self.dialog.saved.connect(lambda _id: self.say("User created."))
         self.dialog.open()
 
@@ -170,10 +166,9 @@ class UsersPanel(QWidget):
 
         def finished(user_id: uuid.UUID) -> None:
             self.say(f"{row.username} {done}.")
-            self._keep = user_id
-            self.ctx.bus.announce(USER_TABLES, {user_id})
+            self._keep = user_id  # the write op then announces it: the list refreshes
 
-        run_write(self.ctx, self, work, finished, self._failed)
+        WriteOp(self.ctx, work, parent=self).success(finished).failure(self._failed).run()
 
     def say(self, text: str, *, error: bool = False) -> None:
         self.message.setStyleSheet(ERROR_STYLE if error else "")
