@@ -4,6 +4,7 @@ its recipients, opens, clicks and unsubscribes."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QDateTime
@@ -12,26 +13,24 @@ from sqlalchemy.orm import Session
 
 from portal_desktop import clock
 from portal_desktop.services.marketing import create_broadcast, update_broadcast
-from portal_desktop.views.marketing.form import MarketingForm, Work, count_box
+from portal_desktop.views.form_dialog import FormDialog
+from portal_desktop.views.form_fields import count_box
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.wall_clock import to_aware, to_wall_clock
 
 COUNTS = ("recipients", "opens", "clicks", "unsubscribes")
 
 
-class BroadcastDialog(MarketingForm):
+class BroadcastDialog(FormDialog):
     """``BroadcastDialog(ctx, values=None)``: ``values`` (db.marketing_queries.
     broadcast_values) edits that broadcast; None records a new one. ``saved``: its id."""
-
-    changed_tables = frozenset({"email_broadcasts"})
 
     def __init__(
         self, ctx: TabContext, values: dict[str, Any] | None = None, parent: QWidget | None = None
     ) -> None:
         editing = values is not None
-        super().__init__(
-            ctx, "broadcastDialog", "Edit broadcast" if editing else "New broadcast", parent
-        )
+        title = "Edit broadcast" if editing else "New broadcast"
+        super().__init__(ctx, title, parent, name="broadcastDialog")
         self.values = values or {}
         get = self.values.get
         tz = ctx.formatter.tz
@@ -53,22 +52,21 @@ class BroadcastDialog(MarketingForm):
         self.notes.setObjectName("notes")
         self.notes.setFixedHeight(70)
 
-        self.add_row("Subject", self.subject, "subject", required=True)
-        self.add_row("", self.was_sent)
-        self.add_row("Sent at", self.sent_at, "sent_at")
+        self.add_field("Subject", self.subject, "subject", required=True)
+        self.add_field("", self.was_sent)
+        self.add_field("Sent at", self.sent_at, "sent_at")
         for name, box in self.counts.items():
-            self.add_row(name.capitalize(), box, name)
-        self.add_row("Notes", self.notes, "notes")
-        self.subject.textChanged.connect(self.update_valid)
+            self.add_field(name.capitalize(), box, name)
+        self.add_field("Notes", self.notes, "notes")
+        self.watch(self.subject.textChanged)
         self.was_sent.toggled.connect(self.sent_at.setEnabled)
         self.sent_at.setEnabled(self.was_sent.isChecked())
-        self.update_valid()
-        self.resize(440, self.sizeHint().height())
+        self.update_state()
 
     def problem(self) -> str | None:
         return None if self.subject.text().strip() else "Type the email's subject"
 
-    def work(self) -> Work:
+    def work(self) -> Callable[[Session], uuid.UUID]:
         actor = self.ctx.actor
         sent_at = (
             to_aware(self.sent_at.dateTime().toPython(), self.ctx.formatter.tz)
@@ -83,11 +81,9 @@ class BroadcastDialog(MarketingForm):
         }
         broadcast_id, version = self.values.get("id"), self.values.get("version")
 
-        def run(session: Session) -> tuple[set[uuid.UUID], uuid.UUID]:
+        def run(session: Session) -> uuid.UUID:
             if broadcast_id is None:
-                broadcast = create_broadcast(session, actor, **fields)
-            else:
-                broadcast = update_broadcast(session, actor, broadcast_id, version, **fields)
-            return {broadcast.id}, broadcast.id
+                return create_broadcast(session, actor, **fields).id
+            return update_broadcast(session, actor, broadcast_id, version, **fields).id
 
         return run

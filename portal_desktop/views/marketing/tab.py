@@ -380,7 +380,8 @@ class MarketingTab(QWidget):
         return dialog
 
     def _on_campaign_saved(self, campaign_id: uuid.UUID) -> None:
-        self._wanted = campaign_id
+        self._wanted = campaign_id  # selected once the report the save's announcement asks for
+        self.campaigns.clearSelection()  # lands (not the campaign selected now)
 
     def add_day(self) -> None:
         row = self.selected_row()
