@@ -51,9 +51,9 @@ from portal_desktop.services.team import MAX_DAILY_CASH, MAX_DAILY_COUNT, upsert
 from portal_desktop.views.field_errors import NOTICE_STYLE, FieldErrors
 from portal_desktop.views.member_picker import fill_members
 from portal_desktop.views.money_input import MoneyInput, read_money
-from portal_desktop.views.ops import run_write
+from portal_desktop.views.ops import ReadOp, WriteOp
 from portal_desktop.views.tab_context import TabContext
-from portal_desktop.views.workers import OpGeneration, QueryOp
+from portal_desktop.views.workers import OpGeneration
 
 COUNT_FIELDS = ("calls", "conversations", "booked", "offers", "closes")
 TABLES = frozenset({"daily_metrics", "team_members"})
@@ -175,7 +175,7 @@ class EndOfDayPage(QWidget):
         layout.addLayout(right, 1)
 
         ctx.bus.data_changed.connect(self._on_data_changed)
-        QueryOp(ctx.sessions, self._start_data, parent=self).success(self._started).failure(
+        ReadOp(ctx, self._start_data, parent=self).success(self._started).failure(
             self._show_failure
         ).run()
 
@@ -215,9 +215,9 @@ class EndOfDayPage(QWidget):
         day = self.day.date().toPython()
         ticket = self._day_tickets.next()
         self.loading_day = True
-        QueryOp(
-            self.ctx.sessions, lambda session: day_numbers(session, member_id, day), parent=self
-        ).success(lambda numbers: self._show_day(ticket, numbers)).failure(self._show_failure).run()
+        ReadOp(self.ctx, lambda session: day_numbers(session, member_id, day), parent=self).success(
+            lambda numbers: self._show_day(ticket, numbers)
+        ).failure(self._show_failure).run()
 
     def _show_day(self, ticket: int, numbers: DayNumbers | None) -> None:
         if not self._day_tickets.is_current(ticket):
@@ -246,7 +246,7 @@ class EndOfDayPage(QWidget):
             members = load_members(session)
             return MonthData(first, members, month_numbers(session, first, last, own))
 
-        QueryOp(self.ctx.sessions, work, parent=self).success(
+        ReadOp(self.ctx, work, parent=self).success(
             lambda data: self._show_grid(ticket, data)
         ).failure(self._show_failure).run()
 
@@ -359,10 +359,10 @@ class EndOfDayPage(QWidget):
             )
             return result.metric.id, result.warnings
 
-        run_write(self.ctx, self, work, self._saved, self._failed)
+        WriteOp(self.ctx, work, parent=self).success(self._saved).failure(self._failed).run()
 
     def _saved(self, result: tuple[uuid.UUID, tuple[str, ...]]) -> None:
-        metric_id, warnings = result
+        _metric_id, warnings = result
         self.save_button.setEnabled(True)
         self.save_button.setText("Update day")
         name, day = self.member.currentText(), self.ctx.formatter.date(self.day.date().toPython())
@@ -374,8 +374,7 @@ class EndOfDayPage(QWidget):
         else:
             self.notice.setStyleSheet(SAVED_STYLE)
             self.notice.setText(f"Saved {name}'s numbers for {day}.")
-        self.notice.show()
-        self.ctx.bus.announce({"daily_metrics"}, {metric_id})
+        self.notice.show()  # the write op then tells every screen (the grid reloads)
 
     def _failed(self, error: BaseException) -> None:
         self.save_button.setEnabled(True)

@@ -36,12 +36,13 @@ from portal_desktop.services.kpi_team import DayCheck, LeaderboardRow
 from portal_desktop.services.team import leaderboard, reported_vs_recorded
 from portal_desktop.views.field_errors import ERROR_STYLE, error_text
 from portal_desktop.views.formatting import enum_label
+from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
-from portal_desktop.views.workers import OpGeneration, QueryOp
+from portal_desktop.views.workers import OpGeneration
 
 FLAG_COLOR = QColor("#ffe0a3")
 TABLES = frozenset(
-    {"daily_metrics", "team_members", "sales_calls", "enrollments", "payments", "settings"}
+    {"daily_metrics", "team_members", "sales_calls", "enrollments", "payments", "app_settings"}
 )
 # Column titles and their header tooltips.
 HEADERS = (
@@ -146,9 +147,7 @@ class LeaderboardPage(QWidget):
         layout.addWidget(self.table, 1)
 
         ctx.bus.data_changed.connect(self._on_data_changed)
-        QueryOp(ctx.sessions, local_today, parent=self).success(self._started).failure(
-            self._failed
-        ).run()
+        ReadOp(ctx, local_today, parent=self).success(self._started).failure(self._failed).run()
 
     def _date_edit(self, name: str) -> QDateEdit:
         edit = QDateEdit(self)
@@ -178,8 +177,8 @@ class LeaderboardPage(QWidget):
         actor = self.ctx.actor
         ticket = self._tickets.next()
         self.loading = True
-        QueryOp(
-            self.ctx.sessions, lambda session: load_board(session, actor, start, end), parent=self
+        ReadOp(
+            self.ctx, lambda session: load_board(session, actor, start, end), parent=self
         ).success(lambda board: self._show(ticket, board)).failure(self._failed).run()
 
     def refresh(self) -> None:

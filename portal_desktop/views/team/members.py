@@ -12,9 +12,9 @@ from portal_desktop.db.team_queries import MemberDetails, member_details
 from portal_desktop.services.context import Permission
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.field_errors import ERROR_STYLE, error_text
+from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.team.member_dialog import MemberDialog
-from portal_desktop.views.workers import QueryOp
 
 
 class MembersPage(QWidget):
@@ -71,9 +71,9 @@ class MembersPage(QWidget):
         if not self.editable or len(ids) != 1:
             return
         member_id: uuid.UUID = ids[0]
-        QueryOp(
-            self.ctx.sessions, lambda session: member_details(session, member_id), parent=self
-        ).success(self._loaded).failure(self._show_error).run()
+        ReadOp(self.ctx, lambda session: member_details(session, member_id), parent=self).success(
+            self._loaded
+        ).failure(self._show_error).run()
 
     def _loaded(self, member: MemberDetails | None) -> None:
         if member is None:
