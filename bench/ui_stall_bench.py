@@ -79,6 +79,7 @@ from tests.pg_cluster import INSTALL_HINT, PgCluster, find_server_binaries  # no
 FLOOR_MS = 100.0
 TICK_MS = 5
 QUIET_S = 0.1
+BLOCKED_S = 0.03
 STEP_TIMEOUT_S = 60.0
 DATABASE = "ui_stall"
 DEMO_LEADS = 2_000
@@ -286,13 +287,18 @@ class Tour:
         self, done: Callable[[], bool] | None = None, timeout: float = STEP_TIMEOUT_S
     ) -> float | None:
         """Run the event loop until ``done`` and idle for QUIET_S: the perf_counter() at
-        which it became so; None when ``timeout`` passed first."""
-        started = time.perf_counter()
+        which it became so; None when ``timeout`` passed first. A pass of the loop that
+        blocked (a page read during a paint) ends the quiet time."""
+        started = now = time.perf_counter()
         quiet_since: float | None = None
         while True:
-            self.app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 50)
-            now = time.perf_counter()
-            if (done is None or done()) and self.idle():
+            # Asleep until an event comes (the heartbeat wakes it every 5 ms), not spinning:
+            # a spinning UI thread would take one of the two cores from the workers.
+            self.app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+            before, now = now, time.perf_counter()
+            if now - before > BLOCKED_S:
+                quiet_since = None
+            elif (done is None or done()) and self.idle():
                 quiet_since = quiet_since or now
                 if now - quiet_since >= QUIET_S:
                     return quiet_since
