@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import importlib
 import os
 import pkgutil
@@ -50,6 +51,7 @@ import shiboken6  # noqa: E402
 from PySide6.QtCore import (  # noqa: E402
     QAbstractItemModel,
     QCoreApplication,
+    QEvent,
     QEventLoop,
     QObject,
     QPoint,
@@ -369,11 +371,20 @@ class Tour:
 
     def build_window(self) -> None:
         main_window = locate("MainWindow", "portal_desktop.views.main_window")
-        if self.window is not None:
-            self.window.close()
-            self.window.deleteLater()
         self.window = main_window(self.ctx)
         self.window.show()
+
+    def sign_out(self) -> None:
+        """Close and free the window now (the app's sign-out), and its context's engine."""
+        self.close_dialogs()
+        self.window.close()
+        self.window.deleteLater()
+        # Outside exec() deferred deletes wait forever: the old window's tabs would stay
+        # subscribed and slow the next run's writes.
+        self.app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.collect()
+        self.window = None
+        self.ctx.engine.dispose()
 
     def open_tab(self, number: int) -> None:
         self.window.tabs.setCurrentIndex(number)
@@ -564,9 +575,8 @@ def signed_in_context(url: str, password: str) -> Any:
 
 
 def tour(app: QApplication, url: str, password: str, word: str, runs: int) -> dict[str, list]:
-    """{step: [Measure per run]}; a new window each run."""
-    ctx = signed_in_context(url, password)
-    driver = Tour(app, ctx, word)
+    """{step: [Measure per run]}; each run signs in afresh: a new context and window."""
+    driver = Tour(app, None, word)
     driver.heartbeat.start()
     found: dict[str, list[Measure]] = {}
     sign_in = Step("sign-in: build and show the window", driver.build_window)
@@ -576,13 +586,14 @@ def tour(app: QApplication, url: str, password: str, word: str, runs: int) -> di
         print(f"  run {run + 1}: {step.name:<45}{row_text(measure)}", flush=True)
 
     for run in range(runs):
+        # A first sign-in each run: no widths or sort order remembered from the last one.
+        QCoreApplication.setOrganizationName(f"PortalUiStallBench{run}")
+        driver.ctx = signed_in_context(url, password)
         note(run, sign_in, driver.measure(sign_in))
         for step in driver.steps():
             note(run, step, driver.measure(step))
-        driver.close_dialogs()
+        driver.sign_out()
     driver.heartbeat.stop()
-    driver.window.close()
-    ctx.engine.dispose()
     return found
 
 
@@ -631,7 +642,6 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication([])
     qInstallMessageHandler(quiet_offscreen_notes)
     settings = tempfile.TemporaryDirectory(prefix="ui-stall-settings-")
-    QCoreApplication.setOrganizationName("PortalUiStallBench")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings.name)
     started = time.perf_counter()
     with throwaway_cluster() as cluster:
