@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from portal_desktop import clock
-from portal_desktop.services.chart_data import Dashboard, Section, Target, dashboard
+from portal_desktop.services.chart_data import dashboard
+from portal_desktop.services.chart_model import Dashboard, Section, Target
 from portal_desktop.services.chart_periods import (
     PRESET_LABELS,
     Granularity,

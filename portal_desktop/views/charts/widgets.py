@@ -17,7 +17,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
-from portal_desktop.services.chart_data import Card, Number, Panel, Target
+from portal_desktop.services.chart_model import Card, Number, Panel, Target
 from portal_desktop.views.formatting import Formatter
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#BBBB00")
