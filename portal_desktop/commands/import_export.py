@@ -89,7 +89,7 @@ def _refused(message: str, problems: tuple[Problem, ...], report: str | None) ->
 
 def _import_leads(args: argparse.Namespace) -> int:
     from portal_desktop.services.context import SYSTEM
-    from portal_desktop.services.csv_reading import CsvError
+    from portal_desktop.services.csv_table import CsvError
     from portal_desktop.services.import_common import ImportRefusedError, refused_by
     from portal_desktop.services.lead_import import (
         DuplicatePolicy,
@@ -141,7 +141,7 @@ def _import_ads(args: argparse.Namespace) -> int:
         import_ad_performance,
     )
     from portal_desktop.services.context import SYSTEM
-    from portal_desktop.services.csv_reading import CsvError
+    from portal_desktop.services.csv_table import CsvError
     from portal_desktop.services.import_common import ImportRefusedError, refused_by
 
     if args.report:

@@ -30,7 +30,7 @@ from portal_desktop.models.enums import AdPlatform
 from portal_desktop.services.ad_rows import AdDay, AdRowReader
 from portal_desktop.services.campaign_links import linkable_leads
 from portal_desktop.services.context import Actor, Permission
-from portal_desktop.services.csv_reading import CsvTable
+from portal_desktop.services.csv_table import CsvTable
 from portal_desktop.services.finance_common import local_today
 from portal_desktop.services.import_common import (
     Cancel,

@@ -36,7 +36,7 @@ from portal_desktop.errors import ConflictError
 from portal_desktop.models import Lead
 from portal_desktop.models.enums import LeadStatus
 from portal_desktop.services.context import Actor, Permission
-from portal_desktop.services.csv_reading import CsvTable, Record
+from portal_desktop.services.csv_table import CsvTable, Record
 from portal_desktop.services.import_common import (
     CHUNK_ROWS,
     Cancel,

@@ -36,7 +36,7 @@ from portal_desktop.models.enums import AdPlatform
 from portal_desktop.services.ad_import import AdImportOptions, check_ad_import
 from portal_desktop.services.ad_import import import_ad_performance as import_ads
 from portal_desktop.services.context import Actor
-from portal_desktop.services.csv_reading import CsvError, CsvTable
+from portal_desktop.services.csv_table import CsvError, CsvTable
 from portal_desktop.services.import_common import (
     ImportCancelledError,
     ImportRefusedError,

@@ -20,7 +20,8 @@ from portal_desktop.services.ad_import import (
     import_ad_performance,
 )
 from portal_desktop.services.context import SYSTEM
-from portal_desktop.services.csv_reading import CsvError, read_csv
+from portal_desktop.services.csv_reading import read_csv
+from portal_desktop.services.csv_table import CsvError
 from portal_desktop.services.import_common import ImportRefusedError, Problem
 from portal_desktop.services.settings import update_settings
 from tests.services.pipeline_data import SALES, add_campaign, count

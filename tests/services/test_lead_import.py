@@ -16,7 +16,8 @@ from portal_desktop.errors import PermissionDeniedError, ValidationError
 from portal_desktop.models import AuditEntry, Lead
 from portal_desktop.models.enums import AdPlatform, LeadStatus
 from portal_desktop.services.context import SYSTEM
-from portal_desktop.services.csv_reading import CsvError, read_csv
+from portal_desktop.services.csv_reading import read_csv
+from portal_desktop.services.csv_table import CsvError
 from portal_desktop.services.import_common import (
     ImportCancelledError,
     ImportRefusedError,
