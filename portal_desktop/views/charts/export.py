@@ -19,7 +19,8 @@ from PySide6.QtWidgets import QWidget
 
 from portal_desktop.services.chart_model import Dashboard, Number, Panel
 from portal_desktop.services.kpi_sql import money_text
-from portal_desktop.views.charts.widgets import DASH, PanelView, change_text, value_text
+from portal_desktop.views.charts.panel_view import PanelView
+from portal_desktop.views.charts.values import DASH, change_text, value_text
 from portal_desktop.views.formatting import Formatter
 
 if TYPE_CHECKING:
