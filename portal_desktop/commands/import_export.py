@@ -175,7 +175,7 @@ def _import_ads(args: argparse.Namespace) -> int:
 def _list_query(session: Session, args: argparse.Namespace) -> ListQuery:
     from portal_desktop.db.query_spec import MAX_SEARCH_CHARS, SortOrder
     from portal_desktop.errors import ValidationError
-    from portal_desktop.services.exports import parse_where
+    from portal_desktop.services.export_where import parse_where
     from portal_desktop.services.report_exports import list_spec
     from portal_desktop.services.settings import load_settings
 
