@@ -324,7 +324,6 @@ def _upsert(session: Session, plan: _Plan, tracker: ProgressTracker) -> None:
         | {"updated_at": new.updated_at, "version": table.version + 1},
         where=or_(*(table[name] != new[name] for name in NUMBERS)),
     )
-    connection = session.connection()
     for start in range(0, len(rows), UPSERT_CHUNK):
         tracker.step(min(start, tracker.total))
-        connection.execute(statement, rows[start : start + UPSERT_CHUNK])
+        session.execute(statement, rows[start : start + UPSERT_CHUNK])
