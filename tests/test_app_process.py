@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from portal_desktop.app import open_database
+from portal_desktop.app_database import open_database
 from portal_desktop.db.paths import local_database_path
 from portal_desktop.models import Lead, User
 from portal_desktop.services.seeding import DEMO_PASSWORD

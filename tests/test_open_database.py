@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from portal_desktop.app import open_database
+from portal_desktop.app_database import open_database
 from portal_desktop.db.paths import local_database_path
 from portal_desktop.models import Lead, User
 

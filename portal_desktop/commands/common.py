@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from portal_desktop.errors import PortalError
 
 if TYPE_CHECKING:  # SQLAlchemy is imported only when a command runs (fast app start)
     from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
 URL_HELP = "database URL (default: the local SQLite file); e.g. postgresql://user@host/db"
 
@@ -53,6 +55,20 @@ def open_current_database(args: argparse.Namespace) -> Engine:
         return engine  # make_engine opens PostgreSQL the same way either way
     engine.dispose()
     return make_engine(args.url, must_exist=True)
+
+
+@contextmanager
+def current_session(args: argparse.Namespace) -> Iterator[Session]:
+    """A Session on the database of ``args`` (see :func:`open_current_database`), its engine
+    disposed at the end."""
+    from portal_desktop.db.engine import session_factory
+
+    engine = open_current_database(args)
+    try:
+        with session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def read_only(handler: Handler) -> Handler:

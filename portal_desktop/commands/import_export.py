@@ -11,15 +11,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from portal_desktop.commands.common import (
     add_url_option,
     check_output_file,
-    open_current_database,
+    current_session,
     read_only,
 )
 from portal_desktop.errors import PortalError
@@ -41,18 +40,6 @@ WHERE_HELP = (
     "created>=2025-03-01. Repeat to combine (all must hold). Values are bound as parameters, "
     "never SQL."
 )
-
-
-@contextmanager
-def _session(args: argparse.Namespace) -> Iterator[Session]:
-    from portal_desktop.db.engine import session_factory
-
-    engine = open_current_database(args)
-    try:
-        with session_factory(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 def _read(path: str, sheet: str | None = None) -> Any:
@@ -84,13 +71,29 @@ def _refused(message: str, problems: tuple[Problem, ...], report: str | None) ->
     return 2  # bad input: one line on stderr (the report on stdout), nothing imported
 
 
+def _run_import(args: argparse.Namespace, run: Callable[..., Any], *arguments: Any) -> int:
+    """Check or import (``run``) as the system user; print the report; the exit status."""
+    from portal_desktop.services.context import SYSTEM
+    from portal_desktop.services.import_common import ImportRefusedError
+
+    with current_session(args) as session:
+        try:
+            report = run(session, SYSTEM, *arguments)
+        except ImportRefusedError as exc:
+            return _refused(str(exc), exc.problems, args.report)
+    for line in (*report.notes, *report.summary_lines()):
+        print(line)
+    title = "Skipped rows (row, column, problem):" if report.written else "Invalid rows:"
+    _print_problems(report.problems, args.report, title)
+    return 1 if args.dry_run and report.problems else 0
+
+
 # --- import leads ---------------------------------------------------------------------------
 
 
 def _import_leads(args: argparse.Namespace) -> int:
-    from portal_desktop.services.context import SYSTEM
-    from portal_desktop.services.csv_reading import CsvError
-    from portal_desktop.services.import_common import ImportRefusedError, refused_by
+    from portal_desktop.services.csv_table import CsvError
+    from portal_desktop.services.import_common import refused_by
     from portal_desktop.services.lead_import import (
         DuplicatePolicy,
         LeadImportOptions,
@@ -115,19 +118,8 @@ def _import_leads(args: argparse.Namespace) -> int:
         day_first=None if args.date_order is None else args.date_order == "dmy",
         file_name=Path(args.file).name,
     )
-    with _session(args) as session:
-        run = check_lead_import if args.dry_run else import_leads
-        try:
-            report = run(session, SYSTEM, table, mapping, options)
-        except ImportRefusedError as exc:
-            return _refused(str(exc), exc.problems, args.report)
-    for line in (*report.notes, *report.summary_lines()):
-        print(line)
-    title = "Skipped rows (row, column, problem):" if report.written else "Invalid rows:"
-    _print_problems(report.problems, args.report, title)
-    if args.dry_run:
-        return 1 if report.problems else 0
-    return 0
+    run = check_lead_import if args.dry_run else import_leads
+    return _run_import(args, run, table, mapping, options)
 
 
 # --- import ad performance ------------------------------------------------------------------
@@ -140,9 +132,8 @@ def _import_ads(args: argparse.Namespace) -> int:
         check_ad_import,
         import_ad_performance,
     )
-    from portal_desktop.services.context import SYSTEM
-    from portal_desktop.services.csv_reading import CsvError
-    from portal_desktop.services.import_common import ImportRefusedError, refused_by
+    from portal_desktop.services.csv_table import CsvError
+    from portal_desktop.services.import_common import refused_by
 
     if args.report:
         check_output_file("--report", args.report)
@@ -156,17 +147,8 @@ def _import_ads(args: argparse.Namespace) -> int:
         skip_invalid=args.skip_invalid,
         file_name=Path(args.file).name,
     )
-    with _session(args) as session:
-        run = check_ad_import if args.dry_run else import_ad_performance
-        try:
-            report = run(session, SYSTEM, table, options)
-        except ImportRefusedError as exc:
-            return _refused(str(exc), exc.problems, args.report)
-    for line in (*report.notes, *report.summary_lines()):
-        print(line)
-    title = "Skipped rows (row, column, problem):" if report.written else "Invalid rows:"
-    _print_problems(report.problems, args.report, title)
-    return 1 if args.dry_run and report.problems else 0
+    run = check_ad_import if args.dry_run else import_ad_performance
+    return _run_import(args, run, table, options)
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -175,7 +157,7 @@ def _import_ads(args: argparse.Namespace) -> int:
 def _list_query(session: Session, args: argparse.Namespace) -> ListQuery:
     from portal_desktop.db.query_spec import MAX_SEARCH_CHARS, SortOrder
     from portal_desktop.errors import ValidationError
-    from portal_desktop.services.exports import parse_where
+    from portal_desktop.services.export_where import parse_where
     from portal_desktop.services.report_exports import list_spec
     from portal_desktop.services.settings import load_settings
 
@@ -215,7 +197,7 @@ def _export(args: argparse.Namespace) -> int:
 
     check_output_file("-o", args.output)
     fmt = ExportFormat(args.format) if args.format else ExportFormat.of(args.output)
-    with _session(args) as session:
+    with current_session(args) as session:
         try:
             if args.table in REPORT_NAMES:
                 end = _date("--to", args.end, local_today(session))

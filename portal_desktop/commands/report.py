@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from portal_desktop.commands.common import add_url_option, open_current_database, read_only
+from portal_desktop.commands.common import add_url_option, current_session, read_only
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -39,18 +38,6 @@ def _range(args: argparse.Namespace) -> tuple[dt.date, dt.date]:
     end = parse_date("--to", args.end)
     period = make_range(start, end, start_field="--from", end_field="--to")
     return period.start, period.end
-
-
-@contextmanager
-def _session(args: argparse.Namespace) -> Iterator[Session]:
-    from portal_desktop.db.engine import session_factory
-
-    engine = open_current_database(args)
-    try:
-        with session_factory(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 def _print_json(value: dict[str, Any]) -> None:
@@ -126,7 +113,7 @@ def _read_ranged(
     from portal_desktop.services.settings import load_settings
 
     start, end = _range(args)
-    with _session(args) as session:
+    with current_session(args) as session:
         rows = read(session, SYSTEM, start, end)
         settings = load_settings(session)
     return _RangedRows(start, end, rows, settings.currency, settings.time_zone)
@@ -162,7 +149,7 @@ def _kpis(args: argparse.Namespace) -> int:
     from portal_desktop.services.kpis import kpi_report
 
     start, end = _range(args)
-    with _session(args) as session:
+    with current_session(args) as session:
         report = kpi_report(session, SYSTEM, start, end)
     if args.json:
         _print_json(report.to_json_dict())
@@ -241,7 +228,7 @@ def _receivables(args: argparse.Namespace) -> int:
     from portal_desktop.services.kpis import receivables_report
 
     as_of = parse_date("--as-of", args.as_of) if args.as_of else None
-    with _session(args) as session:
+    with current_session(args) as session:
         report = receivables_report(session, SYSTEM, as_of or local_today(session))
     if args.json:
         _print_json(report.to_json_dict())
@@ -298,7 +285,7 @@ def _commissions(args: argparse.Namespace) -> int:
     from portal_desktop.services.context import SYSTEM
 
     start, end = _range(args)
-    with _session(args) as session:
+    with current_session(args) as session:
         report = commission_report(session, SYSTEM, start, end)
     if args.json:
         _print_json(report.to_json_dict())

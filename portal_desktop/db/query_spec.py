@@ -3,9 +3,8 @@
 A :class:`ListSpec` is a SQLAlchemy Core select of labelled columns over one base table and
 its many-to-one lookups (a join to a parent row by its primary key, so it never changes the
 number of rows). A :class:`ListQuery` is a spec plus what the user chose: a search text,
-extra filters and a sort. :class:`PagedRows` counts the query's rows and fetches them in
-pages as they are asked for, keeping a few pages in a small LRU cache: it never holds the
-whole table.
+extra filters and a sort; it builds the count, chip-count, totals and page statements that
+:mod:`portal_desktop.db.paged_rows` runs.
 
 Every ORDER BY ends with a unique tie-breaker, so the order is total and OFFSET N always
 means the same row: the primary key on PostgreSQL; on SQLite the table's ``rowid``, the key
@@ -20,19 +19,13 @@ rule, spelled out with NULLS FIRST/LAST on PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
-import time
-import weakref
-from collections import OrderedDict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
-    Engine,
     FromClause,
     Integer,
     Select,
@@ -43,18 +36,15 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    table,
     union_all,
 )
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ClauseElement, Label, UnaryExpression
-from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.sql.schema import Column
 
 from portal_desktop import clock
+from portal_desktop.db.list_search import word_condition
 
-DEFAULT_PAGE_SIZE = 200
-DEFAULT_MAX_PAGES = 8
 # The longest search text: a whole email address (254) fits; longer text is cut here (screens)
 # or refused (the command line). SQLite refuses LIKE patterns over 50,000 bytes.
 MAX_SEARCH_CHARS = 256
@@ -275,28 +265,11 @@ class ListQuery:
         """The screen's filters, the chosen chips, and every search word, which must appear in
         one of the searched columns (any case)."""
         conditions = [*self.filters, *self.chip_conditions(skip=skip_chip)]
-        conditions.extend(self._word_condition(dialect, word) for word in self.search_words())
+        conditions.extend(
+            word_condition(self.spec, dialect, word, use_fts=self.use_fts)
+            for word in self.search_words()
+        )
         return conditions
-
-    def _word_condition(self, dialect: str, word: str) -> ColumnElement[bool]:
-        if dialect == "postgresql":
-            # ILIKE on the column itself: what the pg_trgm GIN indexes answer (lower(col)
-            # LIKE would not use them).
-            pattern = "%" + _escape_like(word) + "%"
-            return or_(*(col.ilike(pattern, escape="/") for col in self.spec.search_in))
-        if self.use_fts and len(word) >= FTS_MIN_WORD:
-            # The trigram tokenizer matches any substring of 3+ characters, any case.
-            fts = self.spec.fts_table
-            rowid = literal_column(f"{self.spec.base.name}.rowid", Integer)
-            phrase = '"' + word.replace('"', '""') + '"'
-            matching = (
-                select(literal_column("rowid"))
-                .select_from(text_table(fts))
-                .where(literal_column(fts).op("MATCH")(phrase))
-            )
-            return rowid.in_(matching)
-        # SQLite's LIKE ignores ASCII case already and is cheaper than lower()
-        return or_(*(col.contains(word, autoescape=True) for col in self.spec.search_in))
 
     def group_counts_statement(self, dialect: str) -> Select[Any] | None:
         """One statement counting the rows of every chip: rows (group key, value, count).
@@ -397,26 +370,12 @@ class ListQuery:
         )
 
 
-Row = tuple[Any, ...]
-
-# Shorter words have no trigram: they are matched with LIKE.
-FTS_MIN_WORD = 3
-
-
 def _text_literal(word: str) -> ColumnElement[str]:
     """A constant text column for the chip keys (written in code, never user input):
     inline, so PostgreSQL knows its type in a UNION."""
     if not word.replace("_", "").isalnum():
         raise ValueError(f"chip keys are plain words, not {word!r}")
     return literal_column(f"'{word}'", String)
-
-
-def _escape_like(word: str) -> str:
-    return word.replace("/", "//").replace("%", "/%").replace("_", "/_")
-
-
-def text_table(name: str) -> TableClause:
-    return table(name)
 
 
 def _tables_in(exprs: Iterable[ClauseElement]) -> set[FromClause]:
@@ -427,170 +386,3 @@ def _tables_in(exprs: Iterable[ClauseElement]) -> set[FromClause]:
         for element in visitors.iterate(expr)
         if isinstance(element, Column) and element.table is not None
     }
-
-
-@dataclass
-class FetchStats:
-    """What PagedRows asked the database, for tests, benchmarks and slow-query notes."""
-
-    counts: int = 0
-    pages: int = 0
-    last_ms: float = 0.0
-    slowest_ms: float = 0.0
-
-    def record(self, started: float) -> None:
-        self.last_ms = (time.perf_counter() - started) * 1000
-        self.slowest_ms = max(self.slowest_ms, self.last_ms)
-
-
-_FTS_SEEN: weakref.WeakKeyDictionary[Engine, dict[str, bool]] = weakref.WeakKeyDictionary()
-
-
-def fts_available(engine: Engine, fts_table: str | None) -> bool:
-    """Whether this SQLite database has the FTS5 table (once per engine and table); False
-    on PostgreSQL, whose search needs no table (ILIKE uses the trigram indexes if any)."""
-    if fts_table is None or engine.dialect.name != "sqlite":
-        return False
-    seen = _FTS_SEEN.setdefault(engine, {})
-    if fts_table not in seen:
-        with engine.connect() as conn:
-            found = conn.exec_driver_sql(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (fts_table,)
-            ).first()
-        seen[fts_table] = found is not None
-    return seen[fts_table]
-
-
-# Page cache for a whole-table scan on SQLite (KiB): a scan reads each page once, so a big
-# cache only holds memory (several workers scanning at once would hold several).
-SCAN_CACHE_KIB = 4096
-
-
-@contextmanager
-def scan_connection(engine: Engine) -> Iterator[Connection]:
-    """A connection for a query that reads a whole table (a count, GROUP BY, SUM).
-
-    On SQLite the scan runs with a small page cache, then the connection gets its own
-    cache size back (see db/engine.py) with the scan's pages freed (``shrink_memory``);
-    the file stays in the OS cache, so scans are hardly slower."""
-    with engine.connect() as conn:
-        if engine.dialect.name != "sqlite":
-            yield conn
-            return
-        size = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
-        conn.exec_driver_sql(f"PRAGMA cache_size = -{SCAN_CACHE_KIB}")
-        try:
-            yield conn
-        finally:
-            with suppress(Exception):  # a broken connection is discarded anyway
-                conn.exec_driver_sql("PRAGMA shrink_memory")
-                conn.exec_driver_sql(f"PRAGMA cache_size = {int(size)}")
-
-
-def count_rows(engine: Engine, query: ListQuery) -> int:
-    """The number of rows of a query. Thread-safe: a worker thread may call it."""
-    with scan_connection(engine) as conn:
-        return int(conn.execute(query.count_statement(engine.dialect.name)).scalar_one())
-
-
-class PagedRows:
-    """A query's rows, fetched a page at a time on demand and counted once.
-
-    Pages past the middle are read with the reversed ORDER BY and a small OFFSET, so the
-    last page (Ctrl+End) costs no more than the first. At most ``max_pages`` pages are kept
-    (least recently used goes first).
-
-    ``defer_count``: read the first page only, and leave the COUNT (30 ms on a million
-    rows; seconds for a search) to the caller, e.g. a worker thread, which reports it with
-    :meth:`set_total`. Until then ``total`` is the rows seen so far and ``counted`` is
-    False. A first page shorter than a page is the whole list: no COUNT is needed at all.
-    """
-
-    def __init__(
-        self,
-        engine: Engine,
-        query: ListQuery,
-        *,
-        page_size: int = DEFAULT_PAGE_SIZE,
-        max_pages: int = DEFAULT_MAX_PAGES,
-        defer_count: bool = False,
-    ) -> None:
-        if page_size < 1 or max_pages < 1:
-            raise ValueError("page_size and max_pages must be at least 1")
-        self._engine = engine
-        self._dialect = engine.dialect.name
-        self.page_size = page_size
-        self.max_pages = max_pages
-        self.defer_count = defer_count
-        self.stats = FetchStats()
-        self._pages: OrderedDict[int, list[Row]] = OrderedDict()
-        self.query = query
-        self.total = 0
-        self.counted = False
-        self.set_query(query)
-
-    @property
-    def cached_pages(self) -> list[int]:
-        return list(self._pages)
-
-    def set_query(self, query: ListQuery, *, recount: bool = True) -> None:
-        """Show another search/sort; ``recount=False`` when only the order changed."""
-        self.query = query
-        self._pages.clear()
-        if not recount:
-            return
-        if not self.defer_count:
-            self.total, self.counted = self.count(), True
-            return
-        self.total, self.counted = self.page_size, False
-        first = self._fetch(0)
-        if len(first) < self.page_size:
-            self.total, self.counted = len(first), True
-
-    def refresh(self) -> None:
-        self.set_query(self.query)
-
-    def count(self) -> int:
-        started = time.perf_counter()
-        total = count_rows(self._engine, self.query)
-        self.stats.counts += 1
-        self.stats.record(started)
-        return total
-
-    def set_total(self, total: int) -> None:
-        """The count of the current query, made elsewhere (see ``defer_count``)."""
-        self.total, self.counted = total, True
-
-    def row(self, index: int) -> Row | None:
-        """The row at ``index`` of the order, or None past the end."""
-        if not 0 <= index < self.total:
-            return None
-        number, at = divmod(index, self.page_size)
-        page = self._pages.get(number)
-        if page is None:
-            page = self._fetch(number)
-        else:
-            self._pages.move_to_end(number)
-        return page[at] if at < len(page) else None  # rows deleted since the count
-
-    def _fetch(self, number: int) -> list[Row]:
-        start = number * self.page_size
-        end = min(start + self.page_size, self.total)
-        reverse = self.counted and start >= self.total // 2
-        if reverse:  # rows [start, end) are rows [total-end, total-start) of the reversed order
-            stmt = self.query.page_statement(
-                self._dialect, self.total - end, end - start, reverse=True
-            )
-        else:
-            stmt = self.query.page_statement(self._dialect, start, self.page_size)
-        started = time.perf_counter()
-        with self._engine.connect() as conn:
-            page = [tuple(row) for row in conn.execute(stmt)]
-        self.stats.pages += 1
-        self.stats.record(started)
-        if reverse:
-            page.reverse()
-        self._pages[number] = page
-        while len(self._pages) > self.max_pages:
-            self._pages.popitem(last=False)
-        return page

@@ -15,23 +15,20 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal_desktop import clock
 from portal_desktop.errors import (
-    NotFoundError,
     PermissionDeniedError,
     PortalError,
     ValidationError,
 )
-from portal_desktop.models import TeamMember, User
+from portal_desktop.models import User
 from portal_desktop.models.enums import AuditAction, UserRole
 from portal_desktop.services import audit
 from portal_desktop.services.context import SYSTEM, Actor, Permission
@@ -39,13 +36,20 @@ from portal_desktop.services.fields import aware_utc, clean_email, clean_text, f
 from portal_desktop.services.passwords import hash_password, needs_rehash, verify_password
 from portal_desktop.services.settings import load_settings
 from portal_desktop.services.transaction import use_case
+from portal_desktop.services.user_checks import (
+    check_team_member,
+    clean_username,
+    ensure_another_active_admin,
+    flush_user,
+    locked_user,
+    parse_role,
+)
 
 MAX_FAILED_LOGINS = 5
 LOCK_DURATION = dt.timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256  # Argon2 takes any length; this only bounds the work per attempt
 BAD_CREDENTIALS = "Unknown username or wrong password"
-_USERNAME = re.compile(r"[a-z0-9._-]{3,80}", re.ASCII)
 _EDITABLE_USER_FIELDS = ("full_name", "email", "team_member_id")
 
 
@@ -170,19 +174,6 @@ def _locked_error(session: Session, until: dt.datetime) -> AccountLockedError:
 # --- checks --------------------------------------------------------------------------------
 
 
-def _clean_username(value: object) -> str:
-    text = clean_text("username", value, max_length=80, required=True)
-    assert text is not None
-    name = text.lower()
-    if not _USERNAME.fullmatch(name):
-        raise ValidationError(
-            "username",
-            f"'{text}' is not allowed; use 3 to 80 letters, digits, dots, dashes or "
-            "underscores (no spaces)",
-        )
-    return name
-
-
 def _check_password(field: str, password: object, username: str) -> str:
     if not isinstance(password, str):
         raise ValidationError(field, "expected text")
@@ -197,71 +188,6 @@ def _check_password(field: str, password: object, username: str) -> str:
     if password.strip().lower() == username.lower():
         raise ValidationError(field, "must not be the username")
     return password
-
-
-def _role(value: object) -> UserRole:
-    try:
-        return UserRole(str(value).strip().upper())
-    except ValueError:
-        choices = ", ".join(r.value for r in UserRole)
-        raise ValidationError("role", f"'{value}' is not a role; use one of {choices}") from None
-
-
-def _team_member(session: Session, member_id: object, user: User | None) -> uuid.UUID | None:
-    if member_id is None:
-        return None
-    if not isinstance(member_id, uuid.UUID):
-        raise ValidationError("team_member_id", "expected a team member's id")
-    if session.get(TeamMember, member_id) is None:
-        raise ValidationError("team_member_id", "no such team member; choose one from the list")
-    holder = session.scalar(select(User).where(User.team_member_id == member_id))
-    if holder is not None and holder is not user:
-        raise ValidationError(
-            "team_member_id",
-            f"this team member already signs in as '{holder.username}'; "
-            "a team member has one login",
-        )
-    return member_id
-
-
-def _get_user(session: Session, user_id: uuid.UUID) -> User:
-    user = session.get(User, user_id, with_for_update=True, populate_existing=True)
-    if user is None:
-        raise NotFoundError(f"No user with id {user_id}; reload the list of users.")
-    return user
-
-
-def _ensure_another_active_admin(session: Session, user: User, field: str, doing: str) -> None:
-    """Refuse to leave the installation without an active administrator."""
-    if user.role != UserRole.ADMIN or not user.active:
-        return
-    others = session.scalars(
-        select(User.id)
-        .where(User.role == UserRole.ADMIN, User.active.is_(True), User.id != user.id)
-        .with_for_update()
-    ).all()
-    if not others:
-        raise ValidationError(
-            field,
-            f"cannot {doing} '{user.username}': it is the last active administrator; "
-            "make another user an administrator first",
-        )
-
-
-def _flush_user(session: Session) -> None:
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        message = str(exc.orig)
-        if "username" in message:
-            raise ValidationError(
-                "username", "is already taken (someone just created it); choose another"
-            ) from None
-        if "team_member_id" in message:
-            raise ValidationError(
-                "team_member_id", "was just given a login by someone else; reload and check"
-            ) from None
-        raise
 
 
 # --- use cases -----------------------------------------------------------------------------
@@ -281,21 +207,21 @@ def create_user(
 ) -> User:
     """A new user (ADMIN only). The username is stored in lower case."""
     actor.require(Permission.MANAGE_USERS)
-    name = _clean_username(username)
+    name = clean_username(username)
     _check_password("password", password, name)
     values: dict[str, Any] = {
         "username": name,
-        "role": _role(role),
+        "role": parse_role(role),
         "full_name": clean_text("full_name", full_name, max_length=200) or "",
         "email": clean_email("email", email),
-        "team_member_id": _team_member(session, team_member_id, None),
+        "team_member_id": check_team_member(session, team_member_id, None),
     }
     taken = session.scalar(select(User.username).where(User.username == name))
     if taken is not None:
         raise ValidationError("username", f"'{name}' is already taken; choose another")
     user = User(**values, password_hash=hash_password(password))
     session.add(user)
-    _flush_user(session)
+    flush_user(session)
     audit.record(session, actor, AuditAction.CREATE, user)
     return user
 
@@ -310,15 +236,15 @@ def update_user(session: Session, actor: Actor, user_id: uuid.UUID, **changes: o
                 key,
                 "cannot be changed here; use set_role, reset_password or deactivate_user",
             )
-    user = _get_user(session, user_id)
+    user = locked_user(session, user_id)
     before = audit.snapshot(user)
     if "full_name" in changes:
         user.full_name = clean_text("full_name", changes["full_name"], max_length=200) or ""
     if "email" in changes:
         user.email = clean_email("email", changes["email"])
     if "team_member_id" in changes:
-        user.team_member_id = _team_member(session, changes["team_member_id"], user)
-    _flush_user(session)
+        user.team_member_id = check_team_member(session, changes["team_member_id"], user)
+    flush_user(session)
     _record_change(session, actor, user, before)
     return user
 
@@ -330,6 +256,25 @@ def _record_change(
         audit.record(session, actor, AuditAction.UPDATE, user, old=before, summary=summary)
 
 
+# A user with no lock and a clean count of failed sign-ins.
+UNLOCKED: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
+
+
+def _set(user: User, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(user, name, value)
+
+
+def _set_fields(
+    session: Session, actor: Actor, user: User, summary: str | None, **values: Any
+) -> User:
+    """Give the user these values, audited when anything changed."""
+    before = audit.snapshot(user)
+    _set(user, values)
+    _record_change(session, actor, user, before, summary)
+    return user
+
+
 @use_case
 def change_password(session: Session, actor: Actor, old_password: str, new_password: str) -> None:
     """The signed-in user changes their own password."""
@@ -337,7 +282,7 @@ def change_password(session: Session, actor: Actor, old_password: str, new_passw
         raise PermissionDeniedError(
             f"{actor.username} is not a signed-in user; sign in to change your password"
         )
-    user = _get_user(session, actor.user_id)
+    user = locked_user(session, actor.user_id)
     if not user.active:
         raise PermissionDeniedError("This account is deactivated; ask an administrator")
     if not verify_password(user.password_hash, old_password):
@@ -354,12 +299,11 @@ def change_password(session: Session, actor: Actor, old_password: str, new_passw
 def reset_password(session: Session, actor: Actor, user_id: uuid.UUID, new_password: str) -> User:
     """An administrator sets a new password for a user; this also lifts a lock."""
     actor.require(Permission.MANAGE_USERS)
-    user = _get_user(session, user_id)
+    user = locked_user(session, user_id)
     _check_password("new_password", new_password, user.username)
     before = audit.snapshot(user)
     user.password_hash = hash_password(new_password)
-    user.failed_logins = 0
-    user.locked_until = None
+    _set(user, UNLOCKED)
     audit.record(session, actor, AuditAction.UPDATE, user, old=before, summary="password reset")
     return user
 
@@ -368,52 +312,37 @@ def reset_password(session: Session, actor: Actor, user_id: uuid.UUID, new_passw
 def unlock_user(session: Session, actor: Actor, user_id: uuid.UUID) -> User:
     """Lift a lock and clear the count of failed sign-ins (ADMIN only)."""
     actor.require(Permission.MANAGE_USERS)
-    user = _get_user(session, user_id)
-    before = audit.snapshot(user)
-    user.failed_logins = 0
-    user.locked_until = None
-    _record_change(session, actor, user, before, summary="unlocked")
-    return user
+    user = locked_user(session, user_id)
+    return _set_fields(session, actor, user, "unlocked", **UNLOCKED)
 
 
 @use_case
 def set_role(session: Session, actor: Actor, user_id: uuid.UUID, role: UserRole | str) -> User:
     """Give a user another role (ADMIN only); the last active administrator keeps ADMIN."""
     actor.require(Permission.MANAGE_USERS)
-    new_role = _role(role)
-    user = _get_user(session, user_id)
+    new_role = parse_role(role)
+    user = locked_user(session, user_id)
     if new_role != UserRole.ADMIN:
-        _ensure_another_active_admin(session, user, "role", f"make {new_role.value}")
-    before = audit.snapshot(user)
-    user.role = new_role
-    _record_change(session, actor, user, before)
-    return user
+        ensure_another_active_admin(session, user, "role", f"make {new_role.value}")
+    return _set_fields(session, actor, user, None, role=new_role)
 
 
 @use_case
 def deactivate_user(session: Session, actor: Actor, user_id: uuid.UUID) -> User:
     """The user can no longer sign in; their history stays (ADMIN only)."""
     actor.require(Permission.MANAGE_USERS)
-    user = _get_user(session, user_id)
+    user = locked_user(session, user_id)
     if user.id == actor.user_id:
         raise PermissionDeniedError(
             "You cannot deactivate your own account; ask another administrator"
         )
-    _ensure_another_active_admin(session, user, "active", "deactivate")
-    before = audit.snapshot(user)
-    user.active = False
-    _record_change(session, actor, user, before, summary="deactivated")
-    return user
+    ensure_another_active_admin(session, user, "active", "deactivate")
+    return _set_fields(session, actor, user, "deactivated", active=False)
 
 
 @use_case
 def reactivate_user(session: Session, actor: Actor, user_id: uuid.UUID) -> User:
     """Let a deactivated user sign in again, with a clean failure count (ADMIN only)."""
     actor.require(Permission.MANAGE_USERS)
-    user = _get_user(session, user_id)
-    before = audit.snapshot(user)
-    user.active = True
-    user.failed_logins = 0
-    user.locked_until = None
-    _record_change(session, actor, user, before, summary="reactivated")
-    return user
+    user = locked_user(session, user_id)
+    return _set_fields(session, actor, user, "reactivated", active=True, **UNLOCKED)

@@ -30,7 +30,7 @@ from portal_desktop.models.enums import AdPlatform
 from portal_desktop.services.ad_rows import AdDay, AdRowReader
 from portal_desktop.services.campaign_links import linkable_leads
 from portal_desktop.services.context import Actor, Permission
-from portal_desktop.services.csv_reading import CsvTable
+from portal_desktop.services.csv_table import CsvTable
 from portal_desktop.services.finance_common import local_today
 from portal_desktop.services.import_common import (
     Cancel,
@@ -324,7 +324,6 @@ def _upsert(session: Session, plan: _Plan, tracker: ProgressTracker) -> None:
         | {"updated_at": new.updated_at, "version": table.version + 1},
         where=or_(*(table[name] != new[name] for name in NUMBERS)),
     )
-    connection = session.connection()
     for start in range(0, len(rows), UPSERT_CHUNK):
         tracker.step(min(start, tracker.total))
-        connection.execute(statement, rows[start : start + UPSERT_CHUNK])
+        session.execute(statement, rows[start : start + UPSERT_CHUNK])

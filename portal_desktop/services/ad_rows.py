@@ -28,7 +28,7 @@ from typing import Any
 from portal_desktop.errors import ValidationError
 from portal_desktop.models.enums import AdPlatform
 from portal_desktop.models.types import to_money
-from portal_desktop.services.csv_reading import CsvTable
+from portal_desktop.services.csv_table import CsvTable
 from portal_desktop.services.csv_values import (
     DateFormat,
     NumberFormat,

@@ -97,6 +97,14 @@ def _pending(session: Session) -> _Collector:
     return collector
 
 
+def note_written(session: Session, table: str) -> None:
+    """A write the session cannot see (a bulk ``COPY`` or ``executemany`` on its Connection):
+    any record of ``table``, part of the session's transaction like the rest."""
+    collector = _pending(session)
+    collector.note(table)
+    collector.any_id = True
+
+
 def take_committed(session: Session) -> Changes:
     """What this Session committed since the last call (and forget it)."""
     return session.info.pop(_COMMITTED, None) or Changes()

@@ -4,7 +4,8 @@
 the cards are ``kpi_report``'s figures for the range and for the previous period of the same
 length; the funnel, aging, campaigns and leaderboard are the report services' own results;
 the time series are SQL aggregates by local day / ISO week / month (:mod:`chart_series`) that
-add up to the report's totals. The view plots them; exports write them.
+add up to the report's totals. The view plots them; exports write them. The shapes are in
+:mod:`.chart_model`, the cards in :mod:`.kpi_cards`.
 
 Click-through
 -------------
@@ -33,38 +34,31 @@ are ``datetime.date``, local days, both ends included; ids are ``uuid.UUID``):
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
-from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal_desktop import clock
 from portal_desktop.models import TeamMember
-from portal_desktop.package_data import resource
+from portal_desktop.services.chart_model import Dashboard, Number, Panel, Section, Series, Target
 from portal_desktop.services.chart_periods import (
     Granularity,
-    bucket_days,
     bucket_keys,
     fitting_granularity,
     previous_period,
 )
 from portal_desktop.services.chart_series import (
     EXPECTED_WEEKS,
-    NO_SOURCE,
-    OTHER_SOURCES,
     Bucketer,
     expected_cash,
-    leads_by_source,
-    money_over_time,
     pair_close_rates,
 )
+from portal_desktop.services.chart_trends import money_section, sources_section
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.date_ranges import DateRange, make_range
+from portal_desktop.services.kpi_cards import kpi_cards
 from portal_desktop.services.kpi_marketing import CampaignResult
 from portal_desktop.services.kpi_sql import ratio
 from portal_desktop.services.kpi_team import LeaderboardRow
@@ -75,220 +69,7 @@ from portal_desktop.services.settings import load_settings
 from portal_desktop.services.team import leaderboard
 from portal_desktop.services.transaction import use_case
 
-Number = Decimal | int | None
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where clicking a point leads: a list and its filters (see the module docstring)."""
-
-    list_name: str
-    filters: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Series:
-    """One line or set of bars: a value (and optionally a click target) per category."""
-
-    name: str
-    values: list[Number]
-    targets: list[Target | None] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Panel:
-    """One plot. ``kind``: "line", "bar" or "grid" (rows = series, columns = categories).
-    ``unit``: "money", "count" or "ratio" (the value axis). ``notes``: a text per category
-    (the funnel's step rates)."""
-
-    key: str
-    title: str
-    kind: str
-    unit: str
-    categories: list[str]
-    series: list[Series]
-    x_title: str = ""
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def is_empty(self) -> bool:
-        return not any(value for series in self.series for value in series.values)
-
-    def points(self) -> int:
-        return sum(len(series.values) for series in self.series)
-
-
-@dataclass(frozen=True)
-class Section:
-    key: str
-    title: str
-    panels: list[Panel]
-
-    @property
-    def is_empty(self) -> bool:
-        return all(panel.is_empty for panel in self.panels)
-
-
-@dataclass(frozen=True)
-class Card:
-    """A KPI card: this range's value, the previous period's, and the definition."""
-
-    key: str
-    label: str
-    unit: str
-    value: Number
-    previous: Number
-    definition: str
-
-    @property
-    def change(self) -> Decimal | None:
-        """Relative change against the previous period (0.10 = +10 %), None when unknown."""
-        if self.value is None or self.previous is None or not self.previous:
-            return None
-        return (Decimal(self.value) - Decimal(self.previous)) / abs(Decimal(self.previous))
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    period: DateRange
-    previous: DateRange
-    granularity: Granularity
-    currency: str
-    time_zone: str
-    made_at: dt.datetime
-    report: KpiReport
-    previous_report: KpiReport
-    cards: list[Card]
-    sections: list[Section]
-
-    def section(self, key: str) -> Section:
-        return next(section for section in self.sections if section.key == key)
-
-    def panel(self, key: str) -> Panel:
-        return next(p for section in self.sections for p in section.panels if p.key == key)
-
-
-# --- KPI definitions (tooltips) -------------------------------------------------------------
-
-KPIS_FILE = resource("KPIS.md")  # inside the installed package, or the checkout's resources/
-
-# A copy of KPIS.md's table for the card keys, used when resources/KPIS.md is absent.
-FALLBACK_DEFINITIONS: dict[str, str] = {
-    "calls_booked": "sales calls scheduled in the range, except outcome CANCELLED or RESCHEDULED",
-    "calls_held": "of `calls_booked`, those with an outcome other than NO_SHOW (a held call)",
-    "show_rate": "`calls_held / (calls_held + no_shows)` — calls still pending do not count",
-    "close_rate": "`closes / calls_held`",
-    "contracted_revenue": "sum of `contract_value` of those enrollments",
-    "enrollments": "enrollments whose start date is in the range (any status)",
-    "cash_collected": (
-        "net cash: the amounts of payments received (status PAID, or REFUNDED — a refunded "
-        "payment was received first) with `paid_at` in the range, minus `refunded_amount` of "
-        "payments with `refunded_at` in the range. A full refund sets the status REFUNDED; a "
-        "partial refund keeps PAID and sets `refunded_amount`"
-    ),
-    "cash_roas": "`attributed_cash / ad_spend` — what the ads really brought in cash",
-    "receivables": (
-        "as of `to`: over the installments of enrollments that started on or before `to` and "
-        "are not CANCELLED, the sum of each installment's unpaid balance — its amount minus "
-        "the PAID payments linked to it with `paid_at` on or before `to`, never below 0"
-    ),
-    "overdue_1_30": (
-        "the part of `receivables` whose installment's due date is before `to`, by days past "
-        "due (`to \u2212 due_date`): 1\u201330, 31\u201360, 61\u201390, over 90. The grace period "
-        "does not "
-        "change aging"
-    ),
-}
-_ROW = re.compile(r"^\|\s*(?P<keys>`[^|]+`)\s*\|\s*(?P<text>.+?)\s*\|\s*$")
-
-
-def kpi_definitions(path: Path = KPIS_FILE) -> dict[str, str]:
-    """KPI key → definition, parsed from KPIS.md's table; the built-in copy if it is absent."""
-    definitions = dict(FALLBACK_DEFINITIONS)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return definitions
-    for line in text.splitlines():
-        match = _ROW.match(line)
-        if match:
-            for key in re.findall(r"`([a-z0-9_]+)`", match["keys"]):
-                definitions[key] = match["text"]
-    return definitions
-
-
-def _plain(text: str) -> str:
-    return text.replace("`", "")
-
-
-# --- cards ----------------------------------------------------------------------------------
-
-CARD_KEYS: tuple[tuple[str, str, str], ...] = (
-    ("cash_collected", "Cash collected", "money"),
-    ("contracted_revenue", "Contracted revenue", "money"),
-    ("cash_roas", "Cash ROAS", "ratio_x"),
-    ("show_rate", "Show rate", "ratio"),
-    ("close_rate", "Close rate", "ratio"),
-    ("receivables_overdue", "Receivables overdue", "money"),
-)
-OVERDUE_KEYS = ("overdue_1_30", "overdue_31_60", "overdue_61_90", "overdue_90_plus")
-
-
-def card_value(report: KpiReport, key: str) -> Number:
-    if key == "receivables_overdue":
-        return sum((getattr(report, part) for part in OVERDUE_KEYS), Decimal("0.00"))
-    value: Number = getattr(report, key)
-    return value
-
-
-def _cards(report: KpiReport, previous: KpiReport) -> list[Card]:
-    definitions = kpi_definitions()
-    overdue = (
-        "the receivables past their due date as of the range's last day: "
-        + _plain(definitions["receivables"])
-        + ". Aging: "
-        + _plain(definitions["overdue_1_30"])
-    )
-    return [
-        Card(
-            key,
-            label,
-            unit,
-            card_value(report, key),
-            card_value(previous, key),
-            overdue if key == "receivables_overdue" else _plain(definitions[key]),
-        )
-        for key, label, unit in CARD_KEYS
-    ]
-
-
 # --- sections -------------------------------------------------------------------------------
-
-
-def _money_section(session: Session, buckets: Bucketer, keys: list[dt.date]) -> Section:
-    money = money_over_time(session, buckets)
-    days = [bucket_days(key, buckets.granularity, buckets.period) for key in keys]
-    zero = Decimal("0.00")
-    cash = Series(
-        "Cash collected",
-        [money.cash.get(key, zero) for key in keys],
-        [Target("payment_schedules", {"paid_from": d.start, "paid_to": d.end}) for d in days],
-    )
-    contracted = Series(
-        "Contracted revenue",
-        [money.contracted.get(key, zero) for key in keys],
-        [Target("enrollments", {"start_from": d.start, "start_to": d.end}) for d in days],
-    )
-    panel = Panel(
-        "money_over_time",
-        "Cash collected vs contracted revenue",
-        "line",
-        "money",
-        [key.isoformat() for key in keys],
-        [cash, contracted],
-        x_title=buckets.granularity.value.capitalize(),
-    )
-    return Section("money", "Cash collected vs contracted revenue", [panel])
 
 
 FUNNEL_STEPS: tuple[tuple[str, str, str | None], ...] = (
@@ -514,38 +295,6 @@ def _receivables_section(session: Session, report: KpiReport) -> Section:
     return Section("receivables", "Receivables", [aging, expected])
 
 
-def _sources_section(session: Session, buckets: Bucketer, keys: list[dt.date]) -> Section:
-    found = leads_by_source(session, buckets)
-    days = [bucket_days(key, buckets.granularity, buckets.period) for key in keys]
-    series = []
-    for name in found.sources:
-        counts = found.counts[name]
-        targets: list[Target | None] = [
-            None
-            if name == OTHER_SOURCES
-            else Target(
-                "pipeline",
-                {
-                    "source": None if name == NO_SOURCE else name,
-                    "created_from": d.start,
-                    "created_to": d.end,
-                },
-            )
-            for d in days
-        ]
-        series.append(Series(name, [counts.get(key, 0) for key in keys], targets))
-    panel = Panel(
-        "lead_sources",
-        "Leads by source",
-        "line",
-        "count",
-        [key.isoformat() for key in keys],
-        series,
-        x_title=buckets.granularity.value.capitalize(),
-    )
-    return Section("sources", "Lead sources over time", [panel])
-
-
 @use_case
 def dashboard(
     session: Session,
@@ -569,12 +318,12 @@ def dashboard(
     buckets = Bucketer(period, grain, session.get_bind().dialect.name)
     keys = bucket_keys(period, grain)
     sections = [
-        _money_section(session, buckets, keys),
+        money_section(session, buckets, keys),
         _funnel_section(report),
         _campaign_section(campaign_report(session, actor, start, end), period),
         _team_section(session, leaderboard(session, actor, start, end), period),
         _receivables_section(session, report),
-        _sources_section(session, buckets, keys),
+        sources_section(session, buckets, keys),
     ]
     return Dashboard(
         period=period,
@@ -585,6 +334,6 @@ def dashboard(
         made_at=clock.now(),
         report=report,
         previous_report=previous_report,
-        cards=_cards(report, previous_report),
+        cards=kpi_cards(report, previous_report),
         sections=sections,
     )

@@ -1,7 +1,6 @@
 """Reading CSV files as people really have them (pure: no database, no Qt).
 
-* Bytes are decoded by their BOM (UTF-8, UTF-16 LE/BE as Excel writes them), else as UTF-8,
-  else as Windows-1252 (Excel's "CSV" on Western Windows), else Latin-1 (never fails).
+* Bytes are decoded by their BOM, else by a guess (:mod:`.text_encoding`).
 * The separator is the one of ``, ; TAB |`` that splits the first records into the most
   consistent number of cells (an Excel ``sep=;`` first line wins outright).
 * Quoted cells may hold separators, quotes and line breaks. Empty lines are skipped.
@@ -11,9 +10,7 @@
 * A cell that an export escaped against formula injection (``'=…``, ``'+…``, ``'-…``,
   ``'@…``) loses its apostrophe again.
 
-Row numbers are the spreadsheet's: every record of the file counts (title lines and empty
-lines included, a quoted cell with line breaks is one row), the first one is row 1 — so the
-first data row under a header on the first line is row 2.
+The result is a :class:`~.csv_table.CsvTable`, whose row numbers are the spreadsheet's.
 
 Files are streamed, never held whole: reading a file checks it in one pass (its encoding,
 its header, how many records it has) and keeps only that; ``CsvTable.records`` reads the
@@ -28,217 +25,32 @@ all the column's values, never guessed row by row.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
-import itertools
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from portal_desktop.errors import PortalError
+from portal_desktop.services.csv_table import (
+    MAX_COLUMNS,
+    MAX_HEADER_CHARS,
+    MAX_LINE_CHARS,
+    CsvError,
+    CsvTable,
+    Record,
+    filled_cells,
+    limits_text,
+    table_of,
+)
+from portal_desktop.services.text_encoding import CHUNK_BYTES, Encoding, choose_encoding
 
 DELIMITERS = (",", ";", "\t", "|")
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 SNIFF_RECORDS = 200
 SNIFF_CHARS = 256 * 1024
-TITLE_RECORDS = 20  # title lines above a header: a report's name, its date range…
-MAX_COLUMNS = 1_000
-MAX_HEADER_CHARS = 64 * 1024
-MAX_LINE_CHARS = 1024 * 1024
-CHUNK_BYTES = 1024 * 1024
 _SEP_LINE = re.compile(r"^\s*sep=(.)\s*$", re.IGNORECASE)
-_TOTALS = re.compile(r"^\s*(?:grand\s+|sub)?totals?\s*(?::.*)?$", re.IGNORECASE)
 _ESCAPED = re.compile(r"^'[=+\-@\t\r]")
-
-Record = tuple[int, list[str]]
-
-
-def limits_text() -> str:
-    """The limits a file must keep, for the messages that refuse one."""
-    return (
-        f"a header has at most {MAX_COLUMNS:,} columns and {MAX_HEADER_CHARS:,} characters, "
-        f"a line at most {MAX_LINE_CHARS:,} characters and a cell at most "
-        f"{csv.field_size_limit():,}"
-    )
-
-
-class CsvError(PortalError):
-    """The file cannot be read as a table; ``row`` is where the problem is."""
-
-    def __init__(self, row: int, problem: str) -> None:
-        super().__init__(f"row {row}: {problem}")
-        self.row = row
-        self.problem = problem
-
-
-class Records:
-    """A table's data records, read from the file again each time they are walked: never
-    all in memory. ``len()`` is known from the pass that read the file first."""
-
-    def __init__(self, walk: Callable[[], Iterator[Record]], after: int, count: int) -> None:
-        self._walk = walk
-        self._after = after  # the header's row: data records come below it
-        self._count = count
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __iter__(self) -> Iterator[Record]:
-        left = self._count
-        if not left:
-            return
-        for record in self._walk():
-            if record[0] <= self._after:
-                continue
-            yield record
-            left -= 1
-            if not left:
-                return
-
-    def __getitem__(self, index: int) -> Record:
-        return list(self)[index]
-
-    def __eq__(self, other: object) -> bool:
-        return list(self) == list(other) if isinstance(other, Iterable) else NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-@dataclass
-class CsvTable:
-    """A checked file: its header and its data records with their row numbers."""
-
-    header: tuple[str, ...]
-    records: Records
-    header_row: int
-    encoding: str
-    delimiter: str
-    title_lines: tuple[str, ...] = ()
-    dropped_totals: tuple[int, ...] = ()
-    notes: list[str] = field(default_factory=list)
-    kind: str = "CSV"
-
-    @property
-    def delimiter_name(self) -> str:
-        return DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
-
-    def column(self, index: int) -> Iterator[str]:
-        """The cells of one column, one per data record ('' where a record is short)."""
-        for _, cells in self.records:
-            yield cells[index] if index < len(cells) else ""
-
-    def find(self, *names: str) -> int | None:
-        """The index of the first header among ``names`` (compared case- and space-blind)."""
-        wanted = [normalize_header(name) for name in names]
-        normalized = [normalize_header(title) for title in self.header]
-        for name in wanted:
-            if name in normalized:
-                return normalized.index(name)
-        return None
-
-    def describe(self) -> str:
-        """``1,204 rows, UTF-8, comma-separated`` for the dialog and the command line."""
-        rows = len(self.records)
-        text = f"{rows:,} row{'s' if rows != 1 else ''}, {self.encoding}"
-        if self.kind != "CSV":
-            return text
-        return text + f", {self.delimiter_name}-separated"
-
-
-def normalize_header(title: str) -> str:
-    """``"E-mail Address "`` → ``"e mail address"``: lower case, words split on the rest."""
-    return " ".join(re.sub(r"[^0-9a-z%]+", " ", title.lower()).split())
-
-
-# --- bytes to text --------------------------------------------------------------------------
-
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8", "UTF-8 with BOM"),
-    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16 LE"),
-    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16 BE"),
-)
-_GUESSES = (("utf-8", "UTF-8"), ("cp1252", "Windows-1252"))
-
-
-@dataclass(frozen=True)
-class _Encoding:
-    codec: str
-    name: str
-    skip: int  # bytes of a BOM
-    strict: bool  # a BOM (or UTF-16's NULs) said it: bad bytes are an error, not a guess
-
-
-def _encoding_of(head: bytes) -> _Encoding | None:
-    """The encoding the file's first bytes say (a BOM, UTF-16's NULs); None: guess."""
-    for bom, codec, name in _BOMS:
-        if head.startswith(bom):
-            return _Encoding(codec, name, len(bom), True)
-    bomless = _bomless_utf16(head)
-    if bomless is not None:
-        return _Encoding(*bomless, 0, True)
-    return None
-
-
-def _fits(open_binary: Callable[[], BinaryIO], encoding: _Encoding) -> bool:
-    """Whether the whole file decodes (read a chunk at a time); a strict encoding that does
-    not raises :class:`CsvError` on the row of the first bad byte."""
-    decoder = codecs.getincrementaldecoder(encoding.codec)()
-    rows = 1
-    with open_binary() as stream:
-        stream.seek(encoding.skip)
-        while True:
-            chunk = stream.read(CHUNK_BYTES)
-            try:
-                rows += decoder.decode(chunk, final=not chunk).count("\n")
-            except UnicodeDecodeError as exc:
-                if not encoding.strict:
-                    return False
-                rows += chunk[: exc.start].decode(encoding.codec, errors="replace").count("\n")
-                raise CsvError(
-                    rows,
-                    f"the file says it is {encoding.name} but holds bytes that are not "
-                    f"({exc.reason}); save it again as CSV UTF-8 from the spreadsheet app",
-                ) from None
-            if not chunk:
-                return True
-
-
-def _choose_encoding(open_binary: Callable[[], BinaryIO]) -> _Encoding:
-    with open_binary() as stream:
-        head = stream.read(4096)
-    said = _encoding_of(head)
-    if said is not None:
-        _fits(open_binary, said)
-        return said
-    for codec, name in _GUESSES:
-        guess = _Encoding(codec, name, 0, False)
-        if _fits(open_binary, guess):
-            return guess
-    return _Encoding("latin-1", "Latin-1", 0, False)
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """The text of the file and the name of the encoding it was read with."""
-    encoding = _choose_encoding(lambda: io.BytesIO(data))
-    return data[encoding.skip :].decode(encoding.codec), encoding.name
-
-
-def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
-    """UTF-16 without a BOM: plain text has a NUL in every other byte."""
-    sample = data[:4096]
-    if len(sample) < 4 or len(sample) % 2:
-        return None
-    even, odd = sample[0::2], sample[1::2]
-    if odd.count(0) > len(odd) * 0.6 and even.count(0) < len(even) * 0.1:
-        return "utf-16-le", "UTF-16 LE"
-    if even.count(0) > len(even) * 0.6 and odd.count(0) < len(odd) * 0.1:
-        return "utf-16-be", "UTF-16 BE"
-    return None
-
 
 # --- separators and records -----------------------------------------------------------------
 
@@ -348,7 +160,7 @@ def _records(stream: TextIO, delimiter: str, first_row: int) -> Iterator[Record]
         joined = "".join(cells)
         if not joined.strip():
             continue
-        if not header_seen and _filled(cells) > 1:
+        if not header_seen and filled_cells(cells) > 1:
             header_seen = True
             if len(cells) > MAX_COLUMNS:
                 raise CsvError(
@@ -384,7 +196,7 @@ def _unclosed(lines: _Lines, start_line: int, delimiter: str, cut: bool) -> str:
 class _TextSource:
     """Opens the file's text again and again: after its BOM and its ``sep=`` line."""
 
-    def __init__(self, open_binary: Callable[[], BinaryIO], encoding: _Encoding) -> None:
+    def __init__(self, open_binary: Callable[[], BinaryIO], encoding: Encoding) -> None:
         self.open_binary = open_binary
         self.encoding = encoding
         self.delimiter = ","
@@ -419,7 +231,7 @@ def _read(open_binary: Callable[[], BinaryIO]) -> CsvTable:
         head = stream.read(8)
     if not head.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe") and _blank(open_binary):
         raise CsvError(1, "the file is empty; choose a CSV file with a header row and data")
-    source = _TextSource(open_binary, _choose_encoding(open_binary))
+    source = _TextSource(open_binary, choose_encoding(open_binary))
     with source.open() as stream:
         sample = stream.read(SNIFF_CHARS + 1)
     first_line = sample.partition("\n")[0]
@@ -438,69 +250,3 @@ def _blank(open_binary: Callable[[], BinaryIO]) -> bool:
             if chunk.strip(b"\x00\r\n\t \xef\xbb\xbf\xff\xfe"):
                 return False
     return True
-
-
-def table_of(
-    walk: Callable[[], Iterator[Record]], encoding: str, delimiter: str, kind: str = "CSV"
-) -> CsvTable:
-    """The table of a file's records (``walk`` reads them from the start each time it is
-    called): title lines, header, data records, totals rows at the end left out.
-
-    The header is the first record with more than one filled cell among the first
-    :data:`TITLE_RECORDS`; when none fills two, the first record is the header.
-    """
-    records = walk()
-    pending: list[Record] = []
-    header: Record | None = None
-    for record in records:
-        if _filled(record[1]) > 1:
-            header = record
-            break
-        pending.append(record)
-        if len(pending) > TITLE_RECORDS:
-            break
-    if header is None:
-        if not pending:
-            raise CsvError(1, "the file has no rows; choose a file with a header row and data")
-        header, titles, body = pending[0], [], pending[1:]
-    else:
-        titles, body = pending, []
-    count = 0
-    totals: list[int] = []
-    for row, cells in itertools.chain(body, records):
-        count += 1
-        if _is_totals(cells):
-            totals.append(row)
-        elif totals:
-            totals.clear()
-    row, cells = header
-    return CsvTable(
-        _header(cells),
-        Records(walk, row, count - len(totals)),
-        row,
-        encoding,
-        delimiter,
-        tuple(" ".join(c.strip() for c in cells if c.strip()) for _, cells in titles),
-        tuple(totals),
-        kind=kind,
-    )
-
-
-def _filled(cells: list[str]) -> int:
-    return sum(1 for cell in cells if cell.strip())
-
-
-def _header(cells: list[str]) -> tuple[str, ...]:
-    """Header titles trimmed; an empty or repeated title becomes "Column N"."""
-    titles: list[str] = []
-    for number, cell in enumerate(cells, start=1):
-        title = cell.strip().lstrip("\ufeff").strip()
-        if not title or title in titles:
-            title = f"Column {number}" if not title else f"{title} ({number})"
-        titles.append(title)
-    return tuple(titles)
-
-
-def _is_totals(cells: list[str]) -> bool:
-    firsts = [cell for cell in cells[:2] if cell.strip()]
-    return bool(firsts) and _TOTALS.match(firsts[0]) is not None

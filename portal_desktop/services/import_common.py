@@ -19,7 +19,7 @@ from portal_desktop.errors import PortalError
 from portal_desktop.models import AuditEntry
 from portal_desktop.models.enums import AuditAction
 from portal_desktop.services.context import Actor
-from portal_desktop.services.csv_reading import CsvError
+from portal_desktop.services.csv_table import CsvError
 
 CHUNK_ROWS = 5_000
 PROGRESS_EVERY_S = 0.1

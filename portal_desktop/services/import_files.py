@@ -1,5 +1,5 @@
 """The files an import reads: CSV (services.csv_reading) and Excel workbooks (.xlsx), both as
-a :class:`~portal_desktop.services.csv_reading.CsvTable` streamed from the disk (pure: no
+a :class:`~portal_desktop.services.csv_table.CsvTable` streamed from the disk (pure: no
 database, no Qt).
 
 A workbook is read with openpyxl's read-only mode, one row at a time, from its first sheet
@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from portal_desktop.errors import PortalError
-from portal_desktop.services.csv_reading import (
+from portal_desktop.services.csv_reading import read_csv_file
+from portal_desktop.services.csv_table import (
     MAX_COLUMNS,
     CsvError,
     CsvTable,
     Record,
     limits_text,
-    read_csv_file,
     table_of,
 )
 

@@ -35,8 +35,9 @@ from portal_desktop.db.bulk import Write, bulk_insert, uuid7_batch
 from portal_desktop.errors import ConflictError
 from portal_desktop.models import Lead
 from portal_desktop.models.enums import LeadStatus
+from portal_desktop.services.changes import note_written
 from portal_desktop.services.context import Actor, Permission
-from portal_desktop.services.csv_reading import CsvTable, Record
+from portal_desktop.services.csv_table import CsvTable, Record
 from portal_desktop.services.import_common import (
     CHUNK_ROWS,
     Cancel,
@@ -293,6 +294,8 @@ def import_leads(
         with SeenEmails() as seen:
             with _small_sqlite_cache(session):
                 report = _stream(session, table, mapping, options, tracker, seen, write=True)
+            if report.new:  # bulk-inserted on the session's connection, behind its events
+                note_written(session, LEADS.name)
             _update(session, seen.updates(), _campaign_resolver(session))
             updated = seen.update_counts()[0]
     except IntegrityError:
@@ -350,7 +353,6 @@ def _update(
             | {"updated_at": bindparam("b_now"), "version": LEADS.c.version + 1}
         )
     )
-    connection = session.connection()
     now = clock.now()
     for chunk in updates:
         params = []
@@ -361,7 +363,7 @@ def _update(
             values = {f"v_{name}": merged[name] for name in UPDATABLE}
             values |= {"v_ad_campaign_id": campaign_id, "b_id": found.id}
             params.append(values | {"b_version": found.version, "b_now": now})
-        changed = connection.execute(statement, params).rowcount
+        changed = session.execute(statement, params).rowcount
         if changed != len(params):
             raise ConflictError(
                 "some of the leads to update were changed by someone else while the import ran; "

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
 from portal_desktop.errors import ValidationError
-from portal_desktop.services.csv_reading import normalize_header
+from portal_desktop.services.csv_table import normalize_header
 
 
 class LeadField(StrEnum):

@@ -25,7 +25,7 @@ from typing import Any
 from portal_desktop import clock
 from portal_desktop.errors import ValidationError
 from portal_desktop.models.enums import LeadStatus
-from portal_desktop.services.csv_reading import CsvTable, Record
+from portal_desktop.services.csv_table import CsvTable, Record
 from portal_desktop.services.csv_values import DateFormat, detect_date_format, with_day_first
 from portal_desktop.services.fields import clean_email, clean_text
 from portal_desktop.services.import_common import Problem

@@ -1,8 +1,9 @@
 """File → Import…: leads from any CSV, ad performance from Facebook or Google Ads exports.
 
 Use: ``dialog = ImportDialog(sessions_factory, actor, parent)``; connect
-``dialog.data_changed`` (emits ``"leads"`` or ``"ad_performance"`` once an import was
-written) to refresh the lists; ``dialog.open()``. ``sessions_factory`` is a
+``dialog.data_changed`` to the window's ``DataBus.data_changed``: once an import is written
+it emits what the import's unit of work changed (tables, ids: ``services.changes``, as a
+write op announces it); ``dialog.open()``. ``sessions_factory`` is a
 ``sessionmaker``: each piece of work opens its own Session on a pool thread, so the window
 stays usable and only plain data crosses threads.
 
@@ -32,11 +33,10 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal_desktop.errors import PortalError, ValidationError
-from portal_desktop.models.enums import AdPlatform
-from portal_desktop.services.ad_import import AdImportOptions, check_ad_import
-from portal_desktop.services.ad_import import import_ad_performance as import_ads
+from portal_desktop.services.ad_import import AdImportOptions
+from portal_desktop.services.changes import Changes
 from portal_desktop.services.context import Actor
-from portal_desktop.services.csv_reading import CsvError, CsvTable
+from portal_desktop.services.csv_table import CsvError, CsvTable
 from portal_desktop.services.import_common import (
     ImportCancelledError,
     ImportRefusedError,
@@ -44,16 +44,18 @@ from portal_desktop.services.import_common import (
     Progress,
     refused_by,
 )
-from portal_desktop.services.import_files import read_table
 from portal_desktop.services.lead_import import (
     DuplicatePolicy,
     LeadImportOptions,
-    check_lead_import,
-    import_leads,
 )
 from portal_desktop.services.lead_mapping import check_mapping, guess_mapping
-from portal_desktop.services.lead_rows import LeadRowReader, preview_rows
-from portal_desktop.services.settings import load_settings
+from portal_desktop.views.import_jobs import (
+    PLATFORMS,
+    describe_table,
+    import_job,
+    lead_preview,
+    read_file,
+)
 from portal_desktop.views.import_pages import (
     FilePage,
     MappingPage,
@@ -61,15 +63,14 @@ from portal_desktop.views.import_pages import (
     ReportPage,
     ResultPage,
 )
-from portal_desktop.views.task_runner import TaskRunner
+from portal_desktop.views.task_runner import TaskRunner, Work
 
-PREVIEW_ROWS = 20
 FILE, MAPPING, REPORT, PROGRESS, RESULT = range(5)
-_PLATFORMS = {"facebook": AdPlatform.FACEBOOK, "google": AdPlatform.GOOGLE}
 
 
 class ImportDialog(QDialog):
-    data_changed = Signal(str)
+    # What a written import changed, as DataBus.data_changed carries it: tables, ids.
+    data_changed = Signal(object, object)
 
     def __init__(
         self, sessions_factory: sessionmaker[Session], actor: Actor, parent: QWidget | None = None
@@ -225,8 +226,7 @@ class ImportDialog(QDialog):
         generation = self._preview_generation
 
         def work(_progress: Any, _cancel: Any) -> tuple[Any, Any]:
-            reader = LeadRowReader(table, mapping, tz, day_first=day_first)
-            return preview_rows(reader, table.records, PREVIEW_ROWS), reader.date_format
+            return lead_preview(table, mapping, tz, day_first)
 
         def done(result: tuple[Any, Any]) -> None:
             if generation == self._preview_generation:
@@ -262,27 +262,19 @@ class ImportDialog(QDialog):
 
     def _ad_options(self) -> AdImportOptions:
         return AdImportOptions(
-            platform=_PLATFORMS[self.kind],
+            platform=PLATFORMS[self.kind],
             skip_invalid=self.report_page.skip_invalid.isChecked(),
             file_name=Path(self.file_page.path.text()).name,
         )
 
-    def _job(self, *, write: bool) -> Any:
+    def _job(self, *, write: bool) -> Work:
         """The check (or the import) with the choices made, as work for a pool thread."""
         assert self.table is not None
-        table, sessions, actor = self.table, self.sessions, self.actor
         if self.kind == "leads":
-            run: Any = import_leads if write else check_lead_import
-            arguments: tuple[Any, ...] = (table, self.mapping_page.mapping(), self._lead_options())
+            arguments: tuple[Any, ...] = (self.mapping_page.mapping(), self._lead_options())
         else:
-            run = import_ads if write else check_ad_import
-            arguments = (table, self._ad_options())
-
-        def work(progress: Any, cancel: Any) -> Any:
-            with sessions() as session:
-                return run(session, actor, *arguments, progress=progress, cancel=cancel)
-
-        return work
+            arguments = (self._ad_options(),)
+        return import_job(self.sessions, self.actor, self.kind, self.table, arguments, write=write)
 
     def _check(self) -> None:
         if self.table is not None and not self.runner.busy:
@@ -292,7 +284,7 @@ class ImportDialog(QDialog):
         from portal_desktop.services.ad_rows import FORMATS, AdColumns
 
         assert self.table is not None
-        columns = AdColumns(self.table, FORMATS[_PLATFORMS[self.kind]])
+        columns = AdColumns(self.table, FORMATS[PLATFORMS[self.kind]])
         self.mapping_page.show_ad_preview(columns.described(self.table.header), report.preview)
         self.mapping_page.summary.setText(" ".join(report.notes))
 
@@ -321,7 +313,8 @@ class ImportDialog(QDialog):
         self.progress_page.bar.setValue(progress.done)
         self.progress_page.detail.setText(progress.describe())
 
-    def _imported(self, report: Any) -> None:
+    def _imported(self, outcome: tuple[Any, Changes]) -> None:
+        report, changed = outcome
         self.report = report
         lines = report.summary_lines()
         skipped = report.problem_lines(30)
@@ -329,7 +322,8 @@ class ImportDialog(QDialog):
         if skipped:
             text += "<br><br><b>Skipped rows</b><br>" + "<br>".join(skipped)
         self._finish("Import finished", text)
-        self.data_changed.emit("leads" if self.kind == "leads" else "ad_performance")
+        if changed:
+            self.data_changed.emit(changed.tables, changed.ids)
 
     def _finish(self, heading: str, text: str) -> None:
         self.result_page.heading.setText(heading)
@@ -389,18 +383,3 @@ class ImportDialog(QDialog):
         self.runner.wait()
         self.previews.wait()
         super().closeEvent(event)
-
-
-def read_file(path: str, sessions: sessionmaker[Session]) -> tuple[CsvTable, Any]:
-    """The file read as a table, and the installation's time zone (on a pool thread)."""
-    table = read_table(path)
-    with sessions() as session:
-        tz = load_settings(session).tz
-    return table, tz
-
-
-def describe_table(table: CsvTable) -> str:
-    text = f"{table.describe()}; the header is row {table.header_row}."
-    if table.dropped_totals:
-        text += f" Totals row {', '.join(map(str, table.dropped_totals))} left out."
-    return text

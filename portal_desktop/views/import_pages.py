@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from portal_desktop.services.ad_rows import AdDay
-from portal_desktop.services.csv_reading import CsvTable
+from portal_desktop.services.csv_table import CsvTable
 from portal_desktop.services.import_common import Problem
 from portal_desktop.services.lead_mapping import LeadField, Mapping
 from portal_desktop.services.lead_rows import PREVIEW_COLUMNS, PreviewRow

@@ -236,7 +236,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(IMPORT_LATER, 5000)
             return
         dialog = ImportDialog(self.ctx.sessions, self.ctx.actor, self)
-        dialog.data_changed.connect(lambda table: self.ctx.bus.announce({table}))
+        dialog.data_changed.connect(self.ctx.bus.data_changed)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 

@@ -1,7 +1,7 @@
 """One generic, SQL-backed table model for every list of the app.
 
 ``rowCount()`` is the SQL count of the current search; ``data()`` reads rows through
-:class:`~portal_desktop.db.query_spec.PagedRows`, which fetches the page a view asks for and
+:class:`~portal_desktop.db.paged_rows.PagedRows`, which fetches the page a view asks for and
 keeps only a few pages. Sorting and searching re-run the query in SQL (never a
 ``QSortFilterProxyModel``, which would need every row).
 
@@ -37,19 +37,16 @@ from PySide6.QtCore import (
 from sqlalchemy import ColumnElement, Engine
 
 from portal_desktop import clock
-from portal_desktop.db.query_spec import (
+from portal_desktop.db.paged_rows import (
     DEFAULT_MAX_PAGES,
     DEFAULT_PAGE_SIZE,
-    ColumnKind,
-    ListQuery,
-    ListSpec,
     PagedRows,
     Row,
-    SortOrder,
     count_rows,
     fts_available,
     scan_connection,
 )
+from portal_desktop.db.query_spec import ColumnKind, ListQuery, ListSpec, SortOrder
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.workers import OpGeneration, run_in_worker
 

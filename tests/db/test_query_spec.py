@@ -14,7 +14,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from portal_desktop.db import migrate
 from portal_desktop.db.engine import make_engine
 from portal_desktop.db.list_queries import LISTS, PIPELINE, leads
-from portal_desktop.db.query_spec import ListQuery, ListSpec, PagedRows, SortOrder
+from portal_desktop.db.paged_rows import PagedRows
+from portal_desktop.db.query_spec import ListQuery, ListSpec, SortOrder
 from portal_desktop.models import Lead, TeamMember, new_id
 from portal_desktop.models.enums import LeadStatus, TeamRole
 from portal_desktop.services.seeding import seed_database

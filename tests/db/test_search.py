@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import Engine, select, update
 
 from portal_desktop.db.list_queries import PIPELINE, is_search_index_object, leads
-from portal_desktop.db.query_spec import ListQuery, fts_available
+from portal_desktop.db.paged_rows import fts_available
+from portal_desktop.db.query_spec import ListQuery
 from portal_desktop.services.seeding import seed_database
 
 SEED_LEADS = 150

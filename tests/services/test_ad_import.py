@@ -19,8 +19,10 @@ from portal_desktop.services.ad_import import (
     check_ad_import,
     import_ad_performance,
 )
+from portal_desktop.services.changes import take_committed
 from portal_desktop.services.context import SYSTEM
-from portal_desktop.services.csv_reading import CsvError, read_csv
+from portal_desktop.services.csv_reading import read_csv
+from portal_desktop.services.csv_table import CsvError
 from portal_desktop.services.import_common import ImportRefusedError, Problem
 from portal_desktop.services.settings import update_settings
 from tests.services.pipeline_data import SALES, add_campaign, count
@@ -115,6 +117,23 @@ def test_a_changed_day_is_updated_and_only_that_one(sessions) -> None:
     expected[key] = (D("140.00"), *expected[key][1:])
     assert stored(sessions) == expected
     assert {k: v for k, v in versions(sessions).items() if v != 1} == {key: 2}
+
+
+def test_an_import_says_what_it_changed(sessions) -> None:
+    """The days are upserted with one statement per chunk: the change names them, the new
+    campaigns and the audit trail; a file that changes nothing names no days."""
+
+    def tables_of(data: bytes) -> frozenset[str]:
+        options = AdImportOptions(platform=FB, file_name="export.csv")
+        with sessions() as session:
+            import_ad_performance(session, SYSTEM, read_csv(data), options)
+            return take_committed(session).tables
+
+    data = (DATA / "facebook_ads_daily.csv").read_bytes()
+    assert tables_of(data) >= {"ad_performance", "ad_campaigns", "audit_log"}
+    assert "ad_performance" not in tables_of(data)
+    changed = tables_of(data.replace(b"131.20", b"140.00"))
+    assert "ad_performance" in changed and "ad_campaigns" not in changed
 
 
 def test_google_report_with_title_lines_totals_and_dashes(sessions) -> None:

@@ -10,14 +10,8 @@ from pathlib import Path
 import pytest
 
 from portal_desktop.errors import ValidationError
-from portal_desktop.services.chart_data import (
-    FALLBACK_DEFINITIONS,
-    KPIS_FILE,
-    Dashboard,
-    Target,
-    dashboard,
-    kpi_definitions,
-)
+from portal_desktop.services.chart_data import dashboard
+from portal_desktop.services.chart_model import Dashboard, Target
 from portal_desktop.services.chart_periods import (
     MAX_BUCKETS,
     Granularity,
@@ -29,6 +23,7 @@ from portal_desktop.services.chart_periods import (
 )
 from portal_desktop.services.context import SYSTEM
 from portal_desktop.services.date_ranges import DateRange
+from portal_desktop.services.kpi_cards import FALLBACK_DEFINITIONS, KPIS_FILE, kpi_definitions
 from portal_desktop.services.kpis import kpi_report
 from portal_desktop.services.marketing import campaign_report
 from portal_desktop.services.team import leaderboard

@@ -15,15 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal_desktop.services.csv_reading import (
-    MAX_COLUMNS,
-    MAX_HEADER_CHARS,
-    CsvError,
-    decode,
-    read_csv,
-    read_csv_file,
-    sniff_delimiter,
-)
+from portal_desktop.services.csv_reading import read_csv, read_csv_file, sniff_delimiter
+from portal_desktop.services.csv_table import MAX_COLUMNS, MAX_HEADER_CHARS, CsvError
 from portal_desktop.services.csv_values import (
     DateKind,
     NumberFormat,
@@ -32,6 +25,7 @@ from portal_desktop.services.csv_values import (
     parse_number,
     with_day_first,
 )
+from portal_desktop.services.text_encoding import decode
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -19,13 +19,13 @@ from portal_desktop.models import Lead
 from portal_desktop.models.enums import LeadStatus
 from portal_desktop.services.context import SYSTEM
 from portal_desktop.services.csv_reading import read_csv
+from portal_desktop.services.export_where import parse_where
 from portal_desktop.services.exports import (
     ExportColumn,
     ExportFormat,
     escape_text,
     export_list,
     export_rows,
-    parse_where,
 )
 from portal_desktop.services.kpis import kpi_report
 from portal_desktop.services.lead_import import import_leads

@@ -15,8 +15,10 @@ from sqlalchemy import select, text
 from portal_desktop.errors import PermissionDeniedError, ValidationError
 from portal_desktop.models import AuditEntry, Lead
 from portal_desktop.models.enums import AdPlatform, LeadStatus
+from portal_desktop.services.changes import ROLLUP_TABLES, Changes, take_committed
 from portal_desktop.services.context import SYSTEM
-from portal_desktop.services.csv_reading import CsvError, read_csv
+from portal_desktop.services.csv_reading import read_csv
+from portal_desktop.services.csv_table import CsvError
 from portal_desktop.services.import_common import (
     ImportCancelledError,
     ImportRefusedError,
@@ -258,6 +260,27 @@ def test_update_policy_fills_known_leads_and_merges_repeats_of_the_file(sessions
     assert fields(known)[:5] == ("Once", "Renamed", "Existing@Example.com", "+13035550104",
                                  "seminar")  # fmt: skip
     assert (known.status, known.version, known.id) == (LeadStatus.NEW, 2, old.id)
+
+
+def changes_of(sessions, data: bytes, options=None) -> Changes:
+    """What an import's unit of work says it changed (what the window's lists hear)."""
+    table = read_csv(data)
+    with sessions() as session:
+        import_leads(session, SYSTEM, table, guess_mapping(table.header), options)
+        return take_committed(session)
+
+
+def test_an_import_says_what_it_changed_bulk_inserts_and_updates_included(sessions) -> None:
+    """New leads go in with COPY / executemany on the session's connection and known ones
+    with an UPDATE per chunk, behind the ORM: the change still names the leads (any of
+    them), their daily facts and the audit trail — and nothing when nothing was written."""
+    data = (DATA / "leads_utf8_bom_comma.csv").read_bytes()
+    created = changes_of(sessions, data)
+    assert created.tables >= {"leads", "audit_log", *ROLLUP_TABLES}
+    assert created.ids == frozenset()  # any lead: the bulk insert's ids are not listed
+    renamed = data.replace(b"Smith, Jr.", b"Smith, Sr.")
+    assert changes_of(sessions, renamed, UPDATE).tables >= {"leads", "audit_log"}
+    assert "leads" not in changes_of(sessions, renamed, UPDATE).tables  # all unchanged
 
 
 def test_reimporting_the_same_file_with_update_changes_nothing(sessions) -> None:

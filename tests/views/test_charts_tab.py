@@ -26,7 +26,7 @@ from portal_desktop.services.seeding import seed_database
 from portal_desktop.services.team import leaderboard
 from portal_desktop.views.charts import ChartsTab
 from portal_desktop.views.charts.export import export_pdf, panel_csv, panel_png
-from portal_desktop.views.charts.widgets import value_text
+from portal_desktop.views.charts.values import value_text
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.tab_context import DataBus, TabContext
 from tests.services.test_kpis import BACKENDS, _create_database

@@ -19,7 +19,8 @@ from portal_desktop.db.enrollments_queries import (
     enrollment_detail,
     id_filters,
 )
-from portal_desktop.db.query_spec import PagedRows, SortOrder
+from portal_desktop.db.paged_rows import PagedRows
+from portal_desktop.db.query_spec import SortOrder
 from portal_desktop.errors import PermissionDeniedError
 from portal_desktop.models import Enrollment, Installment, Payment
 from portal_desktop.models.enums import EnrollmentStatus, InstallmentStatus, PaymentStatus, UserRole

@@ -11,9 +11,11 @@ from PySide6.QtWidgets import QStyleFactory
 from sqlalchemy import func, select
 
 from portal_desktop.models import AdPerformance, Lead
+from portal_desktop.services.changes import ROLLUP_TABLES
 from portal_desktop.services.context import SYSTEM
 from portal_desktop.services.lead_mapping import LeadField
 from portal_desktop.views.import_dialog import FILE, MAPPING, REPORT, RESULT, ImportDialog
+from portal_desktop.views.tab_context import DataBus
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -54,8 +56,9 @@ def preview_column(dialog: ImportDialog, title: str) -> list[str]:
 
 
 def test_import_leads_choosing_a_mapping_reading_the_report(qtbot, dialog, sessions, tmp_path):
-    changed: list[str] = []
-    dialog.data_changed.connect(changed.append)
+    bus, changed = DataBus(), []  # File → Import… hands the change to the window's bus
+    dialog.data_changed.connect(bus.data_changed)
+    bus.data_changed.connect(lambda tables, ids: changed.append((tables, ids)))
     dialog.set_file(DATA / "leads_invalid_and_duplicates.csv")
     qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
     idle(qtbot, dialog, MAPPING)
@@ -100,7 +103,10 @@ def test_import_leads_choosing_a_mapping_reading_the_report(qtbot, dialog, sessi
     qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
     idle(qtbot, dialog, RESULT)
     assert "Written: 4 leads created" in dialog.result_page.text.text()
-    assert changed == ["leads"]
+    # What the import's unit of work wrote, as a write op announces it: any lead (a bulk
+    # insert lists no ids), their daily facts, the audit trail.
+    [(tables, ids)] = changed
+    assert tables >= {"leads", "audit_log", *ROLLUP_TABLES} and ids == frozenset()
     with sessions() as session:
         emails = set(session.scalars(select(Lead.email)))
         phones = set(session.scalars(select(Lead.phone)))
@@ -128,9 +134,12 @@ def test_import_a_facebook_export_after_going_back_from_a_leads_file(
     qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
     idle(qtbot, dialog, REPORT)
     assert not dialog.report_page.duplicates_box.isVisible()
+    changed = []
+    dialog.data_changed.connect(lambda tables, _ids: changed.append(tables))
     qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
     idle(qtbot, dialog, RESULT)
     assert count(sessions, AdPerformance) == 6
+    assert changed[0] >= {"ad_performance", "ad_campaigns", "audit_log"}
 
 
 def test_cancel_while_importing_writes_nothing(qtbot, dialog, sessions, tmp_path):

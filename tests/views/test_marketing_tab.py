@@ -14,7 +14,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt, QThreadPool
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from portal_desktop.app import load_formatter
+from portal_desktop.app_database import load_formatter
 from portal_desktop.errors import PermissionDeniedError
 from portal_desktop.models import AdCampaign, AdPerformance, EmailBroadcast, Lead
 from portal_desktop.models.enums import AdPlatform, CampaignStatus, UserRole

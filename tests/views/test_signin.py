@@ -11,11 +11,11 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from portal_desktop.app import Launcher
 from portal_desktop.db import migrate
 from portal_desktop.db.engine import describe, make_engine
 from portal_desktop.db.paths import local_database_path
 from portal_desktop.db.profiles import load_profiles
+from portal_desktop.launcher import Launcher
 from portal_desktop.models import Lead, User
 from portal_desktop.models.enums import UserRole
 from portal_desktop.services.accounts import BAD_CREDENTIALS, create_user

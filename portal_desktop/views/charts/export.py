@@ -17,9 +17,10 @@ from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPoint, QRect, QRectF,
 from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtWidgets import QWidget
 
-from portal_desktop.services.chart_data import Dashboard, Number, Panel
+from portal_desktop.services.chart_model import Dashboard, Number, Panel
 from portal_desktop.services.kpi_sql import money_text
-from portal_desktop.views.charts.widgets import DASH, PanelView, change_text, value_text
+from portal_desktop.views.charts.panel_view import PanelView
+from portal_desktop.views.charts.values import DASH, change_text, value_text
 from portal_desktop.views.formatting import Formatter
 
 if TYPE_CHECKING:

@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from portal_desktop import clock
-from portal_desktop.services.chart_data import Dashboard, Section, Target, dashboard
+from portal_desktop.services.chart_data import dashboard
+from portal_desktop.services.chart_model import Dashboard, Section, Target
 from portal_desktop.services.chart_periods import (
     PRESET_LABELS,
     Granularity,
@@ -43,7 +44,9 @@ from portal_desktop.services.chart_periods import (
     preset_range,
 )
 from portal_desktop.views.charts.export import export_pdf, panel_csv, panel_png
-from portal_desktop.views.charts.widgets import DASH, TIMES, KpiCard, PanelView
+from portal_desktop.views.charts.kpi_card import KpiCard
+from portal_desktop.views.charts.panel_view import PanelView
+from portal_desktop.views.charts.values import DASH, TIMES
 from portal_desktop.views.export_notice import failure_text, show_failed, show_saved
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.task_runner import TaskRunner

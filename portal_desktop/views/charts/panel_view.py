@@ -1,4 +1,5 @@
-"""Chart building blocks: a KPI card and a panel that plots one :class:`Panel` with pyqtgraph.
+"""A chart of the Charts tab: one :class:`Panel` plotted with pyqtgraph, with hover values
+and click-through.
 
 Plots receive plain numbers (the service's Decimals turned to floats only for drawing; the
 hover text and CSV show the exact values). The palette is Okabe-Ito (colour-blind safe,
@@ -9,134 +10,27 @@ QPalette, so a dark application palette gives dark charts.
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QFrame, QLabel, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
-from portal_desktop.services.chart_data import Card, Number, Panel, Target
+from portal_desktop.services.chart_model import Panel, Target
+from portal_desktop.views.charts.values import (
+    AXIS_TITLES,
+    HORIZONTAL_AFTER,
+    LEGEND_COLUMNS,
+    ValueAxis,
+    as_float,
+    category_ticks,
+    colour,
+    mix,
+    short_label,
+    value_text,
+)
 from portal_desktop.views.formatting import Formatter
-
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#BBBB00")
-GOOD, BAD = "#1B9E4B", "#D1495B"
-TIMES, DASH = "\u00d7", "\u2013"  # the x of "2.5x" ROAS, the dash of a range
-MAX_TICKS = 12
-LABEL_CHARS = 26
-HORIZONTAL_AFTER = 14
-LEGEND_COLUMNS = 4
-AXIS_TITLES = {
-    "money": "Amount ({currency})",
-    "count": "Count",
-    "ratio": "Rate (%)",
-    "ratio_x": f"Return on ad spend ({TIMES})",
-}
-
-
-def colour(index: int) -> QColor:
-    return QColor(PALETTE[index % len(PALETTE)])
-
-
-def value_text(unit: str, value: Number, formatter: Formatter) -> str:
-    """A value as the hover text and cards show it, exactly (money to the cent)."""
-    if value is None:
-        return "—"
-    if unit == "money":
-        return formatter.money(Decimal(value))
-    if unit == "ratio":
-        return f"{Decimal(value) * 100:.1f} %"
-    if unit == "ratio_x":
-        return f"{Decimal(value):.2f}{TIMES}"
-    return f"{int(value):,}"
-
-
-def short_money(value: float, symbol: str) -> str:
-    size = abs(value)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if size >= limit:
-            return f"{'-' if value < 0 else ''}{symbol}{size / limit:.3g}{suffix}"
-    return f"{'-' if value < 0 else ''}{symbol}{size:,.0f}"
-
-
-class ValueAxis(pg.AxisItem):
-    """The value axis: ticks written in the panel's unit (currency, %, times, counts)."""
-
-    def __init__(self, unit: str, formatter: Formatter, orientation: str = "left") -> None:
-        super().__init__(orientation)
-        self.unit = unit
-        self.formatter = formatter
-        self.enableAutoSIPrefix(False)
-
-    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
-        if self.unit == "money":
-            return [short_money(value, self.formatter.symbol) for value in values]
-        if self.unit == "ratio":
-            return [f"{value * 100:.0f} %" for value in values]
-        if self.unit == "ratio_x":
-            return [f"{value:.1f}{TIMES}" for value in values]
-        return [f"{value:,.0f}" if value == int(value) else "" for value in values]
-
-
-def short_label(text: str) -> str:
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
-
-
-def category_ticks(categories: list[str]) -> list[tuple[float, str]]:
-    step = max(1, math.ceil(len(categories) / MAX_TICKS))
-    return [(float(i), short_label(name)) for i, name in enumerate(categories) if i % step == 0]
-
-
-def as_float(value: Number) -> float:
-    return math.nan if value is None else float(value)
-
-
-def change_text(card: Card) -> str:
-    """``▲ 12.5 %`` against the previous period; empty when there is nothing to compare."""
-    change = card.change
-    if change is None:
-        return ""
-    arrow = "▲" if change > 0 else ("▼" if change < 0 else "■")
-    return f"{arrow} {abs(change) * 100:.1f} %"
-
-
-class KpiCard(QFrame):
-    """A KPI's value, its change against the previous period, and its definition (tooltip)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("kpiCard")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.title = QLabel(self)
-        self.value = QLabel(self)
-        self.change = QLabel(self)
-        font = self.value.font()
-        font.setPointSizeF(font.pointSizeF() * 1.7)
-        font.setBold(True)
-        self.value.setFont(font)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
-        for label in (self.title, self.value, self.change):
-            layout.addWidget(label)
-        self.setMinimumWidth(150)
-
-    def show_card(self, card: Card, formatter: Formatter, previous_text: str) -> None:
-        self.title.setText(card.label)
-        self.value.setText(value_text(card.unit, card.value, formatter))
-        change = card.change
-        before = value_text(card.unit, card.previous, formatter)
-        if change is None:
-            self.change.setText(f"previous period: {before}")
-            self.change.setStyleSheet("")
-        else:
-            up_is_good = card.key != "receivables_overdue"
-            good = (change > 0) == up_is_good if change else True
-            self.change.setText(f"{change_text(card)} vs {before}")
-            self.change.setStyleSheet(f"color: {GOOD if good else BAD};")
-        self.setToolTip(
-            f"<b>{card.label}</b><br>{card.definition}<br><br>Change against {previous_text}."
-        )
 
 
 class PanelView(QWidget):
@@ -446,16 +340,3 @@ class PanelView(QWidget):
         if target is not None:
             self.clicked.emit(target)
         return target
-
-
-def mix(first: QColor, second: QColor, share: float) -> QColor:
-    """``first`` blended with ``share`` of ``second``."""
-
-    def blend(a: int, b: int) -> int:
-        return round(a + (b - a) * share)
-
-    return QColor(
-        blend(first.red(), second.red()),
-        blend(first.green(), second.green()),
-        blend(first.blue(), second.blue()),
-    )

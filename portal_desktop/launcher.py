@@ -1,0 +1,376 @@
+"""The app's life once started: the sign-in dialog first, then the database, then the main
+window; sign out and switch the database.
+
+The sign-in dialog paints before anything heavy is imported (a quick cold start); the
+database opens right after. Where it is:
+
+* ``--url``: that database;
+* else the connection profile used last (File → Connection… saves it), or the local SQLite
+  file when it exists;
+* else this is the first start: the welcome dialog offers demo data, an empty local
+  database (whose first administrator the sign-in dialog then creates) or a shared
+  PostgreSQL.
+
+The local SQLite file is migrated on start. A shared PostgreSQL is never migrated behind its
+users' backs: an older schema is upgraded only after an administrator signs in and agrees;
+anyone else is told why the app cannot open it; a newer schema asks for a newer app. A
+PostgreSQL database without any schema is set up when its first administrator is created.
+
+For automation only (tests, benchmarks), environment variables:
+``PORTAL_WELCOME_CHOICE`` (demo / empty / connect) answers the welcome dialog;
+``PORTAL_AUTOLOGIN_USER`` and ``PORTAL_AUTOLOGIN_PASSWORD`` sign in as soon as the database
+is open (never a password on the command line); ``PORTAL_EXIT_WHEN_PAINTED=1`` prints
+``painted <time> <objectName>`` at the first window's first paint (the sign-in dialog, or
+the welcome dialog on a first start) and exits (bench/startup_bench.py, tests).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QThreadPool, QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox, QWidget
+
+from portal_desktop.app_database import (
+    create_first_admin,
+    has_users,
+    load_formatter,
+    open_database,
+    outdated_schema,
+    schema_exists,
+    sign_in,
+)
+from portal_desktop.db.paths import local_database_path
+from portal_desktop.errors import PortalError
+from portal_desktop.views.signin_dialog import SignInDialog
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy import Engine
+
+    from portal_desktop.db.profiles import Profile
+    from portal_desktop.services.context import Actor
+    from portal_desktop.views.main_window import MainWindow
+
+EXIT_DATABASE_PROBLEM = 2
+
+
+def _report_paint_and_quit(window: QWidget) -> None:
+    """For bench/startup_bench.py and tests: the wall-clock time of the first window's first
+    paint and that window's objectName (``signInDialog``, ``welcomeDialog``), then quit."""
+    print(f"painted {time.time():.6f} {window.objectName()}", flush=True)
+    QApplication.quit()
+
+
+class _FirstPaint(QObject):
+    """Calls ``then`` once ``widget`` has painted for the first time (after that paint)."""
+
+    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._then = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._then)
+        return False
+
+
+def _exit_when_painted() -> bool:
+    return os.environ.get("PORTAL_EXIT_WHEN_PAINTED") == "1"
+
+
+class Launcher(QObject):
+    """The app's life: welcome, sign-in, main window, sign out, switch the database.
+
+    ``interactive`` False (``--quit-after``, or no display): a database that cannot be
+    opened at start ends the app with exit code 2 and one line on stderr instead of waiting
+    in the sign-in dialog for a different connection.
+    """
+
+    def __init__(self, url: str | None, *, seed_demo: bool, interactive: bool) -> None:
+        super().__init__()
+        self.url, self.seed_demo, self.interactive = url, seed_demo, interactive
+        self.engine: Engine | None = None
+        self.database = ""
+        self.outdated: tuple[str | None, str] | None = None  # (server, app) revisions
+        self.signin: SignInDialog | None = None
+        self.window: MainWindow | None = None
+        self._leaving_window = False
+        self._pending: tuple[str, object] | None = None  # what to open after the paint
+        self._welcome_dialog: QWidget | None = None
+        self.demo_notice = ""
+
+    # --- start ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.url is not None:
+            self._show_signin(("url", self.url))
+            return
+        from portal_desktop.db.profiles import load_profiles
+
+        last = load_profiles().last_profile
+        if last is not None:
+            self._show_signin(("profile", last))
+        elif local_database_path().is_file():
+            self._show_signin(("url", None))
+        elif not self.seed_demo:
+            self._show_signin(("local", False))
+        else:
+            self._welcome()
+
+    def _welcome(self) -> None:
+        from portal_desktop.views import welcome_dialog as welcome
+
+        choice = os.environ.get("PORTAL_WELCOME_CHOICE")
+        if choice is None:
+            dialog = welcome.WelcomeDialog()
+            self._welcome_dialog = dialog
+            dialog.finished.connect(lambda _: self._welcome_chosen(dialog.choice))
+            if _exit_when_painted():
+                _FirstPaint(dialog, lambda: _report_paint_and_quit(dialog))
+            dialog.show()
+            return
+        self._welcome_chosen(choice)
+
+    def _welcome_chosen(self, choice: str | None) -> None:
+        from portal_desktop.views import welcome_dialog as welcome
+
+        if choice == welcome.DEMO:
+            self._show_signin(("local", True))
+        elif choice == welcome.EMPTY:
+            self._show_signin(("local", False))
+        elif choice == welcome.CONNECT:
+            self._show_signin(None)
+            self.choose_connection()
+        else:
+            QApplication.quit()
+
+    # --- sign-in ---------------------------------------------------------------------------
+
+    def _show_signin(self, target: tuple[str, object] | None) -> None:
+        dialog = SignInDialog()
+        self.signin = dialog
+        self._pending = target
+        dialog.signed_in.connect(self._signed_in)
+        dialog.rejected.connect(self._signin_rejected)
+        dialog.connection_requested.connect(self.choose_connection)
+        if _exit_when_painted():
+            dialog.painted.connect(lambda: _report_paint_and_quit(dialog))
+        else:
+            dialog.painted.connect(self._open_pending)
+        dialog.show()
+
+    def _signin_rejected(self) -> None:
+        if self.window is None:
+            QApplication.quit()
+
+    def _open_pending(self) -> None:
+        target, self._pending = self._pending, None
+        if target is None:
+            if self.engine is not None:
+                self._ready()
+            return
+        kind, value = target
+        try:
+            if kind == "profile":
+                self._open_profile(value)  # type: ignore[arg-type]
+            else:
+                seed = value if kind == "local" else self.seed_demo
+                self._use_engine(self._open_url(value if kind == "url" else None, bool(seed)))
+        except PortalError as exc:
+            self._failed(str(exc))
+
+    def _open_url(self, url: object, seed: bool) -> Engine:
+        from portal_desktop.db.engine import make_engine, parse_url
+
+        if url is None or parse_url(str(url)).get_backend_name() == "sqlite":
+            return open_database(url, seed_demo=seed, on_seeded=self._demo_seeded)
+        return make_engine(url, must_exist=True)  # type: ignore[arg-type]
+
+    def _demo_seeded(self) -> None:
+        """The local database was just filled with demo data: say how to sign in to it."""
+        from portal_desktop.services.seeding import DEMO_PASSWORD
+
+        self.demo_notice = (
+            "Demo data loaded. Sign in as admin, sales or marketing with the password "
+            f"{DEMO_PASSWORD}."
+        )
+        if self.signin is not None and not self.signin.username.text():
+            self.signin.username.setText("admin")
+
+    def _open_profile(self, profile: Profile) -> None:
+        from portal_desktop.db import secrets
+        from portal_desktop.db.engine import make_engine
+
+        password = secrets.load_password(profile.name, profile.user)
+        if password is None:
+            password = self._ask_password(profile)
+            if password is None:
+                self._failed(f"No password given for {profile.user}@{profile.host}.")
+                return
+        self._use_engine(make_engine(profile.url(password)))
+
+    def _ask_password(self, profile: Profile) -> str | None:
+        from portal_desktop.db import secrets
+
+        note = "" if secrets.keyring_available() else f"{secrets.NO_KEYRING}\n\n"
+        text, ok = QInputDialog.getText(
+            self.signin,
+            "Database password",
+            f"{note}Password of {profile.user} on {profile.host}/{profile.database}:",
+            QLineEdit.EchoMode.Password,
+        )
+        return text if ok else None
+
+    def _use_engine(self, engine: Engine) -> None:
+        """Check the schema of a newly opened database and hand it to the sign-in dialog."""
+        from portal_desktop.db.engine import describe
+
+        outdated = outdated_schema(engine)
+        self._close_engine()
+        self.engine, self.database, self.outdated = engine, describe(engine.url), outdated
+        self._ready()
+
+    def _ready(self) -> None:
+        assert self.engine is not None and self.signin is not None
+        empty = not schema_exists(self.engine) or not has_users(self.engine)
+        notice = self.demo_notice
+        if self.outdated:
+            notice = (
+                f"Its schema ({self.outdated[0]}) is older than this app's ({self.outdated[1]}): "
+                "an administrator signing in is offered the upgrade."
+            )
+        self.signin.ready(
+            self.database,
+            self._authenticate,
+            self._create_admin if empty else None,
+            notice,
+        )
+        self._auto_login()
+
+    def _auto_login(self) -> None:
+        user = os.environ.get("PORTAL_AUTOLOGIN_USER")
+        password = os.environ.get("PORTAL_AUTOLOGIN_PASSWORD")
+        if user and password and self.signin is not None:
+            self.signin.username.setText(user)
+            self.signin.password.setText(password)
+            self.signin.submit()
+
+    def _failed(self, problem: str) -> None:
+        print(f"portal-desktop: error: {problem}", file=sys.stderr)
+        if not self.interactive and self.window is None:
+            QApplication.exit(EXIT_DATABASE_PROBLEM)
+            return
+        if self.signin is not None:
+            self.signin.unavailable(problem)
+
+    def _authenticate(self, username: str, password: str) -> Actor:
+        assert self.engine is not None
+        actor = sign_in(self.engine, username, password, self.outdated)
+        if self.outdated:
+            self._offer_upgrade()
+        return actor
+
+    def _offer_upgrade(self) -> None:
+        from portal_desktop.db import migrate
+
+        assert self.engine is not None and self.outdated is not None
+        answer = QMessageBox.question(
+            self.signin,
+            "Upgrade the database?",
+            f"{self.database} is at schema {self.outdated[0]}; this app needs "
+            f"{self.outdated[1]}. Upgrade it now? Everyone using an older app will then "
+            "have to update theirs.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            raise PortalError("The database was not upgraded, so the app cannot open it.")
+        migrate.upgrade(self.engine)
+        self.outdated = None
+
+    def _create_admin(self, username: str, full_name: str, password: str) -> None:
+        assert self.engine is not None
+        create_first_admin(self.engine, username, full_name, password)
+
+    # --- main window -------------------------------------------------------------------
+
+    def _signed_in(self, actor: Actor) -> None:
+        from portal_desktop.db.engine import session_factory
+        from portal_desktop.views.main_window import MainWindow
+        from portal_desktop.views.tab_context import DataBus, TabContext
+
+        assert self.engine is not None
+        ctx = TabContext(
+            self.engine, session_factory(self.engine), actor, load_formatter(self.engine), DataBus()
+        )
+        window = MainWindow(ctx)
+        window.sign_out_requested.connect(self.sign_out)
+        window.connection_requested.connect(self.switch_connection)
+        window.destroyed.connect(self._window_gone)
+        window.closed.connect(self._window_closed)
+        self.window = window
+        window.show()
+
+    def _window_closed(self) -> None:
+        if not self._leaving_window:
+            QApplication.quit()
+
+    def _window_gone(self) -> None:
+        self.window = None
+
+    def _drop_window(self) -> None:
+        window, self.window = self.window, None
+        if window is not None:
+            self._leaving_window = True
+            window.close()
+            self._leaving_window = False
+            window.deleteLater()
+
+    def sign_out(self) -> None:
+        """File → Sign out: the sign-in dialog again, on the same database."""
+        self._show_signin(None)
+        self._drop_window()
+
+    def switch_connection(self) -> None:
+        """File → Connection…: sign out, then choose a database."""
+        self.sign_out()
+        self.choose_connection()
+
+    def choose_connection(self) -> None:
+        from portal_desktop.db.profiles import load_profiles
+        from portal_desktop.views.connection_dialog import ConnectionDialog
+
+        dialog = ConnectionDialog(load_profiles(), self.signin)
+        if dialog.exec() != ConnectionDialog.DialogCode.Accepted or dialog.profile is None:
+            if self.engine is None and self.signin is not None:
+                self.signin.unavailable("Choose a database with Connection… to sign in.")
+            return
+        from portal_desktop.db.engine import make_engine
+
+        try:
+            self._use_engine(make_engine(dialog.profile.url(dialog.password)))
+        except PortalError as exc:
+            self._failed(str(exc))
+
+    # --- end ---------------------------------------------------------------------------
+
+    def _close_engine(self) -> None:
+        if self.engine is not None:
+            self._drop_window()
+            QThreadPool.globalInstance().waitForDone()
+            self.engine.dispose()
+            self.engine = None
+
+    def shutdown(self) -> None:
+        """The window goes before the QApplication does; no worker outlives the engine."""
+        self._drop_window()
+        if self.signin is not None:
+            self.signin.close()
+        QThreadPool.globalInstance().waitForDone()
+        if self.engine is not None:
+            self.engine.dispose()
