@@ -48,15 +48,18 @@ K = ColumnKind
 # --where numbers: finite and below this either way (what NUMERIC(12,2) and cents fit).
 MAX_WHERE_NUMBER = Decimal(10) ** 15
 
-# Who may export which list (the lists are the main window's tabs).
+# Who may export which list (the lists of db/lists.py).
 LIST_PERMISSIONS: dict[str, Permission] = {
     "pipeline": Permission.VIEW_LEADS,
     "sales_calls": Permission.EDIT_CALLS,
     "enrollments": Permission.VIEW_FINANCE,
     "payment_schedules": Permission.VIEW_FINANCE,
     "team": Permission.VIEW_REPORTS,
-    "marketing": Permission.VIEW_REPORTS,
+    "ad_performance": Permission.VIEW_REPORTS,
+    "email_broadcasts": Permission.VIEW_REPORTS,
     "users": Permission.MANAGE_USERS,
+    "programs": Permission.MANAGE_PROGRAMS,
+    "audit_trail": Permission.VIEW_AUDIT,
 }
 
 
