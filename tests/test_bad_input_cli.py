@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from portal_desktop.cli import EXIT_BROKEN_PIPE
 from portal_desktop.db import migrate
 from portal_desktop.db.engine import make_engine, session_factory
-from portal_desktop.db.list_queries import LISTS
+from portal_desktop.db.list_queries import PIPELINE
 from portal_desktop.db.query_spec import MAX_SEARCH_CHARS
 from portal_desktop.models import Lead
 
@@ -240,7 +240,7 @@ def test_a_bad_value_gets_one_line_and_nothing_is_written(
 
 def test_the_list_machinery_cuts_a_long_search_so_screens_do_not_fail(engine) -> None:
     """SQLite refuses a LIKE pattern over 50,000 bytes ("LIKE pattern too complex")."""
-    query = LISTS["pipeline"].query(search=LONG_SEARCH)
+    query = PIPELINE.query(search=LONG_SEARCH)
     assert query.search_words() == ["a" * MAX_SEARCH_CHARS]
     with session_factory(engine)() as session:
         assert session.execute(query.count_statement(engine.dialect.name)).scalar_one() == 0

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
+from portal_desktop import clock
 from portal_desktop.cli import main
-from portal_desktop.db.engine import make_engine
+from portal_desktop.commands.import_export import LIST_NAMES, REPORT_NAMES
+from portal_desktop.db.engine import make_engine, session_factory
+from portal_desktop.db.lists import LISTS
+from portal_desktop.db.marketing_queries import CAMPAIGN_COLUMNS
 from portal_desktop.models import AdPerformance, Lead
+from portal_desktop.services.exports import LIST_PERMISSIONS, CsvSink, ExportColumn
+from portal_desktop.services.report_exports import ReportName
+from portal_desktop.services.settings import load_settings
+from portal_desktop.views.formatting import Formatter
+from portal_desktop.views.table_model import QueryTableModel
+from tests.db.list_samples import seed_every_list
+from tests.views.test_list_models import shown_rows
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -151,3 +165,74 @@ def test_export_help_says_where_is_never_sql(capsys) -> None:
     with pytest.raises(SystemExit):
         main(["export", "--help"])
     assert "never SQL" in " ".join(capsys.readouterr().out.split())
+
+
+# --- one truth: `export <list>` writes what the list's screen shows ---------------------------
+
+
+def test_the_command_knows_every_list_and_report() -> None:
+    assert set(LIST_NAMES) == set(LISTS) and set(REPORT_NAMES) == {r.value for r in ReportName}
+    assert set(LISTS) <= set(LIST_PERMISSIONS)  # who may export each list
+
+
+def _sort_key(title: str) -> str:
+    return "".join(ch for ch in title.lower() if ch.isalnum())
+
+
+def test_export_of_each_list_writes_the_rows_and_titles_its_model_shows(
+    qtbot, capsys, engine, db_url, tmp_path
+) -> None:
+    """For each list, the same search and sort on the screen's model and on `export`: the
+    file holds the model's header titles and, row for row, its values."""
+    seed_every_list(engine, leads=30, seed=7)
+    with session_factory(engine)() as session:
+        settings = load_settings(session)
+    day = clock.today(settings.tz)
+    for name, entry in LISTS.items():
+        spec = entry.spec(day, settings.tz)
+        model = QueryTableModel(engine, spec, page_size=9, formatter=Formatter(settings.tz))
+        search = "a" if spec.search_in else ""
+        column = 1  # the second column, newest/largest first
+        model.set_search(search)
+        model.sort(column, Qt.SortOrder.DescendingOrder)
+        shown = shown_rows(qtbot, model)
+        assert shown, name
+        target = tmp_path / f"{name}.csv"
+        sort = f"{_sort_key(spec.columns[column].title)}:desc"
+        code, _, err = run(capsys, "export", name, "-o", str(target), "--search", search,
+                           "--sort", sort, "--url", db_url)  # fmt: skip
+        assert (code, err) == (0, ""), name
+        titles = [
+            model.headerData(n, Qt.Orientation.Horizontal) for n in range(model.columnCount())
+        ]
+        expected = io.StringIO()
+        sink = CsvSink(
+            expected,
+            [ExportColumn(t, c.kind) for t, c in zip(titles, spec.columns, strict=True)],
+            settings.currency,
+            settings.tz,
+        )
+        for row in shown:
+            sink.row(row)
+        written = target.read_text(encoding="utf-8-sig")
+        assert written.splitlines() == expected.getvalue().splitlines(), name
+
+
+def test_the_old_marketing_export_writes_the_campaigns_table_and_says_so(
+    capsys, engine, db_url, tmp_path
+) -> None:
+    seed_every_list(engine, leads=30, seed=7)
+    target = tmp_path / "campaigns.csv"
+    with session_factory(engine)() as session:
+        today = clock.today(load_settings(session).tz)
+    start = (today - dt.timedelta(days=364)).isoformat()
+    argv = ("-o", str(target), "--from", start, "--to", today.isoformat(), "--url", db_url)
+    code, _, err = run(capsys, "export", "marketing", *argv)
+    assert code == 0 and err.count("\n") == 1
+    assert "'marketing' is now called 'campaigns'" in err
+    old = target.read_text(encoding="utf-8-sig")
+    code, _, err = run(capsys, "export", "campaigns", *argv)
+    assert (code, err) == (0, "") and target.read_text(encoding="utf-8-sig") == old
+    header = old.splitlines()[0].split(",")
+    assert [title.split(" (")[0] for title in header] == [c.title for c in CAMPAIGN_COLUMNS]
+    assert len(old.splitlines()) > 2

@@ -30,9 +30,13 @@ if TYPE_CHECKING:
     from portal_desktop.services.import_common import Problem
 
 REPORT_LINES = 50
+# The names of db/lists.py's LISTS and of services.report_exports.ReportName, written out so
+# that building the parser imports no database code (tests/test_import_export_cli.py checks
+# they are those); RENAMED: old names still accepted, and what they are called now.
 LIST_NAMES = ("pipeline", "sales_calls", "enrollments", "payment_schedules", "team")
-LIST_NAMES += ("marketing", "users")
-REPORT_NAMES = ("kpis", "leaderboard", "receivables", "commissions", "dunning")
+LIST_NAMES += ("ad_performance", "email_broadcasts", "users", "programs", "audit_trail")
+REPORT_NAMES = ("kpis", "leaderboard", "receivables", "commissions", "dunning", "campaigns")
+RENAMED = {"marketing": "campaigns"}
 WHERE_HELP = (
     "keep the rows where COLUMN OP VALUE holds; OP is one of = != < <= > >= ~ (~: contains, "
     "any case); COLUMN is a column title without spaces or case (status, created, "
@@ -196,6 +200,13 @@ def _export(args: argparse.Namespace) -> int:
     from portal_desktop.services.report_exports import export_report
 
     check_output_file("-o", args.output)
+    if args.table in RENAMED:
+        old, args.table = args.table, RENAMED[args.table]
+        print(
+            f"portal-desktop: note: '{old}' is now called '{args.table}': the Marketing tab's "
+            "campaigns table over --from … --to",
+            file=sys.stderr,
+        )
     fmt = ExportFormat(args.format) if args.format else ExportFormat.of(args.output)
     with current_session(args) as session:
         try:
@@ -283,7 +294,7 @@ def register(commands: Any) -> None:
         help="export a list or a report to CSV or Excel",
         description="Export a list (as the app lists it) or a report to CSV or .xlsx.",
     )
-    export.add_argument("table", choices=(*LIST_NAMES, *REPORT_NAMES), metavar="TABLE",
+    export.add_argument("table", choices=(*LIST_NAMES, *REPORT_NAMES, *RENAMED), metavar="TABLE",
                         help=f"a list ({', '.join(LIST_NAMES)}) or a report "
                         f"({', '.join(REPORT_NAMES)})")  # fmt: skip
     export.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")

@@ -60,7 +60,7 @@ USERS = ListSpec(
 )
 
 PROGRAMS = ListSpec(
-    name="admin_programs",
+    name="programs",
     title="Programs",
     noun="program",
     base=programs,

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from portal_desktop.db.list_queries import ENROLLMENT_LOOKUPS, ENROLLMENTS, student_column
+from portal_desktop.db.list_queries import ENROLLMENT_LOOKUPS, STUDENT_SEARCH, student_column
 from portal_desktop.db.query_spec import (
     ChipGroup,
     ColumnKind,
@@ -137,9 +137,11 @@ CALL_TO_CASH = ListSpec(
         ListColumn("Start date", enrollments.c.start_date, K.DATE, width=9),
     ),
     default_sort=SortOrder(10, descending=True),
-    search_in=ENROLLMENTS.search_in,
+    search_in=STUDENT_SEARCH,
     chips=(
-        *ENROLLMENTS.chips,
+        ChipGroup("status", "Status", enrollments.c.status, is_enum=True),
+        ChipGroup("plan", "Plan", enrollments.c.plan_type, is_enum=True),
+        ChipGroup("closer", "Closer", closer.c.name),
         ChipGroup("program", "Program", programs.c.name),
     ),
 )

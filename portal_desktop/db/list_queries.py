@@ -1,4 +1,9 @@
-"""The lists of the main window's tabs: which columns, from which joins, sorted how.
+"""The Pipeline, Sales-calls and Team lists, and the parts the other lists are built from.
+
+Every list the app shows is registered once, by name, in :mod:`portal_desktop.db.lists`
+(the screens, ``portal-desktop export`` and the tests take them from there); the lists of
+the other screens live beside those screens' reads (enrollments_queries, payments_queries,
+marketing_queries, admin_queries).
 
 Each list reads a lightweight row projection (plain tuples), never ORM objects, and names
 what a reader expects beside the ids: a sales call shows the lead's (or student's) name and
@@ -10,7 +15,6 @@ from __future__ import annotations
 
 from sqlalchemy import func
 
-from portal_desktop.db.admin_queries import USERS
 from portal_desktop.db.query_spec import (
     ChipGroup,
     ChipKind,
@@ -24,7 +28,6 @@ from portal_desktop.db.tables import (
     call_lead,
     call_student,
     calls,
-    campaigns,
     closer,
     enrollments,
     full_name,
@@ -142,62 +145,8 @@ INSTALLMENT_LOOKUPS: tuple[Lookup, ...] = (
     Lookup(students, enrollments.c.student_id == students.c.id, outer=False),
     Lookup(programs, enrollments.c.program_id == programs.c.id, outer=False),
 )
-# The installment columns both payment-schedule lists show (here and payments_queries).
-INSTALLMENT_DUE = ListColumn("Due date", installments.c.due_date, K.DATE, width=11)
-INSTALLMENT_STATUS = ListColumn(
-    "Status",
-    installments.c.status,
-    K.ENUM,
-    sort_by=(installments.c.status, installments.c.due_date),
-    width=10,
-)
 # What the search box looks in on a list of a student's enrollments or installments.
 STUDENT_SEARCH = (*person_columns(students), programs.c.name)
-
-ENROLLMENTS = ListSpec(
-    name="enrollments",
-    title="Enrollments",
-    noun="enrollment",
-    base=enrollments,
-    key=enrollments.c.id,
-    lookups=ENROLLMENT_LOOKUPS,
-    columns=(
-        student_column(22),
-        ListColumn("Program", programs.c.name, width=24),
-        ListColumn("Plan", enrollments.c.plan_type, K.ENUM, width=7),
-        ListColumn("Contract value", enrollments.c.contract_value, K.MONEY, width=13),
-        ListColumn("Start date", enrollments.c.start_date, K.DATE, width=11),
-        ListColumn("Status", enrollments.c.status, K.ENUM, width=11),
-        ListColumn("Closer", closer.c.name, width=18),
-    ),
-    default_sort=SortOrder(4, descending=True),
-    search_in=STUDENT_SEARCH,
-    chips=(
-        ChipGroup("status", "Status", enrollments.c.status, is_enum=True),
-        ChipGroup("plan", "Plan", enrollments.c.plan_type, is_enum=True),
-        ChipGroup("closer", "Closer", closer.c.name),
-    ),
-)
-
-PAYMENT_SCHEDULES = ListSpec(
-    name="payment_schedules",
-    title="Payment schedules",
-    noun="installment",
-    base=installments,
-    key=installments.c.id,
-    lookups=INSTALLMENT_LOOKUPS,
-    columns=(
-        INSTALLMENT_DUE,
-        student_column(22),
-        ListColumn("Program", programs.c.name, width=24),
-        ListColumn("No.", installments.c.sequence, K.NUMBER, width=5),
-        ListColumn("Amount", installments.c.amount, K.MONEY, width=12),
-        INSTALLMENT_STATUS,
-        ListColumn("Down payment", installments.c.is_down_payment, K.BOOL, width=10),
-    ),
-    default_sort=SortOrder(0, descending=True),
-    search_in=STUDENT_SEARCH,
-)
 
 TEAM = ListSpec(
     name="team",
@@ -220,26 +169,6 @@ TEAM = ListSpec(
     search_in=(team.c.name, team.c.email, team.c.phone),
 )
 
-MARKETING = ListSpec(
-    name="marketing",
-    title="Marketing",
-    noun="campaign",
-    base=campaigns,
-    key=campaigns.c.id,
-    columns=(
-        ListColumn("Campaign", campaigns.c.name, width=30),
-        ListColumn("Platform", campaigns.c.platform, K.ENUM, width=10),
-        ListColumn("Status", campaigns.c.status, K.ENUM, width=10),
-        ListColumn("Start date", campaigns.c.start_date, K.DATE, width=11),
-        ListColumn("End date", campaigns.c.end_date, K.DATE, width=11),
-        ListColumn("Daily budget", campaigns.c.daily_budget, K.MONEY, width=12),
-        ListColumn("External ID", campaigns.c.external_id, width=16),
-    ),
-    default_sort=SortOrder(3, descending=True),
-    search_in=(campaigns.c.name, campaigns.c.external_id),
-)
-
-
 # What migration 0002 adds beside the models' schema (FTS5 tables on SQLite, trigram
 # indexes on PostgreSQL): a schema comparison should leave these names out.
 SEARCH_INDEX_PREFIXES = ("leads_search",)
@@ -253,17 +182,3 @@ def is_search_index_object(name: str | None) -> bool:
     return bool(name) and (
         name in SEARCH_INDEX_NAMES or str(name).startswith(SEARCH_INDEX_PREFIXES)
     )
-
-
-LISTS: dict[str, ListSpec] = {
-    spec.name: spec
-    for spec in (
-        PIPELINE,
-        SALES_CALLS,
-        ENROLLMENTS,
-        PAYMENT_SCHEDULES,
-        TEAM,
-        MARKETING,
-        USERS,  # the Admin tab's (db/admin_queries.py)
-    )
-}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -64,20 +64,29 @@ EMAIL_BROADCASTS = ListSpec(
     search_in=(broadcasts.c.subject,),
 )
 
-# The columns of the campaigns report, in the order CampaignRow lists them.
-CAMPAIGN_COLUMNS: tuple[tuple[str, ColumnKind], ...] = (
-    ("Platform", K.ENUM),
-    ("Campaign", K.TEXT),
-    ("Status", K.ENUM),
-    ("Spend", K.MONEY),
-    ("Platform revenue", K.MONEY),
-    ("Platform ROAS", K.NUMBER),
-    ("Cash", K.MONEY),
-    ("Cash ROAS", K.NUMBER),
-    ("Leads", K.NUMBER),
-    ("CPL", K.MONEY),
-    ("Booked calls", K.NUMBER),
-    ("Cost / booked call", K.MONEY),
+
+class CampaignColumn(NamedTuple):
+    """A column of the campaigns table: its title, kind and width (in average characters)."""
+
+    title: str
+    kind: ColumnKind
+    width: int = 11
+
+
+# The columns of the campaigns table (screen and export), in the order CampaignRow lists them.
+CAMPAIGN_COLUMNS: tuple[CampaignColumn, ...] = (
+    CampaignColumn("Platform", K.ENUM, 10),
+    CampaignColumn("Campaign", K.TEXT, 30),
+    CampaignColumn("Status", K.ENUM, 10),
+    CampaignColumn("Spend", K.MONEY, 12),
+    CampaignColumn("Platform revenue", K.MONEY, 14),
+    CampaignColumn("Platform ROAS", K.NUMBER),
+    CampaignColumn("Cash", K.MONEY, 12),
+    CampaignColumn("Cash ROAS", K.NUMBER),
+    CampaignColumn("Leads", K.NUMBER, 8),
+    CampaignColumn("CPL", K.MONEY),
+    CampaignColumn("Booked calls", K.NUMBER),
+    CampaignColumn("Cost / booked call", K.MONEY, 14),
 )
 
 

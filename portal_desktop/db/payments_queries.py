@@ -27,6 +27,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, literal, select, true, type_coerce
@@ -34,12 +35,7 @@ from sqlalchemy.orm import Session
 
 from portal_desktop.clock import end_of_day_utc
 from portal_desktop.db.aging import AGING_BUCKETS, aging_condition, unpaid_of
-from portal_desktop.db.list_queries import (
-    INSTALLMENT_DUE,
-    INSTALLMENT_LOOKUPS,
-    STUDENT_SEARCH,
-    student_column,
-)
+from portal_desktop.db.list_queries import INSTALLMENT_LOOKUPS, STUDENT_SEARCH, student_column
 from portal_desktop.db.query_spec import (
     ChipGroup,
     ColumnKind,
@@ -173,8 +169,10 @@ def due_between(start: dt.date | None, end: dt.date | None) -> ColumnElement[boo
     return and_(*parts) if parts else true()
 
 
+@lru_cache(maxsize=8)
 def payment_schedules_spec(day: dt.date, tz: dt.tzinfo) -> ListSpec:
-    """The installments list, its status, owed amount and chips as of local ``day``."""
+    """The installments list, its status, owed amount and chips as of local ``day`` (one
+    object per day and zone: the screen and an export of the same day share it)."""
     when = when_expr(day, tz)
     bucket = bucket_expr(day, tz)
     owing = owing_expr(day, tz)
@@ -200,7 +198,7 @@ def payment_schedules_spec(day: dt.date, tz: dt.tzinfo) -> ListSpec:
             ),
         ),
         columns=(
-            INSTALLMENT_DUE,
+            ListColumn("Due date", installments.c.due_date, K.DATE, width=11),
             student_column(18),
             ListColumn("Program", programs.c.name, width=17),
             ListColumn("Closer", closer.c.name, width=13),

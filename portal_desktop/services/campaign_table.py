@@ -1,13 +1,16 @@
 """The Marketing tab's campaigns table: :func:`services.marketing.campaign_report` as plain
-rows (:class:`db.marketing_queries.CampaignRow`, safe to hand to the UI thread)."""
+rows (:class:`db.marketing_queries.CampaignRow`, safe to hand to the UI thread), and how the
+table sorts by a column (:func:`sort_rows`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from portal_desktop.db.marketing_queries import CampaignRow
+from portal_desktop.db.marketing_queries import CAMPAIGN_COLUMNS, CampaignRow
 from portal_desktop.services.context import Actor
 from portal_desktop.services.marketing import campaign_report
 
@@ -34,3 +37,23 @@ def campaign_rows(
         )
         for result in campaign_report(session, actor, start, end)
     ]
+
+
+def _key(value: Any) -> tuple[bool, Any]:
+    """Empty first, then numbers by value and words by their letters (any case)."""
+    if value is None:
+        return (False, 0)
+    if isinstance(value, str):  # names and enum words (StrEnum)
+        return (True, value.casefold())
+    return (True, value)
+
+
+def sort_rows(rows: Iterable[CampaignRow], column: int, descending: bool) -> list[CampaignRow]:
+    """The rows ordered by column ``column`` of CAMPAIGN_COLUMNS: money, counts and ROAS as
+    numbers; text and enum words by their letters. An empty value (no ROAS when nothing was
+    spent) comes first ascending and last descending, as in every list; ties keep the order
+    of the campaign's name, then its id."""
+    if not 0 <= column < len(CAMPAIGN_COLUMNS):
+        raise ValueError(f"the campaigns table has no column {column}")
+    by_name = sorted(rows, key=lambda row: (row.name.casefold(), str(row.campaign_id)))
+    return sorted(by_name, key=lambda row: _key(row.values()[column]), reverse=descending)

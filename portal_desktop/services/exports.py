@@ -42,15 +42,18 @@ _RISKY = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 K = ColumnKind
 
-# Who may export which list (the lists are the main window's tabs).
+# Who may export which list (the lists of db/lists.py).
 LIST_PERMISSIONS: dict[str, Permission] = {
     "pipeline": Permission.VIEW_LEADS,
     "sales_calls": Permission.EDIT_CALLS,
     "enrollments": Permission.VIEW_FINANCE,
     "payment_schedules": Permission.VIEW_FINANCE,
     "team": Permission.VIEW_REPORTS,
-    "marketing": Permission.VIEW_REPORTS,
+    "ad_performance": Permission.VIEW_REPORTS,
+    "email_broadcasts": Permission.VIEW_REPORTS,
     "users": Permission.MANAGE_USERS,
+    "programs": Permission.MANAGE_PROGRAMS,
+    "audit_trail": Permission.VIEW_AUDIT,
 }
 
 

@@ -1,6 +1,7 @@
-"""The reports as tables for CSV and Excel: KPIs, leaderboard, receivables, commissions and
-the dunning list, each built from its own service (same numbers as the screens and
-``portal-desktop report``) and written by services.exports."""
+"""The reports as tables for CSV and Excel: KPIs, leaderboard, receivables, commissions, the
+dunning list and the Marketing tab's campaigns table, each built from its own service (same
+numbers as the screens and ``portal-desktop report``) and written by services.exports; and
+:func:`list_spec`, the list an export of a list writes (db/lists.py's, as its screen shows it)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from portal_desktop.db.list_queries import LISTS
-from portal_desktop.db.payments_queries import payment_schedules_spec
+from portal_desktop.db.lists import LISTS
+from portal_desktop.db.marketing_queries import CAMPAIGN_COLUMNS
 from portal_desktop.db.query_spec import ColumnKind, ListSpec
+from portal_desktop.services.campaign_table import campaign_rows
 from portal_desktop.services.commissions import CommissionLine, CommissionReport, commission_report
 from portal_desktop.services.context import Actor
 from portal_desktop.services.exports import ExportColumn, ExportFormat, Typed, export_rows
@@ -43,15 +45,17 @@ class ReportName(StrEnum):
     RECEIVABLES = "receivables"
     COMMISSIONS = "commissions"
     DUNNING = "dunning"
+    CAMPAIGNS = "campaigns"
 
 
 def list_spec(session: Session, name: str, day: dt.date | None = None) -> ListSpec:
-    """The list ``name`` as its screen shows it: Payment schedules as of ``day`` (default
-    today in the installation's time zone), so an export's status and owed amounts are the
-    screen's and the KPI report's for that day; any other list as it is."""
-    if name != "payment_schedules":
-        return LISTS[name]
-    return payment_schedules_spec(local_today(session, day, "day"), load_settings(session).tz)
+    """The list ``name`` as its screen shows it (db/lists.py); a dated one (Payment
+    schedules) as of ``day``, default today in the installation's time zone, so an export's
+    status and owed amounts are the screen's and the KPI report's for that day."""
+    entry = LISTS[name]
+    if not entry.dated:
+        return entry.spec()
+    return entry.spec(local_today(session, day, "day"), load_settings(session).tz)
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,13 @@ def dunning_table(rows: Sequence[DunningRow], today: dt.date) -> ReportTable:
     return ReportTable(f"Dunning list {today.isoformat()}", columns, table)
 
 
+def campaigns_table(session: Session, actor: Actor, start: dt.date, end: dt.date) -> ReportTable:
+    """The Marketing tab's campaigns table: its columns and rows, in its default order."""
+    columns = tuple(ExportColumn(*column) for column in CAMPAIGN_COLUMNS)
+    rows = [row.values() for row in campaign_rows(session, actor, start, end)]
+    return ReportTable(f"Campaigns {start.isoformat()} to {end.isoformat()}", columns, rows)
+
+
 def _all_dunning(session: Session, actor: Actor, today: dt.date) -> list[DunningRow]:
     rows: list[DunningRow] = []
     while True:
@@ -214,6 +225,7 @@ _BUILDERS: dict[ReportName, Callable[[Session, Actor, dt.date, dt.date], ReportT
         commission_report(s, a, start, end)
     ),
     ReportName.DUNNING: lambda s, a, _start, end: dunning_table(_all_dunning(s, a, end), end),
+    ReportName.CAMPAIGNS: campaigns_table,
 }
 
 

@@ -13,13 +13,15 @@ when ``ctx.actor.can(Permission.EDIT_LEADS)`` is false), marketing and charts.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from PySide6.QtWidgets import QWidget
 
-from portal_desktop.db.list_queries import LISTS
+from portal_desktop import clock
+from portal_desktop.db.lists import LISTS
 from portal_desktop.models.enums import UserRole
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.tab_context import TabContext
@@ -91,9 +93,15 @@ TAB_CLASSES: dict[str, Callable[[], TabClass]] = {
     "users": _admin,
 }
 
-TAB_TITLES: dict[str, str] = {name: spec.title for name, spec in LISTS.items()} | {
+TAB_TITLES: dict[str, str] = {
+    "pipeline": "Pipeline",
+    "sales_calls": "Sales calls",
+    "enrollments": "Enrollments",
+    "payment_schedules": "Payment schedules",
+    "team": "Team",
+    "marketing": "Marketing",
     "charts": "Charts",
-    "users": "Admin",  # the users list is one of the Admin tab's panels
+    "users": "Admin",  # users, programs, settings and the audit trail
 }
 
 _SALES_TABS = frozenset(
@@ -130,13 +138,16 @@ def build_tab(entry: TabEntry, ctx: TabContext, parent: QWidget | None) -> QWidg
 
 
 class GenericListTab(EntityTab):
-    """An :class:`EntityTab` built from a TabContext; ``list_name`` picks the list. The
-    search box, filters (``apply_filters``) and refresh on ``data_changed`` are EntityTab's."""
+    """One list of db/lists.py as a plain :class:`EntityTab` (the shell's tests put these in
+    place of the screens); ``list_name`` picks the list, a dated one as of today. The search
+    box, filters (``apply_filters``) and refresh on ``data_changed`` are EntityTab's."""
 
     list_name = ""
 
     def __init__(self, ctx: TabContext, parent: QWidget | None = None) -> None:
-        super().__init__(ctx, LISTS[self.list_name], parent)
+        now = clock.local_now(ctx.formatter.tz)
+        spec = LISTS[self.list_name].spec(now.date(), now.tzinfo or dt.UTC)
+        super().__init__(ctx, spec, parent)
 
     def keep_column_widths(self) -> None:
         """Remembered widths were restored: do not share the width out again."""
@@ -164,7 +175,7 @@ class TeamList(GenericListTab):
 
 
 class MarketingList(GenericListTab):
-    list_name = "marketing"
+    list_name = "email_broadcasts"  # one of the Marketing tab's lists
 
 
 class UsersList(GenericListTab):

@@ -11,14 +11,17 @@ import pytest
 from sqlalchemy import Engine, func, insert, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from portal_desktop import clock
 from portal_desktop.db import migrate
+from portal_desktop.db.admin_queries import USERS
 from portal_desktop.db.engine import make_engine
-from portal_desktop.db.list_queries import LISTS, PIPELINE, leads
+from portal_desktop.db.list_queries import PIPELINE, SALES_CALLS, leads
+from portal_desktop.db.lists import every_spec
 from portal_desktop.db.paged_rows import PagedRows
 from portal_desktop.db.query_spec import ListQuery, ListSpec, SortOrder
 from portal_desktop.models import Lead, TeamMember, new_id
 from portal_desktop.models.enums import LeadStatus, TeamRole
-from portal_desktop.services.seeding import seed_database
+from tests.db.list_samples import seed_every_list
 
 FIRST_NAMES = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken", "Linus"]
 LAST_NAMES = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Thompson", "Torvalds"]
@@ -197,8 +200,8 @@ def test_filters_narrow_the_list_in_sql(engine: Engine, sample_leads) -> None:
 
 
 def test_every_list_reads_all_its_rows_in_order_on_seeded_data(engine: Engine) -> None:
-    seed_database(engine, leads=60, seed=3)
-    for spec in LISTS.values():
+    seed_every_list(engine)
+    for spec in every_spec(clock.today(dt.UTC), dt.UTC):
         with engine.connect() as conn:
             in_table = conn.scalar(select(func.count()).select_from(spec.base))
         rows = PagedRows(engine, spec.query(), page_size=7, max_pages=2)
@@ -212,14 +215,14 @@ def test_every_list_reads_all_its_rows_in_order_on_seeded_data(engine: Engine) -
 
 def test_the_admin_list_never_reads_password_hashes() -> None:
     for dialect in (sqlite.dialect(), postgresql.dialect()):
-        sql = str(LISTS["users"].query(search="x").page_statement(dialect.name, 0, 10))
+        sql = str(USERS.query(search="x").page_statement(dialect.name, 0, 10))
         assert "password" not in sql
 
 
 def test_a_count_joins_only_the_lookups_its_search_reads() -> None:
-    for spec in LISTS.values():
+    for spec in every_spec(clock.today(dt.UTC), dt.UTC):
         assert "JOIN" not in str(spec.query().count_statement("sqlite")), spec.name
-    searched = str(LISTS["sales_calls"].query(search="a").count_statement("sqlite"))
+    searched = str(SALES_CALLS.query(search="a").count_statement("sqlite"))
     assert "AS host" in searched and "AS call_lead" in searched
     assert "AS setter" not in searched
 

@@ -11,8 +11,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import inspect, select
 
+from portal_desktop.db.admin_queries import USERS
 from portal_desktop.db.engine import make_engine, session_factory
-from portal_desktop.db.list_queries import ENROLLMENTS, LISTS, PIPELINE
+from portal_desktop.db.enrollments_queries import CALL_TO_CASH
+from portal_desktop.db.list_queries import PIPELINE
 from portal_desktop.db.query_spec import ColumnKind, SortOrder
 from portal_desktop.errors import PermissionDeniedError, ValidationError
 from portal_desktop.models import Lead
@@ -171,14 +173,14 @@ def test_where_filters_are_bound_never_sql(sessions) -> None:
         with pytest.raises(ValidationError, match=message):
             parse_where(PIPELINE, bad, NY)
     with pytest.raises(ValidationError, match="not a number"):
-        parse_where(ENROLLMENTS, "contractvalue>lots", NY)
+        parse_where(CALL_TO_CASH, "contractvalue>lots", NY)
 
 
 def test_who_may_export_which_list(sessions, tmp_path) -> None:
     with sessions() as session:
-        export_list(session, MARKETING, LISTS["pipeline"].query(), tmp_path / "ok.csv")
+        export_list(session, MARKETING, PIPELINE.query(), tmp_path / "ok.csv")
         with pytest.raises(PermissionDeniedError):
-            export_list(session, MARKETING, LISTS["users"].query(), tmp_path / "no.csv")
+            export_list(session, MARKETING, USERS.query(), tmp_path / "no.csv")
 
 
 # --- the round trip -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QItemSelectionModel, Qt, QThreadPool
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, QThreadPool
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -82,6 +82,12 @@ def select_campaign(qtbot, tab: MarketingTab, campaign_id) -> None:
     settle(qtbot, tab)
 
 
+def opened(qtbot, tab: MarketingTab):
+    """The dialog an edit opened, once what it starts from was read (a read op)."""
+    qtbot.waitUntil(lambda: tab.dialog is not None and shiboken6.isValid(tab.dialog), timeout=10000)
+    return tab.dialog
+
+
 def wait_closed(qtbot, dialog) -> None:
     qtbot.waitUntil(lambda: not shiboken6.isValid(dialog) or not dialog.isVisible(), timeout=10000)
 
@@ -146,6 +152,42 @@ def test_report_matches_the_records(qtbot, tab: MarketingTab, sessions) -> None:
     roas = tab.model.index(0, PLATFORM_ROAS)
     if roas.data(RAW_ROLE) is not None:
         assert roas.data() == f"{roas.data(RAW_ROLE):,.2f}x"
+
+
+def click_header(qtbot, tab: MarketingTab, column: int) -> None:
+    header = tab.campaigns.horizontalHeader()
+    x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+
+
+def column_values(tab: MarketingTab, column: int) -> list:
+    return [tab.model.index(r, column).data(RAW_ROLE) for r in range(tab.model.rowCount())]
+
+
+def test_clicking_a_header_sorts_the_campaigns_numbers_as_numbers(qtbot, tab: MarketingTab) -> None:
+    tab.preset.setCurrentIndex(3)  # 12 months: campaigns with and without spend
+    settle(qtbot, tab)
+    assert tab.model.rowCount() > 2
+    chosen = tab.model.rows[1].campaign_id
+    select_campaign(qtbot, tab, chosen)
+    click_header(qtbot, tab, SPEND)
+    spends = column_values(tab, SPEND)
+    assert spends == sorted(spends) and spends[0] < spends[-1]
+    assert tab.selected_campaign() == chosen  # the selection follows its campaign
+    click_header(qtbot, tab, SPEND)
+    assert column_values(tab, SPEND) == sorted(spends, reverse=True)
+    # No ROAS (nothing spent) comes first ascending, as in every list; the rest by value,
+    # not by their text ("10.5x" before "9.0x" as text).
+    click_header(qtbot, tab, PLATFORM_ROAS)
+    roas = column_values(tab, PLATFORM_ROAS)
+    known = [value for value in roas if value is not None]
+    assert roas == [None] * (len(roas) - len(known)) + sorted(known) and known
+    click_header(qtbot, tab, 1)  # names: by their letters, any case
+    names = column_values(tab, 1)
+    assert names == sorted(names, key=str.casefold)
+    tab.preset.setCurrentIndex(2)  # a new report keeps the chosen order
+    settle(qtbot, tab)
+    assert column_values(tab, 1) == sorted(column_values(tab, 1), key=str.casefold)
 
 
 def test_days_follow_the_selected_campaign_and_range(qtbot, tab: MarketingTab, sessions) -> None:
@@ -230,7 +272,7 @@ def test_add_then_correct_a_day(qtbot, tab: MarketingTab, sessions) -> None:
         QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
     )
     tab.edit_day()
-    dialog = tab.dialog
+    dialog = opened(qtbot, tab)
     assert isinstance(dialog, PerformanceDialog)
     assert dialog.spend.value() == Decimal("1250.50") and dialog.clicks.value() == 50
     dialog.spend.setText("999.99")
@@ -274,7 +316,7 @@ def test_create_and_edit_a_campaign(qtbot, tab: MarketingTab, sessions) -> None:
     dialog.reject()
 
     tab.open_selected()
-    dialog = tab.dialog
+    dialog = opened(qtbot, tab)
     assert dialog.name.text() == "Winter webinar retargeting"
     dialog.status.setCurrentIndex(dialog.status.findText("Paused"))
     dialog.save_button.click()
@@ -328,7 +370,7 @@ def test_create_and_edit_a_broadcast(qtbot, tab: MarketingTab, sessions) -> None
     assert tab.broadcasts.model.rowCount() == 1
     tab.broadcasts.view.selectRow(0)
     tab.edit_broadcast()
-    dialog = tab.dialog
+    dialog = opened(qtbot, tab)
     assert dialog.counts["opens"].value() == 480
     dialog.subject.setText("Five mistakes new coaches make (resend)")
     dialog.save_button.click()

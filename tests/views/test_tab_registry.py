@@ -3,12 +3,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 
+import pytest
+from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QWidget
 
-from portal_desktop.views.tab_registry import TAB_CLASSES
+from portal_desktop import clock
+from portal_desktop.app_database import load_formatter
+from portal_desktop.db.engine import session_factory
+from portal_desktop.db.lists import LISTS
+from portal_desktop.services.context import SYSTEM
+from portal_desktop.views.entity_tab import EntityTab
+from portal_desktop.views.tab_context import DataBus, TabContext
+from portal_desktop.views.tab_registry import TAB_CLASSES, GenericListTab
 
 SCREEN_MODULES = (
     "portal_desktop.views.pipeline.tab",
@@ -40,3 +50,33 @@ def test_the_window_module_imports_no_screen_until_a_tab_opens() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# --- every list the app shows is the registry's ----------------------------------------------
+
+LIST_TABS = sorted({entry.tab for entry in LISTS.values()})
+
+
+@pytest.mark.parametrize("key", LIST_TABS)
+def test_each_tab_shows_the_registry_lists(qtbot, engine, key: str) -> None:
+    """The lists a screen shows are the very specs db/lists.py registers for that tab (the
+    same objects: one definition), and the screen shows no list the registry lacks."""
+    ctx = TabContext(engine, session_factory(engine), SYSTEM, load_formatter(engine), DataBus())
+    tab = TAB_CLASSES[key]()(ctx, None)
+    qtbot.addWidget(tab)
+    shown = {table.spec.name: table.spec for table in tab.findChildren(EntityTab)}
+    wanted = {name for name, entry in LISTS.items() if entry.tab == key}
+    assert set(shown) == wanted
+    for name in wanted:
+        entry = LISTS[name]
+        # A dated list (payment schedules) as of the screen's day, in its zone.
+        expected = entry.spec(tab.day, tab.tz) if entry.dated else entry.spec()
+        assert shown[name] is expected, name
+    QThreadPool.globalInstance().waitForDone(10000)
+
+
+def test_the_registered_lists_are_named_by_their_specs_and_tabs() -> None:
+    day, tz = clock.today(dt.UTC), dt.UTC
+    assert all(entry.spec(day, tz).name == name for name, entry in LISTS.items())
+    assert {entry.tab for entry in LISTS.values()} <= set(TAB_CLASSES)
+    assert {cls.list_name for cls in GenericListTab.__subclasses__()} <= set(LISTS)

@@ -13,7 +13,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import Engine, func, select, update
 
-from portal_desktop.db.list_queries import ENROLLMENTS, PIPELINE, enrollments, leads, owner
+from portal_desktop.db.list_queries import PIPELINE, enrollments, leads, owner
 from portal_desktop.db.query_spec import DATE_RANGES, NONE_VALUE
 from portal_desktop.services.context import SYSTEM
 from portal_desktop.services.seeding import seed_database
@@ -21,6 +21,7 @@ from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.table_model import KEY_ROLE, QueryTableModel
+from tests.db.list_samples import ENROLLMENTS
 
 SEED_LEADS = 120
 # The offscreen platform says so for any shown top-level window.

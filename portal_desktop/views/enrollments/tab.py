@@ -16,7 +16,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from portal_desktop import clock
-from portal_desktop.db.enrollments_queries import CALL_TO_CASH, id_filters
+from portal_desktop.db.enrollments_queries import id_filters
+from portal_desktop.db.lists import spec_of
 from portal_desktop.views.enrollments.dialogs import EndDialog, PlanDialog, RescheduleDialog
 from portal_desktop.views.enrollments.panels import EnrollmentPanel, StudentPanel
 from portal_desktop.views.entity_tab import EntityTab
@@ -40,7 +41,7 @@ class EnrollmentsTab(QWidget):
         self.dialog: FormDialog | None = None
         self.id_filters: dict[str, Any] = {}
 
-        self.list = EntityTab(ctx, CALL_TO_CASH, self)
+        self.list = EntityTab(ctx, spec_of("enrollments"), self)
         self.list.status_changed.connect(self.status_changed)
         self.view = self.list.view
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected())

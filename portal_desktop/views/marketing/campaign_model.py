@@ -1,5 +1,7 @@
 """The campaigns report as a table: platform ROAS and cash ROAS side by side, CPL and cost per
-booked call (the numbers come from ``services.marketing.campaign_report``)."""
+booked call (the numbers come from ``services.marketing.campaign_report``). Clicking a header
+sorts it (``services.campaign_table.sort_rows``: numbers as numbers); a new report keeps the
+chosen order."""
 
 from __future__ import annotations
 
@@ -7,17 +9,25 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from portal_desktop.db.marketing_queries import CAMPAIGN_COLUMNS, CampaignRow
 from portal_desktop.db.query_spec import ColumnKind
+from portal_desktop.services.campaign_table import sort_rows
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 NO_PARENT = QModelIndex()
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-ROAS_COLUMNS = frozenset(i for i, (title, _) in enumerate(CAMPAIGN_COLUMNS) if "ROAS" in title)
+ROAS_COLUMNS = frozenset(i for i, column in enumerate(CAMPAIGN_COLUMNS) if "ROAS" in column.title)
 NUMERIC = frozenset({ColumnKind.MONEY, ColumnKind.NUMBER})
 TIPS = {
     "Platform ROAS": "Revenue the ad platform claims ÷ spend",
@@ -35,11 +45,34 @@ class CampaignModel(QAbstractTableModel):
         super().__init__(parent)
         self.formatter = formatter
         self.rows: list[CampaignRow] = []
+        # The column the user sorted by and whether descending; None: the report's order.
+        self.sorted_by: tuple[int, bool] | None = None
 
     def set_rows(self, rows: list[CampaignRow]) -> None:
         self.beginResetModel()
-        self.rows = list(rows)
+        self.rows = self._ordered(rows)
         self.endResetModel()
+
+    def _ordered(self, rows: list[CampaignRow]) -> list[CampaignRow]:
+        if self.sorted_by is None:
+            return list(rows)
+        return sort_rows(rows, *self.sorted_by)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Order the rows by a column; the selection stays on the same campaigns."""
+        if not 0 <= column < len(CAMPAIGN_COLUMNS):
+            return  # a view clearing its sort indicator: keep the current order
+        self.sorted_by = (column, order == Qt.SortOrder.DescendingOrder)
+        self.layoutAboutToBeChanged.emit()
+        before = self.persistentIndexList()
+        ids = [self.rows[index.row()].campaign_id for index in before]
+        self.rows = self._ordered(self.rows)
+        moved = {row.campaign_id: number for number, row in enumerate(self.rows)}
+        after = [
+            self.index(moved[key], index.column()) for key, index in zip(ids, before, strict=True)
+        ]
+        self.changePersistentIndexList(before, after)
+        self.layoutChanged.emit()
 
     def row_of(self, campaign_id: uuid.UUID) -> int:
         return next((i for i, row in enumerate(self.rows) if row.campaign_id == campaign_id), -1)
@@ -55,12 +88,12 @@ class CampaignModel(QAbstractTableModel):
     ) -> Any:
         if orientation != Qt.Orientation.Horizontal:
             return None
-        title = CAMPAIGN_COLUMNS[section][0]
+        title = CAMPAIGN_COLUMNS[section].title
         if role == Qt.ItemDataRole.DisplayRole:
             return title
         if role == Qt.ItemDataRole.ToolTipRole:
             return TIPS.get(title)
-        if role == Qt.ItemDataRole.TextAlignmentRole and CAMPAIGN_COLUMNS[section][1] in NUMERIC:
+        if role == Qt.ItemDataRole.TextAlignmentRole and CAMPAIGN_COLUMNS[section].kind in NUMERIC:
             return RIGHT
         return None
 
@@ -69,7 +102,7 @@ class CampaignModel(QAbstractTableModel):
             return None
         row = self.rows[index.row()]
         value = row.values()[index.column()]
-        kind = CAMPAIGN_COLUMNS[index.column()][1]
+        kind = CAMPAIGN_COLUMNS[index.column()].kind
         if role == Qt.ItemDataRole.DisplayRole:
             return self.text(index.column(), kind, value)
         if role == RAW_ROLE:
@@ -86,3 +119,22 @@ class CampaignModel(QAbstractTableModel):
         if column in ROAS_COLUMNS:
             return f"{self.formatter.number(Decimal(value), 2)}x"
         return self.formatter.display(kind, value)
+
+
+def campaigns_view(model: CampaignModel, parent: QWidget) -> QTableView:
+    """The campaigns table: one campaign selected at a time, sorted by a click on a header
+    (until then in the report's order)."""
+    view = QTableView(parent)
+    view.setObjectName("campaigns")
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().hide()
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+    header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    view.setSortingEnabled(True)
+    return view

@@ -20,27 +20,16 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
     QDialog,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QPushButton,
-    QSplitter,
-    QTableView,
-    QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.orm import Session
 
-from portal_desktop import clock
+from portal_desktop.db.lists import spec_of
 from portal_desktop.db.marketing_queries import (
-    AD_PERFORMANCE,
-    EMAIL_BROADCASTS,
     CampaignRow,
     broadcast_values,
     campaign_values,
@@ -50,16 +39,18 @@ from portal_desktop.db.marketing_queries import (
 from portal_desktop.services.campaign_table import campaign_rows
 from portal_desktop.services.context import Permission
 from portal_desktop.views.buttons import action_button
-from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.field_errors import ERROR_STYLE, NOTICE_STYLE, error_text
 from portal_desktop.views.marketing.broadcast_dialog import BroadcastDialog
 from portal_desktop.views.marketing.campaign_dialog import CampaignDialog
-from portal_desktop.views.marketing.campaign_model import CampaignModel
+from portal_desktop.views.marketing.campaign_model import CampaignModel, campaigns_view
+from portal_desktop.views.marketing.layout import lay_out
 from portal_desktop.views.marketing.performance_dialog import PerformanceDialog
+from portal_desktop.views.marketing.range_bar import RangeBar
+from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.table_model import KEY_ROLE
-from portal_desktop.views.workers import OpGeneration, QueryOp
+from portal_desktop.views.workers import OpGeneration
 
 # Tables whose changes move the report's numbers.
 REPORT_TABLES = frozenset(
@@ -73,14 +64,6 @@ REPORT_TABLES = frozenset(
         "payments",
     }
 )
-PRESETS = (
-    ("7", "Last 7 days"),
-    ("30", "Last 30 days"),
-    ("90", "Last 90 days"),
-    ("365", "Last 12 months"),
-    ("custom", "Custom range"),
-)
-DEFAULT_DAYS = 30
 
 
 class MarketingTab(QWidget):
@@ -100,14 +83,8 @@ class MarketingTab(QWidget):
         self._generation = OpGeneration()
         self._wanted: uuid.UUID | None = None
 
-        today = self.today()
-        self.preset = QComboBox(self)
-        self.preset.setObjectName("rangePreset")
-        for key, title in PRESETS:
-            self.preset.addItem(title, key)
-        self.preset.setCurrentIndex(1)
-        self.start = date_edit(self, "rangeStart", today - dt.timedelta(days=DEFAULT_DAYS - 1))
-        self.end = date_edit(self, "rangeEnd", today)
+        self.range = RangeBar(ctx.formatter.tz, self)
+        self.preset = self.range.preset
         self.new_campaign_button = action_button(
             self, "newCampaign", "New campaign…", self.new_record, visible=self.editable
         )
@@ -116,17 +93,7 @@ class MarketingTab(QWidget):
         )
 
         self.model = CampaignModel(ctx.formatter, self)
-        self.campaigns = QTableView(self)
-        self.campaigns.setObjectName("campaigns")
-        self.campaigns.setModel(self.model)
-        self.campaigns.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.campaigns.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.campaigns.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.campaigns.setAlternatingRowColors(True)
-        self.campaigns.verticalHeader().hide()
-        header = self.campaigns.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.campaigns = campaigns_view(self.model, self)
         self.campaigns.selectionModel().selectionChanged.connect(self._on_campaign_selected)
         self.campaigns.doubleClicked.connect(lambda _index: self.open_selected())
         self.message = QLabel(self)
@@ -134,7 +101,8 @@ class MarketingTab(QWidget):
         self.message.setWordWrap(True)
         self.message.hide()
 
-        self.days = EntityTab(ctx, AD_PERFORMANCE, self, show_chips=False, show_totals=True)
+        days = spec_of("ad_performance")
+        self.days = EntityTab(ctx, days, self, show_chips=False, show_totals=True)
         self.days_title = QLabel(self)
         self.days_title.setObjectName("daysTitle")
         self.add_day_button = action_button(
@@ -150,7 +118,7 @@ class MarketingTab(QWidget):
         self.days.view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.days.model.modelReset.connect(self._update_buttons)
 
-        self.broadcasts = EntityTab(ctx, EMAIL_BROADCASTS, self, show_chips=False)
+        self.broadcasts = EntityTab(ctx, spec_of("email_broadcasts"), self, show_chips=False)
         self.new_broadcast_button = action_button(
             self, "newBroadcast", "New broadcast…", self.new_broadcast, visible=self.editable
         )
@@ -162,108 +130,19 @@ class MarketingTab(QWidget):
         self.broadcasts.model.modelReset.connect(self._update_buttons)
         self.broadcasts.status_changed.connect(self.status_changed)
 
-        self._lay_out()
-        self.preset.currentIndexChanged.connect(self._on_preset)
-        for edit in (self.start, self.end):
-            edit.dateChanged.connect(self._on_dates_edited)
+        lay_out(self)
+        self.range.changed.connect(self.load_report)
         ctx.bus.data_changed.connect(self._on_data_changed)
         self._show_campaign(None)
         self.load_report()
 
-    # --- building ------------------------------------------------------------------------
-
-    def _lay_out(self) -> None:
-        bar = QHBoxLayout()
-        bar.setContentsMargins(12, 10, 12, 0)
-        bar.setSpacing(6)
-        bar.addWidget(QLabel("Campaigns over", self))
-        bar.addWidget(self.preset)
-        bar.addWidget(self.start)
-        bar.addWidget(QLabel("to", self))
-        bar.addWidget(self.end)
-        bar.addStretch(1)
-        bar.addWidget(self.new_campaign_button)
-        bar.addWidget(self.edit_campaign_button)
-        top = QWidget(self)
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addLayout(bar)
-        inner = QVBoxLayout()
-        inner.setContentsMargins(12, 0, 12, 0)
-        inner.addWidget(self.campaigns, 1)
-        inner.addWidget(self.message)
-        top_layout.addLayout(inner, 1)
-
-        self.pages = QTabWidget(self)
-        self.pages.setObjectName("marketingPages")
-        self.pages.setDocumentMode(True)
-        self.pages.addTab(
-            self._page(self.days, self.days_title, self.add_day_button, self.edit_day_button),
-            "Daily performance",
-        )
-        broadcasts_title = QLabel("Newsletters and their engagement", self)
-        self.pages.addTab(
-            self._page(
-                self.broadcasts,
-                broadcasts_title,
-                self.new_broadcast_button,
-                self.edit_broadcast_button,
-            ),
-            "Email broadcasts",
-        )
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.setObjectName("marketingSplitter")
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(top)
-        splitter.addWidget(self.pages)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
-
-    def _page(self, table: EntityTab, title: QLabel, *buttons: QPushButton) -> QWidget:
-        page = QWidget(self)
-        bar = QHBoxLayout()
-        bar.setContentsMargins(12, 8, 12, 0)
-        bar.addWidget(title, 1)
-        for button in buttons:
-            bar.addWidget(button)
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addLayout(bar)
-        layout.addWidget(table, 1)
-        return page
-
     def today(self) -> dt.date:
-        return clock.today(self.ctx.formatter.tz)
+        return self.range.today()
 
     # --- the range and the report --------------------------------------------------------
 
     def period(self) -> tuple[dt.date, dt.date]:
-        start, end = self.start.date().toPython(), self.end.date().toPython()
-        return (start, end) if start <= end else (end, start)
-
-    def _set_dates(self, start: dt.date, end: dt.date) -> None:
-        for edit, day in ((self.start, start), (self.end, end)):
-            edit.blockSignals(True)
-            edit.setDate(QDate(day.year, day.month, day.day))
-            edit.blockSignals(False)
-
-    def _on_preset(self) -> None:
-        key = self.preset.currentData()
-        if key == "custom":
-            return
-        today = self.today()
-        self._set_dates(today - dt.timedelta(days=int(key) - 1), today)
-        self.load_report()
-
-    def _on_dates_edited(self) -> None:
-        self.preset.blockSignals(True)
-        self.preset.setCurrentIndex(self.preset.count() - 1)
-        self.preset.blockSignals(False)
-        self.load_report()
+        return self.range.period()
 
     def load_report(self) -> None:
         """Run the campaigns report for the range in a worker; keeps the selection."""
@@ -277,7 +156,7 @@ class MarketingTab(QWidget):
         def work(session: Session) -> list[CampaignRow]:
             return campaign_rows(session, actor, start, end)
 
-        QueryOp(self.ctx.sessions, work, parent=self).success(
+        ReadOp(self.ctx, work, parent=self).success(
             lambda rows: self._on_report(ticket, rows)
         ).failure(lambda error: self._on_report_failed(ticket, error)).run()
 
@@ -367,13 +246,10 @@ class MarketingTab(QWidget):
         campaign_id = self.selected_campaign()
         if campaign_id is None or not self.editable:
             return
-
-        def build() -> CampaignDialog:
-            with self.ctx.sessions() as session:
-                values = campaign_values(session, campaign_id)
-            return self._connected(CampaignDialog(self.ctx, values, parent=self))
-
-        self._open(build)
+        self._load_then_open(
+            lambda session: campaign_values(session, campaign_id),
+            lambda values: self._connected(CampaignDialog(self.ctx, values, parent=self)),
+        )
 
     def _connected(self, dialog: CampaignDialog) -> CampaignDialog:
         dialog.saved.connect(self._on_campaign_saved)
@@ -395,13 +271,10 @@ class MarketingTab(QWidget):
         if row is None or not day_ids or not self.editable:
             return
         day_id = day_ids[0]
-
-        def build() -> PerformanceDialog:
-            with self.ctx.sessions() as session:
-                day = performance_day(session, day_id)
-            return self._day_dialog(row, day)
-
-        self._open(build)
+        self._load_then_open(
+            lambda session: performance_day(session, day_id),
+            lambda day: self._day_dialog(row, day),
+        )
 
     def _day_dialog(self, row: CampaignRow, day: dict[str, Any] | None) -> PerformanceDialog:
         dialog = PerformanceDialog(
@@ -423,21 +296,31 @@ class MarketingTab(QWidget):
         if not ids or not self.editable:
             return
         broadcast_id = ids[0]
+        self._load_then_open(
+            lambda session: broadcast_values(session, broadcast_id),
+            lambda values: BroadcastDialog(self.ctx, values, parent=self),
+        )
 
-        def build() -> BroadcastDialog:
-            with self.ctx.sessions() as session:
-                values = broadcast_values(session, broadcast_id)
-            return BroadcastDialog(self.ctx, values, parent=self)
+    def _load_then_open(
+        self, load: Callable[[Session], Any], build: Callable[[Any], QDialog]
+    ) -> None:
+        """Read what a dialog starts from (a read op), then open it; a record gone since the
+        list was read is said, and the lists are read again. ``dialog`` is None until then."""
+        self.dialog = None
 
-        self._open(build)
+        def failed(error: BaseException) -> None:
+            if isinstance(error, LookupError):
+                self._say(str(error), ERROR_STYLE)
+                self.refresh()
+            else:
+                self._say(f"Could not open it: {error_text(error)}", ERROR_STYLE)
+
+        ReadOp(self.ctx, load, parent=self).success(
+            lambda values: self._open(lambda: build(values))
+        ).failure(failed).run()
 
     def _open(self, build: Callable[[], QDialog]) -> None:
-        try:
-            dialog = build()
-        except LookupError as gone:
-            self._say(str(gone), ERROR_STYLE)
-            self.refresh()
-            return
+        dialog = build()
         self.dialog = dialog
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
@@ -467,10 +350,7 @@ class MarketingTab(QWidget):
     def apply_filters(self, filters: dict[str, object]) -> None:
         start, end = filters.get("start"), filters.get("end")
         if isinstance(start, dt.date) and isinstance(end, dt.date):
-            self._set_dates(start, end)
-            self.preset.blockSignals(True)
-            self.preset.setCurrentIndex(self.preset.count() - 1)
-            self.preset.blockSignals(False)
+            self.range.set_range(start, end)
         campaign_id = filters.get("campaign_id")
         if isinstance(campaign_id, uuid.UUID):
             self._wanted = campaign_id

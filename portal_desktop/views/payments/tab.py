@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
+from portal_desktop.db.lists import spec_of
 from portal_desktop.db.payments_queries import (
     InstallmentInfo,
     bucket_condition,
@@ -33,7 +34,6 @@ from portal_desktop.db.payments_queries import (
     load_installment,
     owed,
     paid_between,
-    payment_schedules_spec,
 )
 from portal_desktop.services.context import Permission
 from portal_desktop.services.date_ranges import local_midnight_utc
@@ -76,7 +76,7 @@ class PaymentSchedulesTab(QWidget):
         self.totals = TotalsBar(ctx.sessions, ctx.actor, ctx.formatter, self)
         # Started first, ahead of the list's count and chips workers (see TotalsBar).
         self.totals.refresh()
-        self.list = EntityTab(ctx, payment_schedules_spec(self.day, self.tz), self)
+        self.list = EntityTab(ctx, spec_of("payment_schedules", self.day, self.tz), self)
         self.list.status_changed.connect(self.status_changed)
         self.list.selection_changed.connect(self._update_buttons)
         self.list.view.doubleClicked.connect(lambda _index: self.open_selected())
