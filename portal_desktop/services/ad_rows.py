@@ -39,7 +39,7 @@ from portal_desktop.services.csv_values import (
 from portal_desktop.services.fields import clean_text
 from portal_desktop.services.import_common import Problem
 from portal_desktop.services.marketing import MAX_AD_COUNT, MAX_DAILY_SPEND
-from portal_desktop.services.payment_plans import parse_money
+from portal_desktop.services.money import parse_money
 from portal_desktop.services.team import check_count
 
 COUNTS = ("impressions", "clicks", "leads")

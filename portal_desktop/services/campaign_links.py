@@ -29,8 +29,8 @@ from portal_desktop.errors import NotFoundError
 from portal_desktop.models import AdCampaign, AuditEntry, Lead
 from portal_desktop.models.enums import AuditAction
 from portal_desktop.services.context import Actor, Permission
-from portal_desktop.services.finance_common import apply_changes, check_version, get_record
 from portal_desktop.services.leads import campaign_key, lead_label, resolve_campaign
+from portal_desktop.services.records import apply_changes, check_version, get_record
 from portal_desktop.services.rollups import refresh_rollups
 from portal_desktop.services.transaction import use_case
 

@@ -36,15 +36,12 @@ from portal_desktop.models.enums import (
 )
 from portal_desktop.services import audit
 from portal_desktop.services.context import Actor, Permission
-from portal_desktop.services.fields import clean_text
+from portal_desktop.services.fields import clean_text, parse_enum
 from portal_desktop.services.finance_common import (
     add_installment,
-    add_new,
     append_note,
     check_moment,
-    check_version,
     complete_if_paid,
-    conflicts_as,
     due_status,
     installment_label,
     local_today,
@@ -55,7 +52,9 @@ from portal_desktop.services.finance_common import (
     set_status,
     student_name,
 )
-from portal_desktop.services.payment_plans import ScheduledInstallment, parse_enum, parse_money
+from portal_desktop.services.money import parse_money
+from portal_desktop.services.payment_plans import ScheduledInstallment
+from portal_desktop.services.records import add_new, check_version, conflicts_as
 from portal_desktop.services.settings import load_settings
 from portal_desktop.services.transaction import use_case
 

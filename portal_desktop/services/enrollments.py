@@ -37,27 +37,21 @@ from portal_desktop.models.enums import (
 )
 from portal_desktop.services import audit
 from portal_desktop.services.context import Actor, Permission
-from portal_desktop.services.fields import clean_email, clean_text
+from portal_desktop.services.fields import clean_email, clean_text, parse_enum
 from portal_desktop.services.finance_common import (
     NOTES_LENGTH,
-    add_new,
     add_schedule,
-    check_version,
     complete_if_paid,
-    conflicts_as,
     enrollment_label,
-    get_record,
     money,
     open_installments,
     require_status,
     set_status,
 )
-from portal_desktop.services.payment_plans import (
-    ZERO,
-    build_schedule,
-    parse_enum,
-)
+from portal_desktop.services.money import ZERO
+from portal_desktop.services.payment_plans import build_schedule
 from portal_desktop.services.phone import normalize_phone
+from portal_desktop.services.records import add_new, check_version, conflicts_as, get_record
 from portal_desktop.services.transaction import use_case
 
 OPEN = (EnrollmentStatus.ACTIVE,)

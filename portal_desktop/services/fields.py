@@ -1,4 +1,5 @@
-"""Checks of typed-in values shared by the services: text, email addresses, points in time.
+"""Checks of typed-in values shared by the services: text, email addresses, dates, points in
+time, choices of an enum (money: services.money).
 
 Each returns the value to store or raises ValidationError naming the field and the problem.
 """
@@ -8,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from portal_desktop.errors import ValidationError
 
+E = TypeVar("E", bound=StrEnum)
 EMAIL_MAX_LENGTH = 320
 _EMAIL_LOCAL_MAX_LENGTH = 64
 # ASCII only: SQLite's lower() folds ASCII letters only, and the unique indexes on
@@ -87,3 +90,19 @@ def aware_utc(field: str, value: object) -> dt.datetime:
 def format_local(when: dt.datetime, tz: dt.tzinfo) -> str:
     """``2025-03-04 14:00`` in the installation's time zone, for messages."""
     return f"{when.astimezone(tz):%Y-%m-%d %H:%M}"
+
+
+def parse_enum(value: object, enum_cls: type[E], field: str) -> E:
+    """An enum member from itself or its word, or a ValidationError listing the choices."""
+    try:
+        return enum_cls(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in enum_cls)
+        raise ValidationError(field, f"'{value}' is not one of {choices}") from None
+
+
+def check_date(value: object, field: str) -> dt.date:
+    """A calendar date (not a datetime), or a ValidationError on ``field``."""
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise ValidationError(field, f"{value!r} is not a date; give a date like 2024-03-31")
+    return value

@@ -29,8 +29,8 @@ from portal_desktop.models.enums import AuditAction, CampaignStatus, LeadStatus,
 from portal_desktop.services import audit
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.fields import aware_utc, clean_email, clean_text
-from portal_desktop.services.finance_common import add_record, apply_changes
 from portal_desktop.services.phone import normalize_phone
+from portal_desktop.services.records import add_record, apply_changes
 from portal_desktop.services.transaction import use_case
 
 EMAIL_INDEX = "uq_leads_email_lower"

@@ -31,19 +31,25 @@ from portal_desktop.models.enums import AdPlatform, CampaignStatus
 from portal_desktop.services.campaign_links import relink_leads
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.date_ranges import make_range
-from portal_desktop.services.fields import aware_utc, clean_fields, clean_text
-from portal_desktop.services.finance_common import (
+from portal_desktop.services.fields import (
+    aware_utc,
+    check_date,
+    clean_fields,
+    clean_text,
+    parse_enum,
+)
+from portal_desktop.services.finance_common import check_not_future
+from portal_desktop.services.kpi_marketing import CampaignResult, campaign_results
+from portal_desktop.services.money import parse_money
+from portal_desktop.services.records import (
     add_record,
     apply_changes,
     as_id,
-    check_not_future,
     check_version,
     flush_as,
     get_record,
     upsert_record,
 )
-from portal_desktop.services.kpi_marketing import CampaignResult, campaign_results
-from portal_desktop.services.payment_plans import check_date, parse_enum, parse_money
 from portal_desktop.services.rollups import fresh_snapshot
 from portal_desktop.services.team import check_count
 from portal_desktop.services.transaction import use_case

@@ -18,20 +18,14 @@ import calendar
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from enum import StrEnum
-from typing import TypeVar
+from decimal import Decimal
 
 from portal_desktop.errors import ValidationError
 from portal_desktop.models.enums import PaymentFrequency, PlanType
+from portal_desktop.services.fields import check_date, parse_enum
+from portal_desktop.services.money import CENT, ZERO, parse_money
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
-MAX_CONTRACT_VALUE = Decimal("10000000.00")
-NUMERIC_MAX = Decimal("9999999999.99")  # the largest amount a NUMERIC(12,2) column holds
 MAX_INSTALLMENTS = 36
-
-E = TypeVar("E", bound=StrEnum)
 
 
 @dataclass(frozen=True)
@@ -62,71 +56,6 @@ class PlanChange:
 
 
 # --- validation of plain values -------------------------------------------------------------
-
-
-def _shown(value: object) -> str:
-    """``value`` as text short enough to quote in a message."""
-    try:
-        text = str(value).strip()
-    except ValueError:  # an int too long to print
-        return "that number"
-    return text if len(text) <= 40 else f"{text[:37]}..."
-
-
-def parse_money(
-    value: object,
-    field: str,
-    *,
-    allow_zero: bool = False,
-    maximum: Decimal | None = MAX_CONTRACT_VALUE,
-) -> Decimal:
-    """An exact amount in cents from a Decimal, int or text, or a ValidationError on ``field``.
-
-    The one parser of money typed, pasted or passed in: NaN, infinities, more than two
-    decimals and anything a NUMERIC(12,2) column cannot hold (``maximum`` None still stops at
-    :data:`NUMERIC_MAX`) are refused with a message; no other exception ever leaves it.
-    """
-    if isinstance(value, float | bool) or not isinstance(value, Decimal | int | str):
-        raise ValidationError(
-            field,
-            f"{_shown(repr(value))} is not an exact amount; give a Decimal or text like 1234.50 "
-            "(never a float)",
-        )
-    try:
-        amount = Decimal(value.strip() if isinstance(value, str) else value)
-    except (InvalidOperation, ValueError):
-        amount = Decimal("NaN")
-    if not amount.is_finite():
-        raise ValidationError(field, f"'{_shown(value)}' is not an amount like 1234.50")
-    limit = NUMERIC_MAX if maximum is None else min(maximum, NUMERIC_MAX)
-    # Bounds first, on the exact value: quantizing 1e400 to cents would overflow.
-    if amount < 0 or (amount == 0 and not allow_zero):
-        bound = "0 or more" if allow_zero else "more than 0"
-        raise ValidationError(field, f"{_shown(value)} is not allowed; it must be {bound}")
-    if amount > limit:
-        raise ValidationError(field, f"{_shown(value)} is more than the maximum of {limit:,}")
-    cents = amount.quantize(CENT)
-    if amount != cents:
-        raise ValidationError(
-            field, f"{_shown(value)} has more than two decimals; round it to cents"
-        )
-    return cents.copy_abs() if cents == 0 else cents
-
-
-def parse_enum(value: object, enum_cls: type[E], field: str) -> E:
-    """An enum member from itself or its word, or a ValidationError listing the choices."""
-    try:
-        return enum_cls(value)
-    except ValueError:
-        choices = ", ".join(member.value for member in enum_cls)
-        raise ValidationError(field, f"'{value}' is not one of {choices}") from None
-
-
-def check_date(value: object, field: str) -> dt.date:
-    """A calendar date (not a datetime), or a ValidationError on ``field``."""
-    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        raise ValidationError(field, f"{value!r} is not a date; give a date like 2024-03-31")
-    return value
 
 
 def check_installment_count(value: object, field: str = "installments") -> int:

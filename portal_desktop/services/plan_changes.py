@@ -26,29 +26,26 @@ from portal_desktop.models.enums import (
 )
 from portal_desktop.services import audit
 from portal_desktop.services.context import Actor, Permission
+from portal_desktop.services.fields import check_date, parse_enum
 from portal_desktop.services.finance_common import (
     NOTES_LENGTH,
     add_schedule,
     append_note,
-    check_version,
-    conflicts_as,
     due_status,
     enrollment_label,
-    get_record,
     installment_label,
     local_today,
     lock_installment,
     money,
     require_status,
 )
+from portal_desktop.services.money import ZERO
 from portal_desktop.services.payment_plans import (
-    ZERO,
     PlanChange,
     ScheduledInstallment,
-    check_date,
-    parse_enum,
     preview_plan_change,
 )
+from portal_desktop.services.records import check_version, conflicts_as, get_record
 from portal_desktop.services.settings import load_settings
 from portal_desktop.services.transaction import use_case
 

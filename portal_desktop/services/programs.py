@@ -17,14 +17,14 @@ from portal_desktop.models.enums import AuditAction
 from portal_desktop.services import audit
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.fields import clean_text
-from portal_desktop.services.finance_common import (
+from portal_desktop.services.money import parse_money
+from portal_desktop.services.records import (
     add_record,
     check_version,
     conflicts_as,
     flush_as,
     get_record,
 )
-from portal_desktop.services.payment_plans import parse_money
 from portal_desktop.services.transaction import use_case
 
 MAX_DURATION_WEEKS = 520

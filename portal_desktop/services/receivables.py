@@ -28,7 +28,7 @@ from portal_desktop.errors import ValidationError
 from portal_desktop.models import Enrollment, Installment, Payment, Program, Student
 from portal_desktop.models.enums import EnrollmentStatus, InstallmentStatus, PaymentStatus
 from portal_desktop.services.context import Actor, Permission
-from portal_desktop.services.finance_common import get_record, local_today
+from portal_desktop.services.finance_common import local_today
 from portal_desktop.services.kpi_money import (
     Receivables,
     installment_balance,
@@ -37,7 +37,8 @@ from portal_desktop.services.kpi_money import (
     paid_payment_of_installment,
     with_paid_payment,
 )
-from portal_desktop.services.payment_plans import ZERO
+from portal_desktop.services.money import ZERO
+from portal_desktop.services.records import get_record
 from portal_desktop.services.rollups import fresh_snapshot
 from portal_desktop.services.settings import load_settings
 from portal_desktop.services.transaction import use_case

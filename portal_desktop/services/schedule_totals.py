@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from portal_desktop import clock
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.date_ranges import DateRange
+from portal_desktop.services.fields import check_date
 from portal_desktop.services.kpi_money import cash_totals, installment_totals
-from portal_desktop.services.payment_plans import check_date
 from portal_desktop.services.rollups import fresh_snapshot
 from portal_desktop.services.settings import load_settings
 from portal_desktop.services.transaction import use_case

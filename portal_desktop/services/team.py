@@ -28,21 +28,27 @@ from portal_desktop.models.enums import AuditAction, TeamRole
 from portal_desktop.services import audit
 from portal_desktop.services.context import Actor, Permission
 from portal_desktop.services.date_ranges import make_range
-from portal_desktop.services.fields import clean_email, clean_fields, clean_text
-from portal_desktop.services.finance_common import (
+from portal_desktop.services.fields import (
+    check_date,
+    clean_email,
+    clean_fields,
+    clean_text,
+    parse_enum,
+)
+from portal_desktop.services.finance_common import check_not_future
+from portal_desktop.services.kpi_sql import consistent_reads
+from portal_desktop.services.kpi_team import DayCheck, LeaderboardRow, day_checks, leaderboard_rows
+from portal_desktop.services.money import parse_money
+from portal_desktop.services.phone import normalize_phone
+from portal_desktop.services.records import (
     add_record,
     apply_changes,
     as_id,
-    check_not_future,
     check_version,
     flush_as,
     get_record,
     upsert_record,
 )
-from portal_desktop.services.kpi_sql import consistent_reads
-from portal_desktop.services.kpi_team import DayCheck, LeaderboardRow, day_checks, leaderboard_rows
-from portal_desktop.services.payment_plans import check_date, parse_enum, parse_money
-from portal_desktop.services.phone import normalize_phone
 from portal_desktop.services.rollups import fresh_snapshot
 from portal_desktop.services.settings import load_settings
 from portal_desktop.services.transaction import use_case

@@ -15,7 +15,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from portal_desktop.errors import ValidationError
-from portal_desktop.services.payment_plans import MAX_CONTRACT_VALUE, parse_money
+from portal_desktop.services.money import MAX_CONTRACT_VALUE, parse_money
 
 # Currency signs and codes a user may type or paste around the number.
 _DECORATION = re.compile(r"^[A-Z]{2,3}\$?|[A-Z]{3}$|[\s$€£¥₹,]")

@@ -9,7 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from portal_desktop.errors import ValidationError
-from portal_desktop.services.payment_plans import NUMERIC_MAX, parse_money
+from portal_desktop.services.money import NUMERIC_MAX, parse_money
 
 D = Decimal
 

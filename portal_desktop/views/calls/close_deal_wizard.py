@@ -50,9 +50,9 @@ from portal_desktop.errors import ValidationError
 from portal_desktop.models import Enrollment, Installment, Lead, Program, SalesCall, Student
 from portal_desktop.models.enums import PaymentFrequency, PlanType
 from portal_desktop.services.enrollments import DealTerms, NewStudent, close_deal
+from portal_desktop.services.money import ZERO
 from portal_desktop.services.payment_plans import (
     MAX_INSTALLMENTS,
-    ZERO,
     ScheduledInstallment,
     build_schedule,
 )
