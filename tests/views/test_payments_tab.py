@@ -438,9 +438,8 @@ def test_the_totals_go_ahead_of_the_lists_waiting_workers(qtbot, seeded, session
     assert pool.waitForDone(10000)
 
 
-def test_a_bar_that_cannot_load_says_why(qtbot, sessions) -> None:
-    marketing = Actor(user_id=None, username="mia", role=UserRole.MARKETING)
-    bar = TotalsBar(sessions, marketing, Formatter())
+def test_a_bar_that_cannot_load_says_why(qtbot, engine, sessions) -> None:
+    bar = TotalsBar(make_ctx(engine, sessions, UserRole.MARKETING))
     qtbot.addWidget(bar)
     bar.refresh()
     qtbot.waitUntil(lambda: not bar.loading, timeout=10000)

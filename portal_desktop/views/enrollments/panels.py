@@ -24,8 +24,9 @@ from portal_desktop.services import receivables
 from portal_desktop.services.context import Permission
 from portal_desktop.views.enrollments.grids import fill_grid, make_grid
 from portal_desktop.views.formatting import Formatter, enum_label
+from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
-from portal_desktop.views.workers import OpGeneration, QueryOp
+from portal_desktop.views.workers import OpGeneration
 
 PANEL_STYLE = """
 QLabel#title { font-size: 16px; font-weight: 600; }
@@ -98,7 +99,7 @@ class Loader(QWidget):
         if record_id is None:
             self._loaded(ticket, None)
             return
-        QueryOp(self.ctx.sessions, lambda s: self.read(s, record_id), parent=self).success(
+        ReadOp(self.ctx, lambda s: self.read(s, record_id), parent=self).success(
             lambda detail: self._loaded(ticket, detail)
         ).failure(lambda _error: self._loaded(ticket, None)).run()
 

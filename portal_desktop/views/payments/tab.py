@@ -73,7 +73,7 @@ class PaymentSchedulesTab(QWidget):
         self.dunning: DunningDialog | None = None
         self.extra_filters: dict[str, Any] = {}
 
-        self.totals = TotalsBar(ctx.sessions, ctx.actor, ctx.formatter, self)
+        self.totals = TotalsBar(ctx, self)
         # Started first, ahead of the list's count and chips workers (see TotalsBar).
         self.totals.refresh()
         self.list = EntityTab(ctx, spec_of("payment_schedules", self.day, self.tz), self)

@@ -12,10 +12,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from portal_desktop.services.context import Actor
 from portal_desktop.services.schedule_totals import ScheduleTotals, schedule_totals
-from portal_desktop.views.formatting import Formatter
-from portal_desktop.views.workers import OpGeneration, QueryOp
+from portal_desktop.views.ops import ReadOp
+from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.workers import OpGeneration
 
 # QThreadPool runs waiting jobs by priority, then in order; every other job has priority 0.
 TOTALS_PRIORITY = 1
@@ -45,13 +45,11 @@ class TotalsBar(QWidget):
         ("collection_rate", "Collection rate (this month)"),
     )
 
-    def __init__(
-        self, sessions: object, actor: Actor, formatter: Formatter, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, ctx: TabContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("totalsBar")
         self.setStyleSheet(STYLE)
-        self._sessions, self._actor, self._formatter = sessions, actor, formatter
+        self._ctx, self._actor, self._formatter = ctx, ctx.actor, ctx.formatter
         self._generation = OpGeneration()
         self.totals: ScheduleTotals | None = None
         self.loading = False
@@ -91,9 +89,9 @@ class TotalsBar(QWidget):
                     label.setText("—")
                     label.setToolTip(f"Could not load the totals: {error}")
 
-        QueryOp(self._sessions, lambda s: schedule_totals(s, actor), parent=self).success(
-            landed
-        ).failure(failed).run(priority=TOTALS_PRIORITY)
+        ReadOp(self._ctx, lambda s: schedule_totals(s, actor), parent=self).success(landed).failure(
+            failed
+        ).run(priority=TOTALS_PRIORITY)
 
     def show_totals(self, totals: ScheduleTotals) -> None:
         self.totals = totals
