@@ -146,6 +146,32 @@ def check_connection(engine: Engine) -> None:
         raise
 
 
+def server_version(engine: Engine) -> str:
+    """Connect once and ask the server what it is (e.g. "PostgreSQL 15.18 …"); a PortalError
+    in words when it cannot be reached."""
+    check_connection(engine)
+    with engine.connect() as conn:
+        return str(
+            conn.scalar(
+                text(
+                    "SELECT version()"
+                    if not _is_sqlite(engine)
+                    else "SELECT 'SQLite ' || sqlite_version()"
+                )
+            )
+        )
+
+
+def ping(engine: Engine) -> str | None:
+    """One round trip to the database: None when it answered, else the problem's first line."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure means "not reachable now"
+        return _first_line(exc)
+    return None
+
+
 def is_write_refused(exc: BaseException) -> bool:
     """Whether ``exc`` is SQLite refusing a write on a ``read_only`` engine."""
     orig = getattr(exc, "orig", None)

@@ -7,6 +7,7 @@ the password each time.
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,12 +24,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import text
 
 from portal_desktop.db import secrets
-from portal_desktop.db.engine import check_connection, make_engine
+from portal_desktop.db.engine import make_engine, server_version
 from portal_desktop.db.profiles import DEFAULT_PORT, SSL_MODES, Profile, ProfileStore, save_profiles
 from portal_desktop.errors import PortalError
+from portal_desktop.views.workers import run_in_worker
 
 NEW_PROFILE = "New profile…"
 TEST_TIMEOUT_S = 5
@@ -44,9 +45,7 @@ def try_connection(profile: Profile, password: str) -> tuple[bool, str]:
     except PortalError as exc:
         return False, str(exc)
     try:
-        check_connection(engine)
-        with engine.connect() as conn:
-            version = str(conn.scalar(text("SELECT version()")))
+        version = server_version(engine)
     except PortalError as exc:
         return False, str(exc)
     finally:
@@ -57,8 +56,11 @@ def try_connection(profile: Profile, password: str) -> tuple[bool, str]:
 class ConnectionDialog(QDialog):
     """Pick or edit a profile; on Connect, ``profile`` and ``password`` are set."""
 
+    tested = Signal(bool)  # a Test connection answered: whether it worked
+
     def __init__(self, store: ProfileStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.testing = False
         self.setObjectName("connectionDialog")
         self.setWindowTitle("Connect to a shared PostgreSQL")
         self.setMinimumWidth(580)
@@ -187,15 +189,29 @@ class ConnectionDialog(QDialog):
             sslrootcert=self.sslrootcert.text().strip(),
         )
 
-    def run_test(self) -> bool:
+    def run_test(self) -> None:
+        """Try the connection in a worker (a slow server never freezes the window); the
+        answer shows when it comes (``tested`` carries whether it worked)."""
+        if self.testing:
+            return
+        self.testing = True
+        self.test_button.setEnabled(False)
+        self.answer.setProperty("ok", None)
         self.answer.setText("Connecting…")
-        self.answer.repaint()
-        worked, answer = try_connection(self.current_profile(), self.password_edit.text())
+        profile, password = self.current_profile(), self.password_edit.text()
+        run_in_worker(
+            lambda: try_connection(profile, password), on_success=self._tested, parent=self
+        )
+
+    def _tested(self, outcome: tuple[bool, str]) -> None:
+        worked, answer = outcome
+        self.testing = False
+        self.test_button.setEnabled(True)
         self.answer.setProperty("ok", worked)
         self.answer.style().unpolish(self.answer)
         self.answer.style().polish(self.answer)
         self.answer.setText(answer)
-        return worked
+        self.tested.emit(worked)
 
     def connect_profile(self) -> None:
         """Save the profile (and the password, to the keyring only) and close."""

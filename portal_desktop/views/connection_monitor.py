@@ -18,10 +18,10 @@ import re
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import ExceptionContext
 
-from portal_desktop.db.engine import describe
+from portal_desktop.db.engine import describe, ping
 
 HEARTBEAT_MS = 15_000
 RETRY_MS = 3_000
@@ -96,13 +96,7 @@ class ConnectionMonitor(QObject):
         QThreadPool.globalInstance().start(self._probe)
 
     def _probe(self) -> None:
-        try:
-            with self.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception as exc:  # any failure means "not back yet"
-            self._probe_done.emit(_first_line(exc))
-            return
-        self._probe_done.emit(None)
+        self._probe_done.emit(ping(self.engine))  # None: it answered
 
     def _on_probe_done(self, problem: object) -> None:
         self._probing = False

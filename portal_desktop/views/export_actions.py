@@ -32,7 +32,7 @@ from portal_desktop.views.export_notice import (
     show_failed,
     show_saved,
 )
-from portal_desktop.views.task_runner import TaskRunner
+from portal_desktop.views.task_runner import TaskRunner, in_session
 
 FILTERS = "Excel workbook (*.xlsx);;CSV, UTF-8 (*.csv)"
 
@@ -88,25 +88,23 @@ class Exporter(QObject):
             self.export_report(name, start, end, path)
 
     def export_list(self, query: ListQuery, path: str | Path) -> None:
-        sessions, actor = self._sessions, self._actor
+        actor = self._actor
 
-        def work(progress: Any, cancel: Any) -> int:
-            with sessions() as session:
-                return exports.export_list(
-                    session, actor, query, path, ExportFormat.of(path), progress=progress,
-                    cancel=cancel,
-                )  # fmt: skip
+        def work(session: Session, progress: Any, cancel: Any) -> int:
+            return exports.export_list(
+                session, actor, query, path, ExportFormat.of(path), progress=progress,
+                cancel=cancel,
+            )  # fmt: skip
 
-        self._start(work, path)
+        self._start(in_session(self._sessions, work), path)
 
     def export_report(self, name: str, start: dt.date, end: dt.date, path: str | Path) -> None:
-        sessions, actor = self._sessions, self._actor
+        actor = self._actor
 
-        def work(_progress: Any, _cancel: Any) -> int:
-            with sessions() as session:
-                return report_exports.export_report(session, actor, name, start, end, path)
+        def work(session: Session, _progress: Any, _cancel: Any) -> int:
+            return report_exports.export_report(session, actor, name, start, end, path)
 
-        self._start(work, path)
+        self._start(in_session(self._sessions, work), path)
 
     def _start(self, work: Any, path: str | Path) -> None:
         if self.runner.busy:

@@ -193,7 +193,7 @@ class ImportDialog(QDialog):
     def _read_file(self) -> None:
         path, sessions = self.file_page.path.text().strip(), self.sessions
         self.file_page.info.setText("Reading the file…")
-        self._run(lambda _progress, _cancel: read_file(path, sessions), self._file_read)
+        self._run(read_file(sessions, path), self._file_read)
 
     def _file_read(self, result: tuple[CsvTable, Any]) -> None:
         self.table, self.tz = result

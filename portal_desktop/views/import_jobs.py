@@ -2,7 +2,7 @@
 piece with a Session of its own (only plain data crosses threads).
 
 A written import returns its report and what its unit of work changed
-(``services.changes.take_committed``), for the dialog to hand to the window's bus.
+(``task_runner.in_session(..., changes=True)``), for the dialog to hand to the window's bus.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from portal_desktop.models.enums import AdPlatform
 from portal_desktop.services.ad_import import check_ad_import
 from portal_desktop.services.ad_import import import_ad_performance as import_ads
-from portal_desktop.services.changes import take_committed
 from portal_desktop.services.context import Actor
 from portal_desktop.services.csv_table import CsvTable
 from portal_desktop.services.import_files import read_table
@@ -22,18 +21,19 @@ from portal_desktop.services.lead_import import check_lead_import, import_leads
 from portal_desktop.services.lead_mapping import Mapping
 from portal_desktop.services.lead_rows import LeadRowReader, preview_rows
 from portal_desktop.services.settings import load_settings
-from portal_desktop.views.task_runner import Work
+from portal_desktop.views.task_runner import Work, in_session
 
 PREVIEW_ROWS = 20
 PLATFORMS = {"facebook": AdPlatform.FACEBOOK, "google": AdPlatform.GOOGLE}
 
 
-def read_file(path: str, sessions: sessionmaker[Session]) -> tuple[CsvTable, Any]:
-    """The file read as a table, and the installation's time zone."""
-    table = read_table(path)
-    with sessions() as session:
-        tz = load_settings(session).tz
-    return table, tz
+def read_file(sessions: sessionmaker[Session], path: str) -> Work:
+    """A task reading the file as a table, with the installation's time zone."""
+
+    def work(session: Session, _progress: Any, _cancel: Any) -> tuple[CsvTable, Any]:
+        return read_table(path), load_settings(session).tz
+
+    return in_session(sessions, work)
 
 
 def describe_table(table: CsvTable) -> str:
@@ -67,9 +67,7 @@ def import_job(
     else:
         run = check_lead_import if leads else check_ad_import
 
-    def work(progress: Any, cancel: Any) -> Any:
-        with sessions() as session:
-            report = run(session, actor, table, *arguments, progress=progress, cancel=cancel)
-            return (report, take_committed(session)) if write else report
+    def work(session: Session, progress: Any, cancel: Any) -> Any:
+        return run(session, actor, table, *arguments, progress=progress, cancel=cancel)
 
-    return work
+    return in_session(sessions, work, changes=write)

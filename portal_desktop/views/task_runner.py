@@ -4,7 +4,8 @@ progress channel, a cancel flag and a pool of its own to wait on before closing.
 ``TaskRunner.start(work, on_done, on_failed, on_progress)`` runs ``work(progress, cancel)``
 on a pool thread; ``progress`` may be called from there with any plain value, ``cancel`` is
 a ``threading.Event`` the UI sets to ask the work to stop. The callbacks run on the UI
-thread. Only plain data should cross: the work opens its own Session.
+thread. Only plain data should cross. Work that needs the database is wrapped with
+:func:`in_session`, which gives it a Session of its own (views never open one themselves).
 """
 
 from __future__ import annotations
@@ -14,10 +15,28 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
+from sqlalchemy.orm import Session, sessionmaker
 
+from portal_desktop.services.changes import take_committed
 from portal_desktop.views.workers import QueryOp
 
 Work = Callable[[Callable[[Any], None], threading.Event], Any]
+SessionWork = Callable[[Session, Callable[[Any], None], threading.Event], Any]
+
+
+def in_session(
+    sessions: sessionmaker[Session], work: SessionWork, *, changes: bool = False
+) -> Work:
+    """``work(session, progress, cancel)`` as a task with a Session of its own (closed at the
+    end); with ``changes`` the task returns ``(result, Changes)``: what its unit of work
+    committed, for the data-changed bus (``services.changes``)."""
+
+    def task(progress: Callable[[Any], None], cancel: threading.Event) -> Any:
+        with sessions() as session:
+            result = work(session, progress, cancel)
+            return (result, take_committed(session)) if changes else result
+
+    return task
 
 
 class _Progress(QObject):

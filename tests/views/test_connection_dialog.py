@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
+import time
 from collections.abc import Iterator
 
 import keyring
 import pytest
 from keyring.backends import null
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDialog
 from sqlalchemy.engine import make_url
 
@@ -48,7 +50,8 @@ def _fill(dialog: ConnectionDialog, url: str, *, name: str = "suite", port: int 
 def test_test_connection_shows_the_servers_answer(qtbot, pg_admin_url: str) -> None:
     dialog = _dialog(qtbot)
     _fill(dialog, pg_admin_url)
-    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(dialog.tested, timeout=15000):
+        qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
     assert dialog.answer.text().startswith("Connected. The server answered: PostgreSQL ")
     assert dialog.answer.property("ok") is True
 
@@ -58,7 +61,9 @@ def test_a_closed_port_is_explained_in_words(qtbot, pg_admin_url: str) -> None:
     dialog = _dialog(qtbot)
     port = _closed_port()
     _fill(dialog, pg_admin_url, port=port)
-    assert dialog.run_test() is False
+    with qtbot.waitSignal(dialog.tested, timeout=15000) as tested:
+        dialog.run_test()
+    assert tested.args == [False]
     text = dialog.answer.text()
     assert "cannot connect to " in text and f":{port}/" in text
     assert "Check the host, port, user and password, and that the server is running." in text
@@ -137,3 +142,28 @@ def test_a_bad_profile_is_refused_at_connect(qtbot) -> None:
     dialog.connect_profile()
     assert dialog.result() != QDialog.DialogCode.Accepted
     assert dialog.answer.text() == "name: is required"
+
+
+@pytest.mark.usefixtures("memory_keyring")
+def test_a_server_that_never_answers_does_not_freeze_the_window(qtbot, pg_admin_url: str) -> None:
+    """A listener that accepts and says nothing: the test waits in a worker; the UI thread
+    keeps its heartbeat (no gap over 100 ms) while "Connecting…" shows."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    try:
+        dialog = _dialog(qtbot)
+        _fill(dialog, pg_admin_url, port=silent.getsockname()[1])
+        ticks: list[float] = []
+        beat = QTimer(dialog)
+        beat.timeout.connect(lambda: ticks.append(time.perf_counter()))
+        beat.start(10)
+        dialog.run_test()
+        assert dialog.answer.text() == "Connecting…" and not dialog.test_button.isEnabled()
+        qtbot.wait(1500)
+        beat.stop()
+        assert dialog.testing  # still waiting for the silent server
+        gaps = [b - a for a, b in itertools.pairwise(ticks)]
+        assert len(ticks) > 50 and max(gaps) < 0.1
+    finally:
+        silent.close()

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from portal_desktop import clock
 from portal_desktop.services.chart_data import dashboard
@@ -49,7 +50,7 @@ from portal_desktop.views.charts.panel_view import PanelView
 from portal_desktop.views.charts.values import DASH, TIMES
 from portal_desktop.views.export_notice import failure_text, show_failed, show_saved
 from portal_desktop.views.tab_context import TabContext
-from portal_desktop.views.task_runner import TaskRunner
+from portal_desktop.views.task_runner import TaskRunner, in_session
 
 SECTION_COLUMNS = {"money": 1, "funnel": 1, "campaigns": 2, "team": 2, "receivables": 2}
 RELOAD_TABLES = frozenset(
@@ -247,13 +248,12 @@ class ChartsTab(QWidget):
             f"Loading {start.isoformat()} {DASH} {end.isoformat()} by {grain.value}: cards, "
             "cash and revenue, funnel, campaigns, team, receivables, lead sources…"
         )
-        sessions, actor = self.ctx.sessions, self.ctx.actor
+        actor = self.ctx.actor
 
-        def work(_progress: Callable[[Any], None], _cancel: threading.Event) -> Dashboard:
-            with sessions() as session:
-                return dashboard(session, actor, start, end, grain)
+        def work(session: Session, _progress: Any, _cancel: threading.Event) -> Dashboard:
+            return dashboard(session, actor, start, end, grain)
 
-        self._runner.start(work, self._on_loaded, self._on_failed)
+        self._runner.start(in_session(self.ctx.sessions, work), self._on_loaded, self._on_failed)
 
     def _next(self) -> bool:
         if self._pending is None:
