@@ -89,18 +89,3 @@ def test_a_read_op_cannot_write(qtbot, ctx, sessions) -> None:
     qtbot.waitUntil(op.done.is_set, timeout=5000)
     with sessions() as session:
         assert session.scalar(select(func.count()).where(AppSetting.key == "read_probe")) == 0
-
-
-def test_only_ops_announce_changes() -> None:
-    """No screen keeps its own list of changed tables: the bus hears from write ops only."""
-    from pathlib import Path
-
-    import portal_desktop.views as views
-
-    root = Path(views.__file__).parent
-    announcing = sorted(
-        str(path.relative_to(root))
-        for path in root.rglob("*.py")
-        if ".announce(" in path.read_text() and path.name not in {"ops.py", "tab_context.py"}
-    )
-    assert announcing == []
