@@ -1,7 +1,10 @@
 """The Pipeline tab: the leads list with its detail panel, or the board, over one filter.
 
-Status chips (with counts), a source and a campaign box narrow the list; the source and
-campaign boxes narrow the board too (its columns are the statuses). Hooks for the window:
+Stage chips (with counts), a source and a campaign box narrow the list; the source and
+campaign boxes narrow the board too (its columns are the stages). The chips are the PIPELINE
+list spec's ``stage`` group (``db/lead_stage.py``): the same chips, filter and counts as the
+export and the board's column totals. Nothing here reads the database on the UI thread: the
+reads are read ops, the writes the dialogs' and the board's write ops. Hooks for the window:
 ``new_record()`` (Ctrl+N), ``focus_search()`` (Ctrl+F), ``open_selected()`` (Enter) and
 ``apply_filters(dict)`` (another tab asking to show some leads).
 """
@@ -26,18 +29,20 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from portal_desktop.db import pipeline_queries
+from portal_desktop.db.lead_stage import BOARD_COLUMNS, STAGES
 from portal_desktop.db.list_queries import PIPELINE
-from portal_desktop.db.pipeline_queries import BOARD_COLUMNS
 from portal_desktop.models.enums import LeadStatus
 from portal_desktop.services.context import Permission
 from portal_desktop.views.entity_tab import EntityTab
-from portal_desktop.views.pipeline.board import PipelineBoard, column_title
+from portal_desktop.views.filter_chips import chip_label
+from portal_desktop.views.ops import ReadOp
+from portal_desktop.views.pipeline.board import PipelineBoard
 from portal_desktop.views.pipeline.detail_panel import LeadDetailPanel
 from portal_desktop.views.pipeline.lead_dialog import LeadDialog
 from portal_desktop.views.pipeline.status_dialog import StatusDialog
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.table_model import KEY_ROLE
-from portal_desktop.views.workers import OpGeneration, QueryOp
+from portal_desktop.views.workers import OpGeneration
 
 WATCHED_TABLES = frozenset({"leads", "sales_calls", "students"})
 ALL = ""
@@ -63,15 +68,19 @@ class PipelineTab(QWidget):
         self.setStyleSheet(CHIP_STYLE)
         self.ctx = ctx
         self.editable = ctx.actor.can(Permission.EDIT_LEADS)
-        self.filters: dict[str, object] = {}
+        self.filters: dict[str, object] = {}  # the boxes: source, campaign
+        self.stage = ALL  # the chosen chip
         self.dialog: LeadDialog | StatusDialog | None = None
         self._counts_generation = OpGeneration()
         self.counts: dict[str, int] = {}
         self.counts_loading = False
+        self._counted_search = ""
         self._board_stale = True
 
         self.list = EntityTab(ctx.engine, PIPELINE, ctx.formatter, self)
         self.list.status_changed.connect(self.status_changed)
+        # The panel's lead is selected again once the list is read (after a search, a refresh).
+        self.list.model.refreshed.connect(lambda _count: self._after_list_read())
         self.detail = LeadDetailPanel(ctx, self)
         self.detail.edit_requested.connect(self.edit_lead)
         self.detail.status_requested.connect(self.change_status)
@@ -123,7 +132,7 @@ class PipelineTab(QWidget):
         chips.setSpacing(6)
         self.chip_buttons: dict[str, QPushButton] = {}
         for number, key in enumerate((ALL, *BOARD_COLUMNS)):
-            chip = QPushButton(column_title(key) if key else "All", self.chip_row)
+            chip = QPushButton(self._chip_title(key), self.chip_row)
             chip.setObjectName("chip")
             chip.setCheckable(True)
             chip.setChecked(key == ALL)
@@ -179,9 +188,8 @@ class PipelineTab(QWidget):
             return
         self.filters = {k: filters[k] for k in ("source", "campaign") if filters.get(k)}
         status = str(filters.get("status") or ALL).upper()
-        if status in BOARD_COLUMNS:  # an unknown word shows every lead
-            self.filters["status"] = status
-        self.chip_buttons.get(status, self.chip_buttons[ALL]).setChecked(True)
+        self.stage = status if status in BOARD_COLUMNS else ALL  # an unknown word: every lead
+        self.chip_buttons[self.stage].setChecked(True)
         for name, box in (("source", self.source), ("campaign", self.campaign)):
             value = self.filters.get(name, ALL)
             if box.findData(value) < 0:
@@ -221,10 +229,7 @@ class PipelineTab(QWidget):
             self._reload_board()
 
     def _on_chip(self, number: int) -> None:
-        key = (ALL, *BOARD_COLUMNS)[number]
-        self.filters.pop("status", None)
-        if key:
-            self.filters["status"] = key
+        self.stage = (ALL, *BOARD_COLUMNS)[number]
         self._filters_changed()
 
     def _on_box(self, name: str, box: QComboBox) -> None:
@@ -235,6 +240,7 @@ class PipelineTab(QWidget):
         self._filters_changed()
 
     def _filters_changed(self) -> None:
+        self.list.model.set_chips({STAGES.key: [self.stage] if self.stage else []})
         self.list.model.set_filters(*pipeline_queries.filter_conditions(self.filters))
         self.list.apply_search()  # the search box's text (unchanged) and "Counting leads…"
         self._load_counts()
@@ -253,7 +259,7 @@ class PipelineTab(QWidget):
                 for name in ("source", "campaign")
             }
 
-        QueryOp(self.ctx.sessions, read, parent=self).success(self._show_choices).failure(
+        ReadOp(self.ctx, read, parent=self).success(self._show_choices).failure(
             lambda _exc: None  # the boxes keep "All"; the list itself reports a broken database
         ).run()
 
@@ -269,14 +275,16 @@ class PipelineTab(QWidget):
             box.setCurrentIndex(max(box.findData(chosen), 0))
 
     def _load_counts(self) -> None:
+        """The chips' counts under the list's search and boxes (the spec's chip statement)."""
         ticket = self._counts_generation.next()
-        filters = dict(self.filters)
+        query = self.list.model.rows.query
+        self._counted_search = query.search
         self.counts_loading = True
 
         def read(session: Session) -> dict[str, int]:
-            return pipeline_queries.column_counts(session, filters)
+            return pipeline_queries.stage_counts(session, query)
 
-        QueryOp(self.ctx.sessions, read, parent=self).success(
+        ReadOp(self.ctx, read, parent=self).success(
             lambda counts: self._show_counts(ticket, counts)
         ).failure(lambda _exc: self._show_counts(ticket, {})).run()
 
@@ -290,8 +298,11 @@ class PipelineTab(QWidget):
         self.counts = counts
         for key, chip in self.chip_buttons.items():
             count = sum(counts.values()) if key == ALL else counts.get(key, 0)
-            title = column_title(key) if key else "All"
-            chip.setText(f"{title} {count:,}")
+            chip.setText(f"{self._chip_title(key)} {count:,}")
+
+    @staticmethod
+    def _chip_title(key: str) -> str:
+        return chip_label(STAGES, key) if key else "All"
 
     # --- one lead ----------------------------------------------------------------------
 
@@ -305,21 +316,30 @@ class PipelineTab(QWidget):
     def open_lead(self, lead_id: Any) -> None:
         """Show one lead in the list (found by its email or name) and in the panel."""
         lead_id = lead_id if isinstance(lead_id, uuid.UUID) else uuid.UUID(str(lead_id))
-        with self.ctx.sessions() as session:
-            detail = pipeline_queries.lead_detail(session, lead_id)
-        if detail is None:
+        ReadOp(
+            self.ctx, lambda session: pipeline_queries.lead_fields(session, lead_id), parent=self
+        ).success(self._show_found).run()
+
+    def _show_found(self, lead: dict[str, Any] | None) -> None:
+        if lead is None:
             return
-        name = f"{detail['first_name']} {detail['last_name']}".strip()
+        name = f"{lead['first_name']} {lead['last_name']}".strip()
         self.filters.clear()
+        self.stage = ALL
         self.chip_buttons[ALL].setChecked(True)
         self.source.setCurrentIndex(0)
         self.campaign.setCurrentIndex(0)
-        self.list.search.setText(detail["email"] or detail["phone"] or name)
-        self.list.apply_search()
-        self._filters_changed()
+        self.list.search.setText(lead["email"] or lead["phone"] or name)
+        self.detail.show_lead(lead["id"])
+        self._filters_changed()  # applies the search too
         self.show_view(0)
-        self._select_in_list(lead_id)
-        self.detail.show_lead(lead_id)
+        self._select_in_list(lead["id"])
+
+    def _after_list_read(self) -> None:
+        if self.list.model.search_text != self._counted_search:  # typed in the search box
+            self._load_counts()
+        if not self.list.view.currentIndex().isValid():
+            self._select_in_list(self.detail.lead_id)
 
     def _select_in_list(self, lead_id: uuid.UUID | None) -> None:
         """Select the lead's row if it is on the list's first page (already read)."""
