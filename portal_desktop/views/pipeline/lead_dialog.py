@@ -18,7 +18,15 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSizePolicy,
+    QWidget,
+)
 from sqlalchemy.orm import Session
 
 from portal_desktop.db import pipeline_queries
@@ -86,6 +94,7 @@ class LeadDialog(FormDialog):
         self.inputs["email"].setPlaceholderText("name@example.com")
         self.owner = QComboBox(self)
         self.owner.setObjectName("owner_id")
+        self.owner.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.add_field(LABELS["owner_id"], self.owner, "owner_id")
         self.notes = QPlainTextEdit(self)
         self.notes.setObjectName("notes")
@@ -122,6 +131,8 @@ class LeadDialog(FormDialog):
         if owner_id is not None and self.owner.findData(str(owner_id)) < 0:
             self.owner.addItem(f"{values.get('owner_name')} (inactive)", str(owner_id))
         self.owner.setCurrentIndex(max(self.owner.findData(str(owner_id)), 0))
+        if self.lead_id is None:
+            return  # a new lead: what was typed while loading stays
         for name in TEXT_FIELDS:
             self.inputs[name].setText(values.get(name) or "")
         self.notes.setPlainText(values.get("notes") or "")
