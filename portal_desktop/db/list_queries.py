@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import func
 
+from portal_desktop.db.lead_stage import STAGES
 from portal_desktop.db.query_spec import (
     ChipGroup,
     ChipKind,
@@ -78,6 +79,7 @@ PIPELINE = ListSpec(
         ChipGroup("source", "Source", leads.c.source),
         ChipGroup("owner", "Owner", owner.c.name),
         ChipGroup("created", "Created", leads.c.created_at, ChipKind.DATE_RANGE),
+        STAGES,  # the Pipeline tab's chips and its board's columns (db/lead_stage.py)
     ),
 )
 

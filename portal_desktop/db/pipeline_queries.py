@@ -3,9 +3,8 @@
 Plain SQLAlchemy Core, no Qt: every function takes a Session (or builds conditions) and
 returns plain tuples and dicts, so a worker thread may run it and hand the result to the UI.
 
-A lead "converted" when a student points at it (``students.lead_id``). On the board a
-converted lead sits in the Converted column only, whatever its status, so each lead is on
-one card.
+A lead's *stage* (``db/lead_stage.py``) is its status until a student points at it, then
+CONVERTED: the board's column (each lead is on one card) and the list's chip.
 """
 
 from __future__ import annotations
@@ -16,35 +15,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, exists, func, literal_column, select
+from sqlalchemy import ColumnElement, Integer, func, literal_column, select
 from sqlalchemy.orm import Session
 
+from portal_desktop.db.lead_stage import BOARD_COLUMNS, STAGES, status_condition
+from portal_desktop.db.lead_stage import CONVERTED as CONVERTED  # the screens' name for it
+from portal_desktop.db.list_queries import PIPELINE
+from portal_desktop.db.query_spec import ListQuery
 from portal_desktop.db.tables import leads, students, team
 from portal_desktop.models import SalesCall
-from portal_desktop.models.enums import LeadStatus
 
-CONVERTED = "CONVERTED"
-# The board's columns, left to right: the statuses, then the leads that became students.
-BOARD_COLUMNS: tuple[str, ...] = (*(status.value for status in LeadStatus), CONVERTED)
 BOARD_LIMIT = 200
 CHOICES_LIMIT = 500
 
-_has_student = exists().where(students.c.lead_id == leads.c.id)
-
-
-def status_condition(status: str) -> ColumnElement[bool]:
-    """The leads of one chip: a status (not yet converted) or CONVERTED."""
-    if status == CONVERTED:
-        return _has_student
-    return (leads.c.status == LeadStatus(status).value) & ~_has_student
-
 
 def filter_conditions(filters: Mapping[str, object]) -> list[ColumnElement[bool]]:
-    """WHERE conditions for the screen's filters: ``status``, ``source``, ``campaign``."""
+    """WHERE conditions for the screen's boxes, ``source`` and ``campaign`` (a ``status``
+    is a stage chip, :data:`STAGES`, applied by the list's query)."""
     conditions: list[ColumnElement[bool]] = []
-    status = filters.get("status")
-    if status:
-        conditions.append(status_condition(str(status).upper()))
     for name in ("source", "campaign"):
         value = filters.get(name)
         if value:
@@ -59,35 +47,19 @@ def distinct_values(session: Session, column: str) -> list[str]:
     return [str(value) for value in session.scalars(query)]
 
 
-def _without_status(filters: Mapping[str, object] | None) -> list[ColumnElement[bool]]:
-    return filter_conditions({k: v for k, v in (filters or {}).items() if k != "status"})
-
-
-def column_counts(session: Session, filters: Mapping[str, object] | None = None) -> dict[str, int]:
-    """How many leads each status chip (and board column) holds under the filters.
-
-    Counted per status over the (status, created_at) index, less the converted leads, which
-    are counted from the students (a few percent of the leads): no EXISTS probe per lead.
-    """
-    extra = _without_status(filters)
-    status = leads.c.status
-    totals = session.execute(select(status, func.count()).where(*extra).group_by(status))
-    # Each student's lead's status (NULL when the lead fails the filters): driven from the
-    # students, as a join would let SQLite scan every lead in status order instead.
-    lead_status = select(status).where(leads.c.id == students.c.lead_id, *extra).scalar_subquery()
-    per_student = select(lead_status.label("status")).where(students.c.lead_id.is_not(None))
-    statuses = per_student.subquery("converted")
-    converted = session.execute(
-        select(statuses.c.status, func.count())
-        .where(statuses.c.status.is_not(None))
-        .group_by(statuses.c.status)
-    )
-    counts = {key: 0 for key in BOARD_COLUMNS}
-    counts.update({str(key): int(count) for key, count in totals})
-    for key, count in converted:
-        counts[str(key)] -= int(count)
-        counts[CONVERTED] += int(count)
+def stage_counts(session: Session, query: ListQuery) -> dict[str, int]:
+    """How many leads each stage chip (and board column) holds under ``query``'s search,
+    filters and other chips: the PIPELINE spec's own chip statement, for this group."""
+    statement = query.group_counts_statement(session.get_bind().dialect.name, only=STAGES.key)
+    counts = dict.fromkeys(BOARD_COLUMNS, 0)
+    for _group, key, count in session.execute(statement) if statement is not None else ():
+        counts[str(key)] = int(count)
     return counts
+
+
+def board_query(filters: Mapping[str, object] | None = None) -> ListQuery:
+    """The PIPELINE list under the board's filters (source, campaign; never a stage)."""
+    return PIPELINE.query().with_filters(*filter_conditions(filters or {}))
 
 
 @dataclass(frozen=True)
@@ -123,8 +95,8 @@ def board(
     session: Session, filters: Mapping[str, object] | None = None, limit: int = BOARD_LIMIT
 ) -> list[BoardColumn]:
     """Every column of the board: the newest ``limit`` leads each, and the true COUNT."""
-    extra = _without_status(filters)
-    totals = column_counts(session, filters)
+    extra = filter_conditions(filters or {})
+    totals = stage_counts(session, board_query(filters))
     columns = []
     for key in BOARD_COLUMNS:
         conditions = [status_condition(key), *extra]
@@ -171,8 +143,8 @@ class CallEntry:
     notes: str | None
 
 
-def lead_detail(session: Session, lead_id: uuid.UUID) -> dict[str, Any] | None:
-    """Everything the detail panel shows about one lead, or None if it is gone."""
+def lead_fields(session: Session, lead_id: uuid.UUID) -> dict[str, Any] | None:
+    """One lead's columns and its owner's name (``owner_name``), or None if it is gone."""
     owner = team.alias("detail_owner")
     row = (
         session.execute(
@@ -183,9 +155,14 @@ def lead_detail(session: Session, lead_id: uuid.UUID) -> dict[str, Any] | None:
         .mappings()
         .first()
     )
-    if row is None:
+    return None if row is None else dict(row)
+
+
+def lead_detail(session: Session, lead_id: uuid.UUID) -> dict[str, Any] | None:
+    """Everything the detail panel shows about one lead, or None if it is gone."""
+    detail = lead_fields(session, lead_id)
+    if detail is None:
         return None
-    detail = dict(row)
     detail["student_id"] = session.scalar(
         select(students.c.id).where(students.c.lead_id == lead_id)
     )

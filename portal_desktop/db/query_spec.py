@@ -271,14 +271,19 @@ class ListQuery:
         )
         return conditions
 
-    def group_counts_statement(self, dialect: str) -> Select[Any] | None:
+    def group_counts_statement(
+        self, dialect: str, *, only: str | None = None
+    ) -> Select[Any] | None:
         """One statement counting the rows of every chip: rows (group key, value, count).
 
         Each group is counted under the search, the screen's filters and the other groups'
         chips (not its own, so choosing a status still shows the other statuses' counts).
+        ``only``: count that one group's chips (a screen showing one group of its spec's).
         """
         parts: list[Select[Any]] = []
         for group in self.spec.chips:
+            if only is not None and group.key != only:
+                continue
             conditions = self.conditions(dialect, skip_chip=group.key)
             source = self.spec.source_for([*conditions, group.expr])
             if group.kind is ChipKind.DATE_RANGE:

@@ -12,7 +12,7 @@ from portal_desktop.services import leads as lead_service
 from portal_desktop.services import team as team_service
 from portal_desktop.services.context import SYSTEM
 from portal_desktop.views.pipeline.lead_dialog import OPEN_EXISTING, LeadDialog
-from tests.views.test_pipeline_tab import add_lead, make_ctx
+from tests.views.test_pipeline_tab import add_lead, make_ctx, ui_thread_statements
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
@@ -27,6 +27,7 @@ def _dialog(qtbot, ctx, lead_id=None) -> LeadDialog:
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: dialog.ready)  # the owners (and the lead) read off the UI thread
     return dialog
 
 
@@ -81,7 +82,8 @@ def test_create_saves_every_field_and_announces_it(qtbot, ctx, sessions) -> None
         )
         assert lead.owner_id == owner_id and lead.notes == "Asked about the payment plan"
         assert lead.phone and lead.phone.replace(" ", "").endswith("4155550100")
-    assert changed.args == [frozenset({"leads"}), frozenset({dialog.saved_id})]
+    # What the write changed: the lead (and what follows from it: its audit row, rollups).
+    assert "leads" in changed.args[0] and dialog.saved_id in changed.args[1]
 
 
 def test_duplicate_email_is_shown_at_the_field_with_a_link(qtbot, ctx, sessions) -> None:
@@ -90,6 +92,7 @@ def test_duplicate_email_is_shown_at_the_field_with_a_link(qtbot, ctx, sessions)
     qtbot.keyClicks(dialog.inputs["first_name"], "Another")
     qtbot.keyClicks(dialog.inputs["email"], "ADA@example.com")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.duplicate_link.isVisible())  # the holder read off the UI
     assert dialog.isVisible()
     assert "already belongs to the lead Ada" in dialog.field_error("email")
     assert dialog.duplicate_link.isVisible() and OPEN_EXISTING in dialog.duplicate_link.text()
@@ -109,6 +112,7 @@ def test_edit_passes_the_version_and_reports_a_conflict(qtbot, ctx, sessions) ->
         lead_service.update_lead(session, SYSTEM, lead_id, 1, phone="+1 212 555 0199")
     dialog.inputs["last_name"].setText("Brown")
     dialog.save()
+    qtbot.waitUntil(lambda: dialog.ready)
     assert dialog.isVisible()
     assert "Someone else changed the lead Bo" in dialog.banner.text()
     with sessions() as session:
@@ -117,7 +121,8 @@ def test_edit_passes_the_version_and_reports_a_conflict(qtbot, ctx, sessions) ->
 
     fresh = _dialog(qtbot, ctx, lead_id)
     fresh.inputs["last_name"].setText("Brown")
-    fresh.save()
+    with qtbot.waitSignal(fresh.saved):
+        fresh.save()
     with sessions() as session:
         lead = session.get(Lead, lead_id)
         assert (lead.last_name, lead.version) == ("Brown", 3)
@@ -137,5 +142,22 @@ def test_a_service_refusal_lands_under_its_field(qtbot, ctx, sessions) -> None:
     dialog = _dialog(qtbot, ctx)
     qtbot.keyClicks(dialog.inputs["first_name"], "X" * 121)  # the service allows 120
     dialog.save()
+    qtbot.waitUntil(lambda: dialog.ready)
     assert "shorten it to at most 120" in dialog.field_error("first_name")
     assert _lead_count(sessions) == 0
+
+
+def test_editing_a_lead_reads_and_writes_off_the_ui_thread(qtbot, ctx, sessions) -> None:
+    lead_id = add_lead(sessions, first_name="Quiet", email="quiet@example.com")
+    with ui_thread_statements(ctx.engine) as on_ui:
+        dialog = LeadDialog(ctx, lead_id)
+        qtbot.addWidget(dialog)
+        assert on_ui == []  # the constructor reads nothing
+        qtbot.waitUntil(lambda: dialog.ready)
+        assert dialog.inputs["email"].text() == "quiet@example.com"
+        dialog.inputs["last_name"].setText("Quill")
+        with qtbot.waitSignal(dialog.saved):
+            dialog.save()
+    assert on_ui == []
+    with sessions() as session:
+        assert session.get(Lead, lead_id).last_name == "Quill"

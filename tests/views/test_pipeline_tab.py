@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from portal_desktop.db.list_queries import PIPELINE, leads
 from portal_desktop.db.pipeline_queries import CONVERTED
 from portal_desktop.errors import PermissionDeniedError
 from portal_desktop.models import Lead, SalesCall, Student
@@ -39,6 +42,22 @@ def make_ctx(engine: Engine, sessions: sessionmaker[Session], role: UserRole) ->
 def add_lead(sessions: sessionmaker[Session], **values: object) -> uuid.UUID:
     with sessions() as session:
         return lead_service.create_lead(session, SYSTEM, **values).id
+
+
+@contextmanager
+def ui_thread_statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements run on this (the UI) thread while the block runs."""
+    ui_thread, seen = threading.get_ident(), []
+
+    def record(_conn, _cursor, statement: str, *_args: object) -> None:
+        if threading.get_ident() == ui_thread:
+            seen.append(statement.split("\n")[0][:80])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def settle(qtbot, tab: PipelineTab) -> None:
@@ -166,10 +185,12 @@ def test_new_lead_through_the_dialog_then_change_its_status(
     tab.new_record()
     dialog = tab.dialog
     assert dialog is not None and not dialog.save_button.isEnabled()
+    qtbot.waitUntil(lambda: dialog.ready)
     qtbot.keyClicks(dialog.inputs["first_name"], "Zelda")
     qtbot.keyClicks(dialog.inputs["last_name"], "Quince")
     qtbot.keyClicks(dialog.inputs["email"], "zelda.quince@example.org")
-    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(dialog.saved):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     with sessions() as session:
         new = session.scalars(select(Lead).where(Lead.email == "zelda.quince@example.org")).one()
         new_id = new.id
@@ -180,11 +201,12 @@ def test_new_lead_through_the_dialog_then_change_its_status(
     qtbot.mouseClick(tab.detail.buttons["status"], Qt.MouseButton.LeftButton)
     status = tab.dialog
     assert isinstance(status, StatusDialog)
-    ok = status.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    ok = status.save_button
     status.status.setCurrentIndex(status.status.findData(LeadStatus.LOST))
     assert not ok.isEnabled()  # LOST needs a reason
     qtbot.keyClicks(status.reason, "Chose a competitor")
-    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(status.saved):
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
     with sessions() as session:
         lost = session.get(Lead, new_id)
         assert (lost.status, lost.lost_reason) == (LeadStatus.LOST, "Chose a competitor")
@@ -202,9 +224,10 @@ def test_a_refused_status_change_is_shown_in_the_dialog(qtbot, tab: PipelineTab,
     tab.detail.buttons["status"].click()
     status = tab.dialog
     status.status.setCurrentIndex(status.status.findData(LeadStatus.NEW))
-    status.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    status.save_button.click()
+    qtbot.waitUntil(lambda: status.ready)
     assert status.isVisible()
-    assert "cannot go back" in status.error.text()
+    assert "cannot go back" in status.errors.shown()["status"]
     with sessions() as session:
         assert session.get(Lead, lead_id).status == LeadStatus.QUALIFIED
 
@@ -311,3 +334,44 @@ def test_schedule_and_close_open_the_sales_calls_dialogs(
     opened = [w for w in tab.detail.findChildren(dialog_class) if w.isVisible()]
     assert len(opened) == 1 and opened[0].lead_id == lead_id
     opened[0].reject()
+
+
+def test_the_chips_are_the_list_specs_stage_chips(qtbot, tab: PipelineTab, sessions) -> None:
+    """One definition: the chips' counts are the PIPELINE spec's own chip statement's, under
+    the same boxes, and a chip lists as many leads as it says."""
+
+    def spec_counts(*filters) -> dict[str, int]:
+        query = PIPELINE.query().with_filters(*filters)
+        with sessions() as session:
+            dialect = session.get_bind().dialect.name
+            rows = session.execute(query.group_counts_statement(dialect)).all()
+        return {str(value): count for group, value, count in rows if group == "stage"}
+
+    expected = spec_counts()
+    assert {key: n for key, n in tab.counts.items() if n} == expected
+    assert sum(expected.values()) == SEED_LEADS
+    for key, chip in tab.chip_buttons.items():
+        assert chip.text().endswith(f" {sum(expected.values()) if not key else expected[key]:,}")
+
+    source = tab.source.itemData(1)
+    tab.apply_filters({"source": source, "status": "contacted"})
+    settle(qtbot, tab)
+    expected = spec_counts(leads.c.source == source)
+    assert {key: n for key, n in tab.counts.items() if n} == expected
+    assert tab.list.model.rowCount() == expected["CONTACTED"]
+
+
+def test_changing_a_status_reads_and_writes_off_the_ui_thread(
+    qtbot, engine: Engine, sessions
+) -> None:
+    ctx = make_ctx(engine, sessions, UserRole.SALES)  # no tab listening: only the dialog runs
+    lead_id = add_lead(sessions, first_name="Quiet", email="quiet@example.org")
+    with ui_thread_statements(engine) as on_ui:
+        status = StatusDialog(ctx, lead_id, LeadStatus.NEW, expected_version=1)
+        qtbot.addWidget(status)
+        status.status.setCurrentIndex(status.status.findData(LeadStatus.CONTACTED))
+        with qtbot.waitSignal(ctx.bus.data_changed) as changed:
+            status.save()
+    assert on_ui == []
+    assert lead_id in changed.args[1]
+    assert _status_of(sessions, lead_id) == LeadStatus.CONTACTED

@@ -3,8 +3,9 @@
 Each column shows its newest ``BOARD_LIMIT`` leads, read in SQL, and the true count of its
 leads in the header, so a million leads cost five small queries (run in a worker). Dragging
 a card onto another column asks ``change_lead_status`` to move the lead; LOST asks for the
-reason first. The card is never moved by the view itself: after the service answers, the
-board reloads, so a refused move leaves the card where it was and shows the service's words.
+reason first; the move runs as a write op, off the UI thread. The card is never moved by
+the view itself: the write op announces the change and the tab reloads the board, so a
+refused move leaves the card where it was and shows the service's words.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ from portal_desktop.db.pipeline_queries import BOARD_COLUMNS, BOARD_LIMIT, CONVE
 from portal_desktop.models.enums import LeadStatus
 from portal_desktop.services.context import Permission
 from portal_desktop.views.formatting import enum_label
-from portal_desktop.views.pipeline.status_dialog import move_lead
+from portal_desktop.views.ops import ReadOp, WriteOp
+from portal_desktop.views.pipeline.status_dialog import move_lead, refusal_text
 from portal_desktop.views.tab_context import TabContext
-from portal_desktop.views.workers import OpGeneration, QueryOp
+from portal_desktop.views.workers import OpGeneration
 
 CARD_MIME = "application/x-portal-lead-card"
 ID_ROLE = int(Qt.ItemDataRole.UserRole.value)
@@ -158,6 +160,7 @@ class PipelineBoard(QWidget):
         self.columns: dict[str, pipeline_queries.BoardColumn] = {}
         self._generation = OpGeneration()
         self.loading = False
+        self.moving = False  # a move is being written
         # Asked when a card is dropped on LOST: the reason, or None to cancel the move.
         self.ask_lost_reason: Callable[[Card | None], str | None] = self._ask_lost_reason
 
@@ -211,7 +214,7 @@ class PipelineBoard(QWidget):
         def read(session: Session) -> list[pipeline_queries.BoardColumn]:
             return pipeline_queries.board(session, filters, limit)
 
-        QueryOp(self.ctx.sessions, read, parent=self).success(
+        ReadOp(self.ctx, read, parent=self).success(
             lambda columns: self._show(ticket, columns)
         ).failure(lambda exc: self._failed(ticket, exc)).run()
 
@@ -267,10 +270,18 @@ class PipelineBoard(QWidget):
             reason = self.ask_lost_reason(self.card(lead_id))
             if not reason:
                 return  # cancelled: the card stays
-        problem = move_lead(self.ctx, lead_id, status, reason, version)
-        if problem is not None:
-            self.show_message(problem[:1].upper() + problem[1:])
+        self.moving = True
+        WriteOp(
+            self.ctx, move_lead(self.ctx, lead_id, status, reason, version), parent=self
+        ).success(self._moved).failure(self._refused).run()
         # The bus reloads the tab after a move; a refusal leaves the card where it was.
+
+    def _moved(self, _lead_id: uuid.UUID) -> None:
+        self.moving = False
+
+    def _refused(self, error: BaseException) -> None:
+        self.moving = False
+        self.show_message(refusal_text(error))
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

@@ -23,8 +23,9 @@ from portal_desktop.db import pipeline_queries
 from portal_desktop.db.pipeline_queries import CallEntry
 from portal_desktop.services.context import Permission
 from portal_desktop.views.formatting import enum_label
+from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
-from portal_desktop.views.workers import OpGeneration, QueryOp
+from portal_desktop.views.workers import OpGeneration
 
 # Where the Sales-calls screen's dialogs live: the package first, then their own modules.
 CALLS_MODULES = {
@@ -171,7 +172,7 @@ class LeadDetailPanel(QWidget):
         def read(session: Session) -> dict[str, Any] | None:
             return pipeline_queries.lead_detail(session, lead_id)
 
-        QueryOp(self.ctx.sessions, read, parent=self).success(
+        ReadOp(self.ctx, read, parent=self).success(
             lambda detail: self._loaded(ticket, detail)
         ).failure(lambda exc: self._loaded(ticket, None, str(exc))).run()
 

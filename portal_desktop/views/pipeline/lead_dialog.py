@@ -6,35 +6,41 @@ until the lead has a name, an email or a phone; everything else the service refu
 back as a ``ValidationError`` naming its field, shown under that field. A duplicate email
 offers a link to the lead that holds it. An edit passes the version it loaded, so a change
 made meanwhile elsewhere is reported in words instead of overwritten.
+
+The owners (and the lead, for an edit) are read off the UI thread (:meth:`load`); Save runs
+one service call, ``create_lead`` or ``update_lead``, as a write op.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QVBoxLayout,
+    QSizePolicy,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from portal_desktop.db import pipeline_queries
-from portal_desktop.errors import ConflictError, NotFoundError, PortalError, ValidationError
+from portal_desktop.errors import NotFoundError, ValidationError
 from portal_desktop.services import leads as lead_service
 from portal_desktop.services.fields import clean_email
+from portal_desktop.views.form_dialog import FormDialog
+from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
 
-ERROR_STYLE = "color: #b3261e;"
-BANNER_STYLE = "background: #fdecea; color: #8c1d18; padding: 6px 8px; border-radius: 4px;"
 OPEN_EXISTING = "Open the existing lead"
+NEEDS_IDENTITY = "Fill in a name, an email or a phone number."
+GONE = "This lead no longer exists; it may have been deleted. Reload the list."
+BAD_EMAIL = "Correct the email address (see under it)."
 IDENTITY_FIELDS = ("first_name", "last_name", "email", "phone")
 TEXT_FIELDS = ("first_name", "last_name", "email", "phone", "source", "campaign", "medium")
 LABELS = {
@@ -50,7 +56,18 @@ LABELS = {
 }
 
 
-class LeadDialog(QDialog):
+def lead_form(session: Session, lead_id: uuid.UUID | None) -> dict[str, Any]:
+    """What the dialog shows, as plain values: the owners, and the lead's fields to edit."""
+    data: dict[str, Any] = {"owners": pipeline_queries.owner_choices(session), "values": {}}
+    if lead_id is not None:
+        lead = pipeline_queries.lead_fields(session, lead_id)
+        if lead is None:
+            raise NotFoundError(GONE)
+        data["values"] = lead
+    return data
+
+
+class LeadDialog(FormDialog):
     """Create a lead (``lead_id=None``) or edit one; ``saved_id`` holds the lead once saved."""
 
     # The user clicked "Open the existing lead" under a duplicate email: that lead's id.
@@ -59,108 +76,63 @@ class LeadDialog(QDialog):
     def __init__(
         self, ctx: TabContext, lead_id: uuid.UUID | None = None, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self.setObjectName("leadDialog")
-        self.ctx = ctx
+        title = "Edit lead" if lead_id else "New lead"
+        super().__init__(ctx, title, parent, name="leadDialog", width=460)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.lead_id = lead_id
         self.saved_id: uuid.UUID | None = None
         self._version: int | None = None
         self._existing_id: uuid.UUID | None = None
-        self.setWindowTitle("Edit lead" if lead_id else "New lead")
-        self.setMinimumWidth(460)
-
-        self.banner = QLabel(self)
-        self.banner.setObjectName("banner")
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet(BANNER_STYLE)
-        self.banner.hide()
+        self.banner = self.errors.general  # what is refused as a whole (a conflict…)
 
         self.inputs: dict[str, QLineEdit] = {}
-        self.errors: dict[str, QLabel] = {}
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         for name in TEXT_FIELDS:
-            edit = QLineEdit(self)
-            edit.setObjectName(name)
-            edit.textChanged.connect(self._on_edited)
-            self.inputs[name] = edit
-            form.addRow(LABELS[name], self._with_error(name, edit))
+            self.inputs[name] = self.text_field(LABELS[name], name)
+            self.inputs[name].textChanged.connect(self._on_edited)
+            if name == "email":
+                self._add_duplicate_link()
         self.inputs["email"].setPlaceholderText("name@example.com")
         self.owner = QComboBox(self)
         self.owner.setObjectName("owner_id")
-        form.addRow(LABELS["owner_id"], self._with_error("owner_id", self.owner))
+        self.owner.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.add_field(LABELS["owner_id"], self.owner, "owner_id")
         self.notes = QPlainTextEdit(self)
         self.notes.setObjectName("notes")
         self.notes.setFixedHeight(80)
-        form.addRow(LABELS["notes"], self._with_error("notes", self.notes))
+        self.add_field(LABELS["notes"], self.notes, "notes")
+        self.saved.connect(self._remember)
+        self.start_loading()
 
+    def _add_duplicate_link(self) -> None:
+        """The link to the lead holding a duplicate email, under the email's error."""
         self.duplicate_link = QLabel(f'<a href="existing">{OPEN_EXISTING}</a>', self)
         self.duplicate_link.setObjectName("duplicateLink")
         self.duplicate_link.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse)
         self.duplicate_link.linkActivated.connect(self._open_existing)
         self.duplicate_link.hide()
-        self.errors["email"].parentWidget().layout().addWidget(self.duplicate_link)
-
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.banner)
-        layout.addLayout(form)
-        layout.addWidget(self.buttons)
-        self._load()
-        self._on_edited()
-
-    @property
-    def save_button(self) -> Any:
-        return self.buttons.button(QDialogButtonBox.StandardButton.Save)
-
-    def _with_error(self, name: str, field: QWidget) -> QWidget:
-        """The field with its (hidden) error line under it."""
-        box = QWidget(self)
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(field)
-        error = QLabel(box)
-        error.setObjectName(f"{name}_error")
-        error.setWordWrap(True)
-        error.setStyleSheet(ERROR_STYLE)
-        error.hide()
-        column.addWidget(error)
-        self.errors[name] = error
-        return box
+        row = self.form.itemAt(self.form.rowCount() - 1, QFormLayout.ItemRole.FieldRole)
+        box = row.layout() if row is not None else None
+        assert box is not None  # add_field puts a field with its error label in a box
+        box.addWidget(self.duplicate_link)
 
     # --- loading -----------------------------------------------------------------------
 
-    def _load(self) -> None:
-        owner_name: str | None = None
-        with self.ctx.sessions() as session:
-            owners = pipeline_queries.owner_choices(session)
-            lead = (
-                lead_service.get_lead(session, self.ctx.actor, self.lead_id)
-                if self.lead_id
-                else None
-            )
-            values = (
-                {name: getattr(lead, name) for name in (*TEXT_FIELDS, "owner_id", "notes")}
-                if lead
-                else {}
-            )
-            if lead is not None:
-                self._version = lead.version
-                owner_name = lead.owner.name if lead.owner else None
+    def load(self, session: Session) -> dict[str, Any]:
+        return lead_form(session, self.lead_id)
+
+    def loaded(self, data: dict[str, Any]) -> None:
+        values = data["values"]
+        self._version = values.get("version")
         self.owner.addItem("No owner", None)
         # Ids as text: QComboBox.findData cannot compare Python objects.
-        for member_id, name in owners:
+        for member_id, name in data["owners"]:
             self.owner.addItem(name, str(member_id))
         owner_id = values.get("owner_id")
         if owner_id is not None and self.owner.findData(str(owner_id)) < 0:
-            self.owner.addItem(f"{owner_name} (inactive)", str(owner_id))
+            self.owner.addItem(f"{values.get('owner_name')} (inactive)", str(owner_id))
         self.owner.setCurrentIndex(max(self.owner.findData(str(owner_id)), 0))
+        if self.lead_id is None:
+            return  # a new lead: what was typed while loading stays
         for name in TEXT_FIELDS:
             self.inputs[name].setText(values.get(name) or "")
         self.notes.setPlainText(values.get("notes") or "")
@@ -177,77 +149,73 @@ class LeadDialog(QDialog):
         result["notes"] = self.notes.toPlainText().strip() or None
         return result
 
+    def _email_problem(self) -> str:
+        try:
+            clean_email("email", self.inputs["email"].text().strip() or None)
+        except ValidationError as exc:
+            return exc.problem
+        return ""
+
     def _on_edited(self) -> None:
+        """An edit clears what the service said about the fields; the email is checked."""
         for name in TEXT_FIELDS:
             self._show_error(name, "")
         self._existing_id = None
         self.duplicate_link.hide()
+        self._show_error("email", self._email_problem())
+
+    def problem(self) -> str | None:
         values = self.values()
-        ok = any(values[name] for name in IDENTITY_FIELDS)
-        try:
-            clean_email("email", values["email"])
-        except ValidationError as exc:
-            self._show_error("email", exc.problem)
-            ok = False
-        self.save_button.setEnabled(ok)
-        self.save_button.setToolTip("" if ok else "Fill in a name, an email or a phone number")
+        if not any(values[name] for name in IDENTITY_FIELDS):
+            return NEEDS_IDENTITY
+        return BAD_EMAIL if self._email_problem() else None
 
     def _show_error(self, name: str, problem: str) -> None:
-        label = self.errors.get(name)
-        if label is None:
-            return
-        label.setText(problem[:1].upper() + problem[1:] if problem else "")
-        label.setVisible(bool(problem))
+        label = self.errors.label(name)
+        if label is not None:
+            label.setText(problem[:1].upper() + problem[1:] if problem else "")
+            label.setVisible(bool(problem))
 
     def field_error(self, name: str) -> str:
         """The problem shown under a field ("" when none), for tests and screen readers."""
-        label = self.errors[name]
-        return label.text() if label.isVisibleTo(self) else ""
+        label = self.errors.label(name)
+        return label.text() if label is not None and label.isVisibleTo(self) else ""
 
     # --- saving ------------------------------------------------------------------------
 
-    def save(self) -> None:
-        if not self.save_button.isEnabled():
-            return
-        self.banner.hide()
-        values = self.values()
-        try:
-            with self.ctx.sessions() as session:
-                if self.lead_id is None:
-                    lead = lead_service.create_lead(session, self.ctx.actor, **values)
-                else:
-                    assert self._version is not None
-                    lead = lead_service.update_lead(
-                        session, self.ctx.actor, self.lead_id, self._version, **values
-                    )
-                self.saved_id = lead.id
-        except ValidationError as exc:
-            self._refused(exc, values)
-            return
-        except (ConflictError, NotFoundError, PortalError) as exc:
-            self._show_banner(str(exc))
-            return
-        self.ctx.bus.announce({"leads"}, {self.saved_id})
-        self.accept()
+    def work(self) -> Callable[[Session], uuid.UUID]:
+        actor, lead_id, version, values = self.ctx.actor, self.lead_id, self._version, self.values()
+        if lead_id is None:
+            return lambda session: lead_service.create_lead(session, actor, **values).id
+        assert version is not None  # loaded before Save is enabled
+        return lambda session: (
+            lead_service.update_lead(session, actor, lead_id, version, **values).id
+        )
 
-    def _refused(self, exc: ValidationError, values: dict[str, Any]) -> None:
-        field = exc.field if exc.field in self.errors else None
-        if field is None:
-            self._show_banner(str(exc))
-            return
-        self._show_error(field, exc.problem)
-        if field == "email" and values["email"]:
-            with self.ctx.sessions() as session:
-                existing = pipeline_queries.lead_id_by_email(session, values["email"])
-            if existing is not None and existing != self.lead_id:
-                self._existing_id = existing
-                self.duplicate_link.show()
-        widget = self.inputs.get(field) or {"owner_id": self.owner, "notes": self.notes}[field]
-        widget.setFocus()
+    def _remember(self, lead_id: uuid.UUID) -> None:
+        self.saved_id = lead_id
 
-    def _show_banner(self, text: str) -> None:
-        self.banner.setText(text)
-        self.banner.show()
+    def _failed(self, error: BaseException) -> None:
+        super()._failed(error)
+        if not isinstance(error, ValidationError):
+            return
+        widget = self.inputs.get(error.field) or {"owner_id": self.owner, "notes": self.notes}.get(
+            error.field
+        )
+        if widget is not None:
+            widget.setFocus()
+        email = self.values()["email"]
+        if error.field == "email" and email:
+            ReadOp(
+                self.ctx,
+                lambda session: pipeline_queries.lead_id_by_email(session, email),
+                parent=self,
+            ).success(self._offer_existing).run()
+
+    def _offer_existing(self, existing: uuid.UUID | None) -> None:
+        if existing is not None and existing != self.lead_id:
+            self._existing_id = existing
+            self.duplicate_link.show()
 
     def _open_existing(self, *_: object) -> None:
         if self._existing_id is not None:

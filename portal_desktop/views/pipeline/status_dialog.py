@@ -1,27 +1,27 @@
-"""Change a lead's status; LOST asks why. The move itself is the service's to allow."""
+"""Change a lead's status; LOST asks why. The move itself is the service's to allow.
+
+:func:`move_lead` is the write (one service call) both this dialog and a drop on the board
+run as a :class:`~portal_desktop.views.ops.WriteOp`, which announces what it changed.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
+from sqlalchemy.orm import Session
 
 from portal_desktop.errors import PortalError
 from portal_desktop.models.enums import LeadStatus
 from portal_desktop.services import leads as lead_service
 from portal_desktop.services.leads import LOST_REASON_MAX_LENGTH
+from portal_desktop.views.field_errors import error_text
+from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.formatting import enum_label
-from portal_desktop.views.pipeline.lead_dialog import ERROR_STYLE
 from portal_desktop.views.tab_context import TabContext
+
+NEEDS_REASON = "Say why the lead is lost."
 
 
 def move_lead(
@@ -30,26 +30,27 @@ def move_lead(
     status: LeadStatus,
     lost_reason: str | None = None,
     expected_version: int | None = None,
-) -> str | None:
-    """Ask the service to move the lead and announce it: None when done, else why not."""
-    try:
-        with ctx.sessions() as session:
-            lead_service.change_lead_status(
-                session,
-                ctx.actor,
-                lead_id,
-                status,
-                lost_reason,
-                expected_version=expected_version,
-            )
-    except PortalError as exc:
-        problem = getattr(exc, "problem", None)
-        return str(problem or exc)
-    ctx.bus.announce({"leads"}, {lead_id})
-    return None
+) -> Callable[[Session], uuid.UUID]:
+    """The write moving the lead (run it as a WriteOp): the lead's id once moved."""
+    actor = ctx.actor
+
+    def work(session: Session) -> uuid.UUID:
+        lead_service.change_lead_status(
+            session, actor, lead_id, status, lost_reason, expected_version=expected_version
+        )
+        return lead_id
+
+    return work
 
 
-class StatusDialog(QDialog):
+def refusal_text(error: BaseException) -> str:
+    """Why a move was refused, as one sentence (the service's own words)."""
+    problem = getattr(error, "problem", None) if isinstance(error, PortalError) else None
+    text = str(problem) if problem else error_text(error)
+    return text[:1].upper() + text[1:]
+
+
+class StatusDialog(FormDialog):
     """Pick the new status (or get one, from a board drop) and, for LOST, the reason."""
 
     def __init__(
@@ -62,11 +63,7 @@ class StatusDialog(QDialog):
         expected_version: int | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.setObjectName("statusDialog")
-        self.setWindowTitle("Change status")
-        self.setMinimumWidth(380)
-        self.ctx = ctx
+        super().__init__(ctx, "Change status", parent, name="statusDialog", width=380)
         self.lead_id = lead_id
         self.expected_version = expected_version
 
@@ -76,50 +73,28 @@ class StatusDialog(QDialog):
             self.status.addItem(enum_label(status.value), status)
         self.status.setCurrentIndex(self.status.findData(LeadStatus(target or current)))
         self.status.setEnabled(target is None)
-        self.status.currentIndexChanged.connect(self._on_status)
+        self.add_field("Status", self.status, "status")
 
         self.reason = QLineEdit(self)
         self.reason.setObjectName("lostReason")
         self.reason.setMaxLength(LOST_REASON_MAX_LENGTH)
         self.reason.setPlaceholderText("Why is the lead lost? e.g. Too expensive")
-        self.reason.textChanged.connect(self._on_status)
-
-        self.error = QLabel(self)
-        self.error.setObjectName("error")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.hide()
-
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-
-        form = QFormLayout()
-        form.addRow("Status", self.status)
-        form.addRow("Lost reason", self.reason)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.buttons)
-        self._on_status()
+        self.add_field("Lost reason", self.reason, "lost_reason")
+        self.watch(self.status.currentIndexChanged, self.reason.textChanged)
+        self.update_state()
 
     def chosen(self) -> LeadStatus:
         return LeadStatus(self.status.currentData())
 
-    def _on_status(self) -> None:
-        lost = self.chosen() == LeadStatus.LOST
-        self.reason.setEnabled(lost)
-        ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok_button.setEnabled(not lost or bool(self.reason.text().strip()))
+    def update_state(self, *_: object) -> None:
+        self.reason.setEnabled(self.chosen() == LeadStatus.LOST)
+        super().update_state()
 
-    def save(self) -> None:
+    def problem(self) -> str | None:
+        lost = self.chosen() == LeadStatus.LOST
+        return NEEDS_REASON if lost and not self.reason.text().strip() else None
+
+    def work(self) -> Callable[[Session], uuid.UUID]:
         lost = self.chosen() == LeadStatus.LOST
         reason = self.reason.text().strip() if lost else None
-        problem = move_lead(self.ctx, self.lead_id, self.chosen(), reason, self.expected_version)
-        if problem is not None:
-            self.error.setText(problem[:1].upper() + problem[1:])
-            self.error.show()
-            return
-        self.accept()
+        return move_lead(self.ctx, self.lead_id, self.chosen(), reason, self.expected_version)

@@ -1,7 +1,11 @@
 """The Pipeline tab: the leads list with its detail panel, or the board, over one filter.
 
-Status chips (with counts), a source and a campaign box narrow the list; the source and
-campaign boxes narrow the board too (its columns are the statuses). Hooks for the window:
+Stage chips (with counts), a source and a campaign box narrow the list; the source and
+campaign boxes narrow the board too (its columns are the stages). The chips are the PIPELINE
+list spec's ``stage`` group (``db/lead_stage.py``): the chips, filter and counts every user
+of that spec gets, and the board's column totals. Nothing here reads the database on the
+UI thread: reads are read ops, writes the dialogs' and the board's write ops. Hooks for the
+window:
 ``new_record()`` (Ctrl+N), ``focus_search()`` (Ctrl+F), ``open_selected()`` (Enter) and
 ``apply_filters(dict)`` (another tab asking to show some leads).
 """
@@ -26,26 +30,22 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from portal_desktop.db import pipeline_queries
+from portal_desktop.db.lead_stage import BOARD_COLUMNS, STAGES
 from portal_desktop.db.list_queries import PIPELINE
-from portal_desktop.db.pipeline_queries import BOARD_COLUMNS
 from portal_desktop.models.enums import LeadStatus
 from portal_desktop.services.context import Permission
 from portal_desktop.views.entity_tab import EntityTab
-from portal_desktop.views.pipeline.board import PipelineBoard, column_title
+from portal_desktop.views.ops import ReadOp
+from portal_desktop.views.pipeline.board import PipelineBoard
 from portal_desktop.views.pipeline.detail_panel import LeadDetailPanel
 from portal_desktop.views.pipeline.lead_dialog import LeadDialog
+from portal_desktop.views.pipeline.stage_chips import ALL, StageChipRow
 from portal_desktop.views.pipeline.status_dialog import StatusDialog
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.table_model import KEY_ROLE
-from portal_desktop.views.workers import OpGeneration, QueryOp
 
 WATCHED_TABLES = frozenset({"leads", "sales_calls", "students"})
-ALL = ""
-CHIP_STYLE = """
-QPushButton#chip {
-    border: 1px solid #c9ced6; border-radius: 11px; padding: 3px 10px; background: white;
-}
-QPushButton#chip:checked { background: #2f6fed; color: white; border-color: #2f6fed; }
+VIEW_STYLE = """
 QPushButton#viewToggle { padding: 4px 12px; }
 QPushButton#viewToggle:checked { font-weight: 600; }
 """
@@ -60,18 +60,18 @@ class PipelineTab(QWidget):
     def __init__(self, ctx: TabContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("tab_pipeline")
-        self.setStyleSheet(CHIP_STYLE)
+        self.setStyleSheet(VIEW_STYLE)
         self.ctx = ctx
         self.editable = ctx.actor.can(Permission.EDIT_LEADS)
-        self.filters: dict[str, object] = {}
+        self.filters: dict[str, object] = {}  # the boxes: source, campaign
+        self.stage = ALL  # the chosen chip
         self.dialog: LeadDialog | StatusDialog | None = None
-        self._counts_generation = OpGeneration()
-        self.counts: dict[str, int] = {}
-        self.counts_loading = False
         self._board_stale = True
 
         self.list = EntityTab(ctx.engine, PIPELINE, ctx.formatter, self)
         self.list.status_changed.connect(self.status_changed)
+        # The panel's lead is selected again once the list is read (after a search, a refresh).
+        self.list.model.refreshed.connect(lambda _count: self._after_list_read())
         self.detail = LeadDetailPanel(ctx, self)
         self.detail.edit_requested.connect(self.edit_lead)
         self.detail.status_requested.connect(self.change_status)
@@ -88,8 +88,6 @@ class PipelineTab(QWidget):
         self.stack.addWidget(self.board)
 
         self.view_buttons = QButtonGroup(self)
-        self.chips = QButtonGroup(self)
-        self.chips.idClicked.connect(self._on_chip)
         self.source = self._filter_box("source", "All sources")
         self.campaign = self._filter_box("campaign", "All campaigns")
         self.new_button = QPushButton("New lead", self)
@@ -116,21 +114,9 @@ class PipelineTab(QWidget):
         bar.addStretch(1)
         bar.addWidget(self.new_button)
 
-        self.chip_row = QWidget(self)
-        self.chip_row.setObjectName("statusChips")
-        chips = QHBoxLayout(self.chip_row)
-        chips.setContentsMargins(12, 8, 12, 0)
-        chips.setSpacing(6)
-        self.chip_buttons: dict[str, QPushButton] = {}
-        for number, key in enumerate((ALL, *BOARD_COLUMNS)):
-            chip = QPushButton(column_title(key) if key else "All", self.chip_row)
-            chip.setObjectName("chip")
-            chip.setCheckable(True)
-            chip.setChecked(key == ALL)
-            self.chips.addButton(chip, number)
-            self.chip_buttons[key] = chip
-            chips.addWidget(chip)
-        chips.addStretch(1)
+        self.chip_row = StageChipRow(ctx, self)
+        self.chip_row.chosen.connect(self._on_chip)
+        self.chip_buttons = self.chip_row.buttons
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -179,9 +165,8 @@ class PipelineTab(QWidget):
             return
         self.filters = {k: filters[k] for k in ("source", "campaign") if filters.get(k)}
         status = str(filters.get("status") or ALL).upper()
-        if status in BOARD_COLUMNS:  # an unknown word shows every lead
-            self.filters["status"] = status
-        self.chip_buttons.get(status, self.chip_buttons[ALL]).setChecked(True)
+        self.stage = status if status in BOARD_COLUMNS else ALL  # an unknown word: every lead
+        self.chip_row.check(self.stage)
         for name, box in (("source", self.source), ("campaign", self.campaign)):
             value = self.filters.get(name, ALL)
             if box.findData(value) < 0:
@@ -220,11 +205,8 @@ class PipelineTab(QWidget):
         if number == 1 and self._board_stale:
             self._reload_board()
 
-    def _on_chip(self, number: int) -> None:
-        key = (ALL, *BOARD_COLUMNS)[number]
-        self.filters.pop("status", None)
-        if key:
-            self.filters["status"] = key
+    def _on_chip(self, stage: str) -> None:
+        self.stage = stage
         self._filters_changed()
 
     def _on_box(self, name: str, box: QComboBox) -> None:
@@ -235,6 +217,7 @@ class PipelineTab(QWidget):
         self._filters_changed()
 
     def _filters_changed(self) -> None:
+        self.list.model.set_chips({STAGES.key: [self.stage] if self.stage else []})
         self.list.model.set_filters(*pipeline_queries.filter_conditions(self.filters))
         self.list.apply_search()  # the search box's text (unchanged) and "Counting leads…"
         self._load_counts()
@@ -253,7 +236,7 @@ class PipelineTab(QWidget):
                 for name in ("source", "campaign")
             }
 
-        QueryOp(self.ctx.sessions, read, parent=self).success(self._show_choices).failure(
+        ReadOp(self.ctx, read, parent=self).success(self._show_choices).failure(
             lambda _exc: None  # the boxes keep "All"; the list itself reports a broken database
         ).run()
 
@@ -269,29 +252,16 @@ class PipelineTab(QWidget):
             box.setCurrentIndex(max(box.findData(chosen), 0))
 
     def _load_counts(self) -> None:
-        ticket = self._counts_generation.next()
-        filters = dict(self.filters)
-        self.counts_loading = True
+        self.chip_row.load(self.list.model.rows.query)
 
-        def read(session: Session) -> dict[str, int]:
-            return pipeline_queries.column_counts(session, filters)
+    @property
+    def counts(self) -> dict[str, int]:
+        """The chips' counts per stage (the board's column totals under the same boxes)."""
+        return self.chip_row.counts
 
-        QueryOp(self.ctx.sessions, read, parent=self).success(
-            lambda counts: self._show_counts(ticket, counts)
-        ).failure(lambda _exc: self._show_counts(ticket, {})).run()
-
-    def _show_counts(self, ticket: int, counts: dict[str, int]) -> None:
-        """The chips' counts (none when they could not be read: the chips keep their titles)."""
-        if not self._counts_generation.is_current(ticket):
-            return
-        self.counts_loading = False
-        if not counts:
-            return
-        self.counts = counts
-        for key, chip in self.chip_buttons.items():
-            count = sum(counts.values()) if key == ALL else counts.get(key, 0)
-            title = column_title(key) if key else "All"
-            chip.setText(f"{title} {count:,}")
+    @property
+    def counts_loading(self) -> bool:
+        return self.chip_row.loading
 
     # --- one lead ----------------------------------------------------------------------
 
@@ -305,21 +275,30 @@ class PipelineTab(QWidget):
     def open_lead(self, lead_id: Any) -> None:
         """Show one lead in the list (found by its email or name) and in the panel."""
         lead_id = lead_id if isinstance(lead_id, uuid.UUID) else uuid.UUID(str(lead_id))
-        with self.ctx.sessions() as session:
-            detail = pipeline_queries.lead_detail(session, lead_id)
-        if detail is None:
+        ReadOp(
+            self.ctx, lambda session: pipeline_queries.lead_fields(session, lead_id), parent=self
+        ).success(self._show_found).run()
+
+    def _show_found(self, lead: dict[str, Any] | None) -> None:
+        if lead is None:
             return
-        name = f"{detail['first_name']} {detail['last_name']}".strip()
+        name = f"{lead['first_name']} {lead['last_name']}".strip()
         self.filters.clear()
-        self.chip_buttons[ALL].setChecked(True)
+        self.stage = ALL
+        self.chip_row.check(ALL)
         self.source.setCurrentIndex(0)
         self.campaign.setCurrentIndex(0)
-        self.list.search.setText(detail["email"] or detail["phone"] or name)
-        self.list.apply_search()
-        self._filters_changed()
+        self.list.search.setText(lead["email"] or lead["phone"] or name)
+        self.detail.show_lead(lead["id"])
+        self._filters_changed()  # applies the search too
         self.show_view(0)
-        self._select_in_list(lead_id)
-        self.detail.show_lead(lead_id)
+        self._select_in_list(lead["id"])
+
+    def _after_list_read(self) -> None:
+        if self.list.model.search_text != self.chip_row.counted_search:  # typed in the search box
+            self._load_counts()
+        if not self.list.view.currentIndex().isValid():
+            self._select_in_list(self.detail.lead_id)
 
     def _select_in_list(self, lead_id: uuid.UUID | None) -> None:
         """Select the lead's row if it is on the list's first page (already read)."""
