@@ -19,7 +19,7 @@ from portal_desktop.views.calls.tab import OVERDUE_COLOR, SalesCallsTab
 from portal_desktop.views.member_picker import select_data
 from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE
 from tests.services.factories import make_sales_call
-from tests.views.call_fixtures import make_context, make_world
+from tests.views.call_fixtures import make_context, make_world, statements_on_this_thread
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
@@ -300,3 +300,36 @@ def test_a_call_deleted_elsewhere_is_said_not_crashed_on(qtbot, tab, sessions, w
     qtbot.waitUntil(lambda: "No sales call" in tab.notice.text(), timeout=10_000)
     assert tab.dialog is None
     assert world.future_call_id not in _listed(tab)
+
+
+@pytest.mark.parametrize("with_lead", [True, False])
+def test_building_the_schedule_dialog_runs_no_sql_on_the_ui_thread(
+    qtbot, engine, sessions, world, with_lead
+) -> None:
+    ctx = make_context(engine, sessions)
+    with statements_on_this_thread(engine) as on_ui_thread:
+        dialog = ScheduleCallDialog(ctx, lead_id=world.lead_id if with_lead else None)
+        qtbot.addWidget(dialog)
+    assert on_ui_thread == []
+    assert not dialog.book_button.isEnabled()  # "Loading…"
+    qtbot.waitUntil(lambda: dialog.ready, timeout=10_000)
+    assert dialog.host.count() > 0
+    if with_lead:
+        assert "Paula Prospect" in dialog.who.text()
+        assert dialog.book_button.isEnabled()
+    else:  # nobody found yet: the hint says what to do
+        assert "Find the lead or student" in dialog.hint.text()
+        assert not dialog.book_button.isEnabled()
+
+
+def test_the_tabs_lookups_run_no_sql_on_the_ui_thread(qtbot, tab, world) -> None:
+    select_data(tab.range, "all")
+    select_data(tab.setter, world.setter_id)  # the lead's past call only
+    tab.view.selectRow(0)
+    with statements_on_this_thread(tab.ctx.engine) as on_ui_thread:
+        tab.new_record()  # reads the selected call's lead
+        tab._fill_people()  # what a change to the team does
+    assert on_ui_thread == []
+    qtbot.waitUntil(lambda: isinstance(tab.dialog, ScheduleCallDialog), timeout=10_000)
+    assert tab.dialog.lead_id == world.lead_id
+    assert tab.setter.currentData() == world.setter_id  # the choice survives the refill

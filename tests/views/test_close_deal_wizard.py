@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from portal_desktop.models import Enrollment, Installment, Student
 from portal_desktop.models.enums import CallOutcome, PaymentFrequency, PlanType
 from portal_desktop.services.calls import record_outcome
+from portal_desktop.services.enrollments import student_by_email
 from portal_desktop.views.calls.close_deal_wizard import (
     BUYER_PAGE,
     DEAL_PAGE,
@@ -22,7 +23,7 @@ from portal_desktop.views.calls.close_deal_wizard import (
 from portal_desktop.views.member_picker import select_data
 from portal_desktop.views.money_input import MoneyInput
 from tests.services.factories import make_student
-from tests.views.call_fixtures import make_context, make_world
+from tests.views.call_fixtures import make_context, make_world, statements_on_this_thread
 
 # The offscreen platform warns each time QWizard changes its minimum size between pages.
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -197,3 +198,56 @@ def test_an_upsell_enrolls_the_existing_student_weekly(qtbot, engine, sessions) 
             select(Installment.due_date).where(Installment.enrollment_id == enrollment.id)
         ).all()
     assert sorted(dues) == [dt.date(2026, 3, 10), dt.date(2026, 3, 17)]
+
+
+@pytest.mark.parametrize("source", ["sales_call_id", "lead_id", "student_id", None])
+def test_building_the_wizard_runs_no_sql_on_the_ui_thread(qtbot, engine, sessions, source) -> None:
+    world = make_world(sessions)
+    ctx = make_context(engine, sessions)
+    with sessions() as session:
+        record_outcome(session, ctx.actor, world.past_call_id, CallOutcome.CLOSED_WON)
+        student = make_student(session, first_name="Uma", last_name="Upsell")
+        session.commit()
+        ids = {"sales_call_id": world.past_call_id, "lead_id": world.lead_id}
+        ids["student_id"] = student.id
+    with statements_on_this_thread(engine) as on_ui_thread:
+        wizard = CloseDealWizard(ctx, **({source: ids[source]} if source else {}))
+        qtbot.addWidget(wizard)
+        wizard.show()
+    assert on_ui_thread == []
+    assert wizard.buyer_note.text() == "Loading…"
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()  # not before loaded
+    qtbot.waitUntil(lambda: wizard.ready, timeout=10_000)
+    assert wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    assert wizard.deal.contract_value.value() == Decimal("3000.00")
+
+
+def test_the_buyer_lookup_is_the_services_whatever_the_case_and_spaces(
+    qtbot, engine, sessions
+) -> None:
+    world = make_world(sessions)
+    ctx = make_context(engine, sessions)
+    with sessions() as session:
+        student = make_student(
+            session, first_name="Ann", last_name="Already", email="Ann.Already@Example.com"
+        )
+        session.commit()
+    typed = "  ann.ALREADY@example.COM "
+    with sessions() as session:  # the service's own definition finds her
+        assert student_by_email(session, typed).id == student.id
+    wizard = _open(qtbot, ctx)
+    qtbot.keyClicks(wizard.first_name, "Someone Else")
+    qtbot.keyClicks(wizard.email, typed)
+    wizard.email.editingFinished.emit()
+    note = wizard.findChild(QLabel, "buyerNote")
+    qtbot.waitUntil(lambda: "Ann Already" in note.text(), timeout=10_000)
+    assert "Already a student" in note.text()
+    wizard.next()
+    _choose(wizard.deal.program, world.program_id)
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.CommitButton), Qt.LeftButton)
+    qtbot.waitUntil(lambda: wizard.currentId() == DONE_PAGE, timeout=10_000)
+    with sessions() as session:  # the wizard said whom the service would enroll
+        assert session.scalars(select(Enrollment.student_id)).one() == student.id
+        assert session.scalar(select(func.count()).select_from(Student)) == 1
+    assert "Ann Already" in wizard.done_text.text()
+    wizard.grab().save("/tmp/calls_wizard_done.png")

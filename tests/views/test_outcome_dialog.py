@@ -15,7 +15,7 @@ from portal_desktop.models.enums import CallOutcome, LeadStatus
 from portal_desktop.views.calls.close_deal_wizard import DONE_PAGE
 from portal_desktop.views.calls.outcome_dialog import OutcomeDialog
 from portal_desktop.views.member_picker import select_data
-from tests.views.call_fixtures import make_context, make_world
+from tests.views.call_fixtures import make_context, make_world, statements_on_this_thread
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
@@ -131,3 +131,34 @@ def test_closed_won_opens_the_wizard_which_closes_the_deal(qtbot, engine, sessio
     assert enrollment.sales_call_id == world.past_call_id
     assert amounts == [Decimal("3000.00")] == [enrollment.contract_value]
     assert lead.status != LeadStatus.LOST
+
+
+def test_building_the_dialog_runs_no_sql_on_the_ui_thread(qtbot, engine, sessions) -> None:
+    world = make_world(sessions)
+    ctx = make_context(engine, sessions)
+    with statements_on_this_thread(engine) as on_ui_thread:
+        dialog = OutcomeDialog(ctx, world.past_call_id)
+        qtbot.addWidget(dialog)
+    assert on_ui_thread == []
+    assert dialog.hint.text() == "Loading…" and not dialog.save_button.isEnabled()
+    qtbot.waitUntil(lambda: dialog.ready, timeout=10_000)
+    assert "Paula Prospect" in dialog.heading.text() and "host Hana Host" in dialog.heading.text()
+    dialog.show()
+    select_data(dialog.outcome_box, CallOutcome.RESCHEDULED)
+    dialog.grab().save("/tmp/calls_outcome.png")
+
+
+def test_a_call_deleted_before_it_is_read_is_said_in_the_dialog(qtbot, engine, sessions) -> None:
+    world = make_world(sessions)
+    ctx = make_context(engine, sessions)
+    with sessions() as session:
+        session.delete(session.get(SalesCall, world.future_call_id))
+        session.commit()
+    dialog = OutcomeDialog(ctx, world.future_call_id)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.loading_failed, timeout=10_000) as failed:
+        pass
+    assert isinstance(failed.args[0], LookupError)
+    assert "No sales call" in dialog.errors.shown()[""]
+    select_data(dialog.outcome_box, CallOutcome.FOLLOW_UP)
+    assert not dialog.save_button.isEnabled()
