@@ -1,14 +1,19 @@
-"""Look-ups for the Sales-calls screens (no Qt here): who a new call can be booked with."""
+"""Look-ups for the Sales-calls screens (no Qt here; plain data, safe across threads): who
+a new call can be booked with, the programs a deal can be closed for, what a closed deal
+created. (What needs the services' rules — a call's facts, the buyer — is in
+:mod:`portal_desktop.services.call_facts`.)"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portal_desktop.models import Lead, Student
+from portal_desktop.models import Enrollment, Installment, Lead, Program, Student
 
 FINDER_LIMIT = 20
 
@@ -60,3 +65,40 @@ def find_attendees(session: Session, text: str, limit: int = FINDER_LIMIT) -> li
 
 def _extra(model: type[Lead] | type[Student]) -> tuple:
     return (Lead.status,) if model is Lead else ()
+
+
+def active_programs(session: Session) -> list[tuple[uuid.UUID, str, Decimal]]:
+    """The programs a deal can be closed for: id, name, price."""
+    rows = session.execute(
+        select(Program.id, Program.name, Program.price)
+        .where(Program.active.is_(True))
+        .order_by(Program.name)
+    )
+    return [(row.id, row.name, row.price) for row in rows]
+
+
+def student_name(student: Student) -> str:
+    """A student's name as the calls screens show it (the email when unnamed)."""
+    return f"{student.first_name} {student.last_name}".strip() or student.email
+
+
+def deal_summary(session: Session, enrollment_id: uuid.UUID) -> dict[str, Any]:
+    """What the wizard's last page says about a new enrollment (plain data)."""
+    enrollment = session.get(Enrollment, enrollment_id)
+    if enrollment is None:
+        raise LookupError(f"No enrollment with id {enrollment_id}.")
+    installments = session.scalars(
+        select(Installment)
+        .where(Installment.enrollment_id == enrollment_id)
+        .order_by(Installment.due_date, Installment.sequence)
+    ).all()
+    return {
+        "enrollment_id": enrollment.id,
+        "student_id": enrollment.student_id,
+        "student": student_name(enrollment.student),
+        "program": enrollment.program.name,
+        "contract_value": enrollment.contract_value,
+        "installment_count": len(installments),
+        "installment_ids": [item.id for item in installments],
+        "first_due": installments[0].due_date.isoformat() if installments else "",
+    }

@@ -208,27 +208,36 @@ def _buyer(
     )
 
 
-def _by_email(session: Session, email: str) -> Student | None:
-    return session.scalar(select(Student).where(func.lower(Student.email) == email.lower()))
+def student_by_email(session: Session, email: str | None) -> Student | None:
+    """The student on file with this email (trimmed, any case): the one a deal closed for
+    a buyer with this email goes to (None: a new student would be created)."""
+    text = (email or "").strip()
+    if not text:
+        return None
+    return session.scalar(select(Student).where(func.lower(Student.email) == text.lower()))
+
+
+def student_of_lead(session: Session, lead: Lead) -> Student | None:
+    """The student a deal closed for ``lead`` goes to: the one linked to it, else the one
+    with its email (None: a new student is made from the lead)."""
+    linked = session.scalar(select(Student).where(Student.lead_id == lead.id))
+    return linked if linked is not None else student_by_email(session, lead.email)
 
 
 def _student_of_lead(session: Session, actor: Actor, lead: Lead) -> Student:
     """The lead's student (linked, or same email; linked now), or a new one made from it."""
-    linked = session.scalar(select(Student).where(Student.lead_id == lead.id))
-    if linked is not None:
-        return linked
-    email = clean_email("email", lead.email)
-    if email is None:
-        raise ValidationError(
-            "email", f"lead {lead.first_name} {lead.last_name} has no email; add one first"
-        )
-    student = _by_email(session, email)
+    student = student_of_lead(session, lead)
     if student is not None:
         if student.lead_id is None:
             old = audit.snapshot(student)
             student.lead_id = lead.id
             audit.record(session, actor, AuditAction.UPDATE, student, old=old)
         return student
+    email = clean_email("email", lead.email)
+    if email is None:
+        raise ValidationError(
+            "email", f"lead {lead.first_name} {lead.last_name} has no email; add one first"
+        )
     # The lead's fields were checked when the lead was saved: copied as they are.
     return _create_student(
         session,
@@ -247,7 +256,7 @@ def _student_from_details(session: Session, actor: Actor, details: NewStudent) -
     email = clean_email("email", details.email)
     if email is None:
         raise ValidationError("email", "is required to enroll a new student")
-    found = _by_email(session, email)
+    found = student_by_email(session, email)
     if found is not None:
         return found
     student = Student(

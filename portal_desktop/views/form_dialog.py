@@ -45,6 +45,7 @@ class FormDialog(QDialog):
     """A form with errors at the fields, a hint saying what is missing, Save and Cancel."""
 
     saved = Signal(object)
+    loading_failed = Signal(object)  # the error :meth:`load` raised (it is shown in the form)
 
     def __init__(
         self,
@@ -188,6 +189,7 @@ class FormDialog(QDialog):
         self.load_failed = True  # nothing to save over: Save stays off, whatever is typed
         self.errors.show(error)
         self.update_state()
+        self.loading_failed.emit(error)
 
     @property
     def ready(self) -> bool:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal_desktop.models.enums import UserRole
@@ -53,3 +56,20 @@ def make_world(sessions: sessionmaker[Session], now: dt.datetime | None = None) 
         future = make_sales_call(session, host=other, scheduled_at=now + dt.timedelta(days=1))
         session.commit()
         return CallWorld(host.id, setter.id, other.id, program.id, lead.id, past.id, future.id)
+
+
+@contextmanager
+def statements_on_this_thread(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements run on the calling (UI) thread while the block runs."""
+    here = threading.get_ident()
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if threading.get_ident() == here:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

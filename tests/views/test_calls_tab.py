@@ -19,7 +19,7 @@ from portal_desktop.views.calls.tab import OVERDUE_COLOR, SalesCallsTab
 from portal_desktop.views.member_picker import select_data
 from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE
 from tests.services.factories import make_sales_call
-from tests.views.call_fixtures import make_context, make_world
+from tests.views.call_fixtures import make_context, make_world, statements_on_this_thread
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
@@ -59,6 +59,7 @@ def tab(qtbot, engine, sessions, world) -> SalesCallsTab:
     widget.resize(1100, 500)
     widget.show()
     qtbot.waitExposed(widget)
+    qtbot.waitUntil(lambda: widget.people_loaded, timeout=10_000)
     return widget
 
 
@@ -153,7 +154,8 @@ def test_enter_records_the_outcome_of_the_selected_call(qtbot, tab, sessions, wo
     tab.open_selected()
     dialog = tab.dialog
     assert isinstance(dialog, OutcomeDialog) and dialog.call_id == world.past_call_id
-    select_data(dialog.outcome, CallOutcome.NOT_QUALIFIED)
+    qtbot.waitUntil(lambda: dialog.ready, timeout=10_000)
+    select_data(dialog.outcome_box, CallOutcome.NOT_QUALIFIED)
     qtbot.mouseClick(dialog.save_button, Qt.LeftButton)
     # The tab hears the change and lists the call no more (it is not overdue now).
     qtbot.waitUntil(lambda: world.past_call_id not in _listed(tab), timeout=10_000)
@@ -179,6 +181,7 @@ def test_booking_warns_of_an_overlap_before_writing(qtbot, engine, sessions, wor
     dialog = ScheduleCallDialog(ctx, lead_id=world.lead_id)
     qtbot.addWidget(dialog)
     dialog.show()
+    qtbot.waitUntil(lambda: dialog.ready, timeout=10_000)
     with sessions() as session:
         taken = session.get(SalesCall, world.future_call_id).scheduled_at  # Olga's call
         before = session.scalar(select(func.count()).select_from(SalesCall))
@@ -209,7 +212,8 @@ def test_ctrl_n_books_with_the_selected_calls_lead_and_escape_writes_nothing(
     select_data(tab.range, "all")
     select_data(tab.setter, world.setter_id)  # only the lead's call is listed
     tab.view.selectRow(0)
-    tab.new_record()
+    tab.new_record()  # the selected call's lead is read first
+    qtbot.waitUntil(lambda: isinstance(tab.dialog, ScheduleCallDialog), timeout=10_000)
     dialog = tab.dialog
     assert isinstance(dialog, ScheduleCallDialog) and dialog.lead_id == world.lead_id
     assert not dialog.finder.isVisibleTo(dialog)
@@ -226,6 +230,7 @@ def test_with_nothing_selected_the_dialog_finds_the_lead_by_name(
     tab.new_record()
     dialog = tab.dialog
     assert isinstance(dialog, ScheduleCallDialog) and dialog.finder.isVisibleTo(dialog)
+    qtbot.waitUntil(lambda: dialog.ready, timeout=10_000)
     qtbot.keyClicks(dialog.finder, "paul")  # any case, start of the first name
     qtbot.waitUntil(lambda: dialog.attendee.count() > 0, timeout=10_000)
     assert [dialog.attendee.itemData(i).id for i in range(dialog.attendee.count())] == [
@@ -260,11 +265,12 @@ def test_won_then_wizard_from_the_tab_says_where_the_enrollment_is(
     select_data(tab.setter, world.setter_id)  # the lead's past call only
     tab.view.selectRow(0)
     tab.open_selected()
-    select_data(tab.dialog.outcome, CallOutcome.CLOSED_WON)
+    qtbot.waitUntil(lambda: tab.dialog.ready, timeout=10_000)
+    select_data(tab.dialog.outcome_box, CallOutcome.CLOSED_WON)
     qtbot.mouseClick(tab.dialog.save_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: isinstance(tab.dialog, CloseDealWizard), timeout=10_000)
     wizard = tab.dialog
-    qtbot.waitUntil(wizard.isVisible, timeout=10_000)
+    qtbot.waitUntil(lambda: wizard.isVisible() and wizard.ready, timeout=10_000)
     wizard.next()
     qtbot.mouseClick(wizard.button(QWizard.WizardButton.CommitButton), Qt.LeftButton)
     qtbot.waitUntil(lambda: "Deal closed" in tab.notice.text(), timeout=10_000)
@@ -278,7 +284,7 @@ def test_won_then_wizard_from_the_tab_says_where_the_enrollment_is(
     wizard.close()
 
 
-def test_a_call_deleted_elsewhere_is_said_not_crashed_on(tab, sessions, world) -> None:
+def test_a_call_deleted_elsewhere_is_said_not_crashed_on(qtbot, tab, sessions, world) -> None:
     select_data(tab.range, "all")
     select_data(tab.host, world.other_host_id)
     row = next(
@@ -291,6 +297,39 @@ def test_a_call_deleted_elsewhere_is_said_not_crashed_on(tab, sessions, world) -
         session.delete(session.get(SalesCall, world.future_call_id))
         session.commit()
     tab.open_selected()
+    qtbot.waitUntil(lambda: "No sales call" in tab.notice.text(), timeout=10_000)
     assert tab.dialog is None
-    assert "No sales call" in tab.notice.text()
     assert world.future_call_id not in _listed(tab)
+
+
+@pytest.mark.parametrize("with_lead", [True, False])
+def test_building_the_schedule_dialog_runs_no_sql_on_the_ui_thread(
+    qtbot, engine, sessions, world, with_lead
+) -> None:
+    ctx = make_context(engine, sessions)
+    with statements_on_this_thread(engine) as on_ui_thread:
+        dialog = ScheduleCallDialog(ctx, lead_id=world.lead_id if with_lead else None)
+        qtbot.addWidget(dialog)
+    assert on_ui_thread == []
+    assert not dialog.book_button.isEnabled()  # "Loading…"
+    qtbot.waitUntil(lambda: dialog.ready, timeout=10_000)
+    assert dialog.host.count() > 0
+    if with_lead:
+        assert "Paula Prospect" in dialog.who.text()
+        assert dialog.book_button.isEnabled()
+    else:  # nobody found yet: the hint says what to do
+        assert "Find the lead or student" in dialog.hint.text()
+        assert not dialog.book_button.isEnabled()
+
+
+def test_the_tabs_lookups_run_no_sql_on_the_ui_thread(qtbot, tab, world) -> None:
+    select_data(tab.range, "all")
+    select_data(tab.setter, world.setter_id)  # the lead's past call only
+    tab.view.selectRow(0)
+    with statements_on_this_thread(tab.ctx.engine) as on_ui_thread:
+        tab.new_record()  # reads the selected call's lead
+        tab._fill_people()  # what a change to the team does
+    assert on_ui_thread == []
+    qtbot.waitUntil(lambda: isinstance(tab.dialog, ScheduleCallDialog), timeout=10_000)
+    assert tab.dialog.lead_id == world.lead_id
+    assert tab.setter.currentData() == world.setter_id  # the choice survives the refill

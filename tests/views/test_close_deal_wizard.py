@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from portal_desktop.models import Enrollment, Installment, Student
 from portal_desktop.models.enums import CallOutcome, PaymentFrequency, PlanType
 from portal_desktop.services.calls import record_outcome
+from portal_desktop.services.enrollments import student_by_email
 from portal_desktop.views.calls.close_deal_wizard import (
     BUYER_PAGE,
     DEAL_PAGE,
@@ -22,7 +23,7 @@ from portal_desktop.views.calls.close_deal_wizard import (
 from portal_desktop.views.member_picker import select_data
 from portal_desktop.views.money_input import MoneyInput
 from tests.services.factories import make_student
-from tests.views.call_fixtures import make_context, make_world
+from tests.views.call_fixtures import make_context, make_world, statements_on_this_thread
 
 # The offscreen platform warns each time QWizard changes its minimum size between pages.
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -38,6 +39,7 @@ def _open(qtbot, ctx, **source) -> CloseDealWizard:
     qtbot.addWidget(wizard)
     wizard.show()
     qtbot.waitExposed(wizard)
+    qtbot.waitUntil(lambda: wizard.ready, timeout=10_000)
     return wizard
 
 
@@ -52,7 +54,7 @@ def _type(qtbot, widget, text: str) -> None:
 
 
 def _preview(wizard: CloseDealWizard) -> list[tuple[str, str, str]]:
-    table = wizard.preview
+    table = wizard.deal.preview
     return [
         tuple(table.item(row, col).text() for col in range(3)) for row in range(table.rowCount())
     ]
@@ -93,15 +95,15 @@ def test_closing_a_won_call_through_the_wizard_creates_the_enrollment(
     assert "Paula Prospect" in note and "new student" in note
     wizard.next()
     assert wizard.currentId() == DEAL_PAGE
-    assert wizard.contract_value.value() == Decimal("3000.00")  # the program's price
-    assert wizard.closer.currentData() == world.host_id  # the call's host
-    assert wizard.setter.currentData() == world.setter_id
+    assert wizard.deal.contract_value.value() == Decimal("3000.00")  # the program's price
+    assert wizard.deal.closer.currentData() == world.host_id  # the call's host
+    assert wizard.deal.setter.currentData() == world.setter_id
 
-    _choose(wizard.plan, PlanType.SPLIT)
-    _type(qtbot, wizard.contract_value, "$2,500.00")
-    _type(qtbot, wizard.down_payment, "500")
-    wizard.installments.setValue(3)
-    wizard.start_date.setDate(QDate(2026, 1, 31))
+    _choose(wizard.deal.plan, PlanType.SPLIT)
+    _type(qtbot, wizard.deal.contract_value, "$2,500.00")
+    _type(qtbot, wizard.deal.down_payment, "500")
+    wizard.deal.installments.setValue(3)
+    wizard.deal.start_date.setDate(QDate(2026, 1, 31))
     # Monthly from the start date, clamped to each month's end; the last carries the cent.
     assert _preview(wizard) == [
         ("2026-01-31", "$500.00", "Down payment"),
@@ -109,7 +111,7 @@ def test_closing_a_won_call_through_the_wizard_creates_the_enrollment(
         ("2026-03-31", "$666.67", "Installment 2"),
         ("2026-04-30", "$666.67", "Installment 3"),
     ]
-    assert "Total $2,500.00" in wizard.total.text()
+    assert "Total $2,500.00" in wizard.deal.total.text()
 
     with qtbot.waitSignal(ctx.bus.data_changed, timeout=10_000) as announced:
         qtbot.mouseClick(wizard.button(QWizard.WizardButton.CommitButton), Qt.LeftButton)
@@ -138,12 +140,12 @@ def test_a_bad_plan_is_shown_at_its_field_and_nothing_is_written(qtbot, engine, 
     ctx = make_context(engine, sessions)
     wizard = _open(qtbot, ctx, lead_id=world.lead_id)
     wizard.next()
-    _choose(wizard.plan, PlanType.SPLIT)
-    _type(qtbot, wizard.contract_value, "1,000")
-    _type(qtbot, wizard.down_payment, "1000")
+    _choose(wizard.deal.plan, PlanType.SPLIT)
+    _type(qtbot, wizard.deal.contract_value, "1,000")
+    _type(qtbot, wizard.deal.down_payment, "1000")
     label = wizard.findChild(QLabel, "error_down_payment")
     assert "must be less than the contract value" in label.text()
-    assert wizard.preview.rowCount() == 0
+    assert wizard.deal.preview.rowCount() == 0
     qtbot.mouseClick(wizard.button(QWizard.WizardButton.CommitButton), Qt.LeftButton)
     qtbot.wait(200)
     assert wizard.currentId() == DEAL_PAGE
@@ -159,7 +161,7 @@ def test_the_service_refusal_goes_back_to_the_buyer_field(qtbot, engine, session
     wizard = _open(qtbot, ctx)  # a new student, typed in, but with no email
     qtbot.keyClicks(wizard.first_name, "Nora")
     wizard.next()
-    _choose(wizard.program, world.program_id)
+    _choose(wizard.deal.program, world.program_id)
     qtbot.mouseClick(wizard.button(QWizard.WizardButton.CommitButton), Qt.LeftButton)
     qtbot.waitUntil(lambda: wizard.currentId() == BUYER_PAGE, timeout=10_000)
     assert "required" in wizard.findChild(QLabel, "error_email").text()
@@ -175,13 +177,13 @@ def test_an_upsell_enrolls_the_existing_student_weekly(qtbot, engine, sessions) 
     wizard = _open(qtbot, ctx, student_id=student.id)
     assert "Uma Upsell" in wizard.findChild(QLabel, "buyerNote").text()
     wizard.next()
-    _choose(wizard.program, world.program_id)
-    _choose(wizard.plan, PlanType.SPLIT)
-    _choose(wizard.frequency, PaymentFrequency.WEEKLY)
-    wizard.installments.setValue(2)
-    wizard.start_date.setDate(QDate(2026, 3, 2))
-    wizard.custom_first_due.setChecked(True)
-    wizard.first_due_date.setDate(QDate(2026, 3, 10))
+    _choose(wizard.deal.program, world.program_id)
+    _choose(wizard.deal.plan, PlanType.SPLIT)
+    _choose(wizard.deal.frequency, PaymentFrequency.WEEKLY)
+    wizard.deal.installments.setValue(2)
+    wizard.deal.start_date.setDate(QDate(2026, 3, 2))
+    wizard.deal.custom_first_due.setChecked(True)
+    wizard.deal.first_due_date.setDate(QDate(2026, 3, 10))
     assert _preview(wizard) == [
         ("2026-03-10", "$1,500.00", "Installment 1"),
         ("2026-03-17", "$1,500.00", "Installment 2"),
@@ -196,3 +198,56 @@ def test_an_upsell_enrolls_the_existing_student_weekly(qtbot, engine, sessions) 
             select(Installment.due_date).where(Installment.enrollment_id == enrollment.id)
         ).all()
     assert sorted(dues) == [dt.date(2026, 3, 10), dt.date(2026, 3, 17)]
+
+
+@pytest.mark.parametrize("source", ["sales_call_id", "lead_id", "student_id", None])
+def test_building_the_wizard_runs_no_sql_on_the_ui_thread(qtbot, engine, sessions, source) -> None:
+    world = make_world(sessions)
+    ctx = make_context(engine, sessions)
+    with sessions() as session:
+        record_outcome(session, ctx.actor, world.past_call_id, CallOutcome.CLOSED_WON)
+        student = make_student(session, first_name="Uma", last_name="Upsell")
+        session.commit()
+        ids = {"sales_call_id": world.past_call_id, "lead_id": world.lead_id}
+        ids["student_id"] = student.id
+    with statements_on_this_thread(engine) as on_ui_thread:
+        wizard = CloseDealWizard(ctx, **({source: ids[source]} if source else {}))
+        qtbot.addWidget(wizard)
+        wizard.show()
+    assert on_ui_thread == []
+    assert wizard.buyer_note.text() == "Loading…"
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()  # not before loaded
+    qtbot.waitUntil(lambda: wizard.ready, timeout=10_000)
+    assert wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    assert wizard.deal.contract_value.value() == Decimal("3000.00")
+
+
+def test_the_buyer_lookup_is_the_services_whatever_the_case_and_spaces(
+    qtbot, engine, sessions
+) -> None:
+    world = make_world(sessions)
+    ctx = make_context(engine, sessions)
+    with sessions() as session:
+        student = make_student(
+            session, first_name="Ann", last_name="Already", email="Ann.Already@Example.com"
+        )
+        session.commit()
+    typed = "  ann.ALREADY@example.COM "
+    with sessions() as session:  # the service's own definition finds her
+        assert student_by_email(session, typed).id == student.id
+    wizard = _open(qtbot, ctx)
+    qtbot.keyClicks(wizard.first_name, "Someone Else")
+    qtbot.keyClicks(wizard.email, typed)
+    wizard.email.editingFinished.emit()
+    note = wizard.findChild(QLabel, "buyerNote")
+    qtbot.waitUntil(lambda: "Ann Already" in note.text(), timeout=10_000)
+    assert "Already a student" in note.text()
+    wizard.next()
+    _choose(wizard.deal.program, world.program_id)
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.CommitButton), Qt.LeftButton)
+    qtbot.waitUntil(lambda: wizard.currentId() == DONE_PAGE, timeout=10_000)
+    with sessions() as session:  # the wizard said whom the service would enroll
+        assert session.scalars(select(Enrollment.student_id)).one() == student.id
+        assert session.scalar(select(func.count()).select_from(Student)) == 1
+    assert "Ann Already" in wizard.done_text.text()
+    wizard.grab().save("/tmp/calls_wizard_done.png")

@@ -15,7 +15,7 @@ from portal_desktop.models.enums import CallOutcome, LeadStatus
 from portal_desktop.views.calls.close_deal_wizard import DONE_PAGE
 from portal_desktop.views.calls.outcome_dialog import OutcomeDialog
 from portal_desktop.views.member_picker import select_data
-from tests.views.call_fixtures import make_context, make_world
+from tests.views.call_fixtures import make_context, make_world, statements_on_this_thread
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
@@ -25,6 +25,7 @@ def _dialog(qtbot, ctx, call_id) -> OutcomeDialog:
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: dialog.ready, timeout=10_000)
     return dialog
 
 
@@ -47,10 +48,10 @@ def test_the_offer_box_follows_the_outcome_rules(qtbot, engine, sessions) -> Non
         CallOutcome.RESCHEDULED: (False, False),
     }
     for outcome, (ticked, free) in expected.items():
-        select_data(dialog.outcome, outcome)
+        select_data(dialog.outcome_box, outcome)
         assert (dialog.offer.isChecked(), dialog.offer.isEnabled()) == (ticked, free), outcome
         assert dialog.new_time.isVisibleTo(dialog) == (outcome == CallOutcome.RESCHEDULED)
-    select_data(dialog.outcome, CallOutcome.CLOSED_WON)
+    select_data(dialog.outcome_box, CallOutcome.CLOSED_WON)
     assert dialog.save_button.text() == "Save and close the deal…"
 
 
@@ -58,7 +59,7 @@ def test_a_follow_up_is_saved_with_its_notes(qtbot, engine, sessions) -> None:
     world = make_world(sessions)
     ctx = make_context(engine, sessions)
     dialog = _dialog(qtbot, ctx, world.past_call_id)
-    select_data(dialog.outcome, CallOutcome.FOLLOW_UP)
+    select_data(dialog.outcome_box, CallOutcome.FOLLOW_UP)
     box = dialog.offer  # untick: no offer this time (click the box, not the empty space)
     qtbot.mouseClick(box, Qt.LeftButton, pos=QPoint(6, box.height() // 2))
     qtbot.keyClicks(dialog.notes, "Wants to talk to her partner")
@@ -79,7 +80,7 @@ def test_a_refused_outcome_is_shown_at_the_field_and_escape_writes_nothing(
     with sessions() as session:
         audits = session.scalar(select(func.count()).select_from(AuditEntry))
     dialog = _dialog(qtbot, ctx, world.future_call_id)  # tomorrow: it cannot be a no-show yet
-    select_data(dialog.outcome, CallOutcome.NO_SHOW)
+    select_data(dialog.outcome_box, CallOutcome.NO_SHOW)
     qtbot.mouseClick(dialog.save_button, Qt.LeftButton)
     label = dialog.findChild(QLabel, "error_outcome")
     qtbot.waitUntil(lambda: label.isVisible(), timeout=10_000)
@@ -95,7 +96,7 @@ def test_rescheduling_books_the_new_time(qtbot, engine, sessions) -> None:
     world = make_world(sessions)
     ctx = make_context(engine, sessions)  # shows times in UTC
     dialog = _dialog(qtbot, ctx, world.future_call_id)
-    select_data(dialog.outcome, CallOutcome.RESCHEDULED)
+    select_data(dialog.outcome_box, CallOutcome.RESCHEDULED)
     new_time = dt.datetime(2030, 5, 6, 14, 30)
     dialog.new_time.setDateTime(QDateTime(new_time))
     qtbot.mouseClick(dialog.save_button, Qt.LeftButton)
@@ -111,11 +112,12 @@ def test_closed_won_opens_the_wizard_which_closes_the_deal(qtbot, engine, sessio
     world = make_world(sessions)
     ctx = make_context(engine, sessions)
     dialog = _dialog(qtbot, ctx, world.past_call_id)
-    select_data(dialog.outcome, CallOutcome.CLOSED_WON)
+    select_data(dialog.outcome_box, CallOutcome.CLOSED_WON)
     qtbot.mouseClick(dialog.save_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: dialog.wizard is not None and dialog.wizard.isVisible(), timeout=10_000)
     wizard = dialog.wizard
     qtbot.addWidget(wizard)
+    qtbot.waitUntil(lambda: wizard.ready, timeout=10_000)
     assert _call(sessions, world.past_call_id).outcome == CallOutcome.CLOSED_WON
     wizard.next()  # the buyer is the call's lead; the program's price is the value (PIF)
     qtbot.mouseClick(wizard.button(QWizard.WizardButton.CommitButton), Qt.LeftButton)
@@ -129,3 +131,34 @@ def test_closed_won_opens_the_wizard_which_closes_the_deal(qtbot, engine, sessio
     assert enrollment.sales_call_id == world.past_call_id
     assert amounts == [Decimal("3000.00")] == [enrollment.contract_value]
     assert lead.status != LeadStatus.LOST
+
+
+def test_building_the_dialog_runs_no_sql_on_the_ui_thread(qtbot, engine, sessions) -> None:
+    world = make_world(sessions)
+    ctx = make_context(engine, sessions)
+    with statements_on_this_thread(engine) as on_ui_thread:
+        dialog = OutcomeDialog(ctx, world.past_call_id)
+        qtbot.addWidget(dialog)
+    assert on_ui_thread == []
+    assert dialog.hint.text() == "Loading…" and not dialog.save_button.isEnabled()
+    qtbot.waitUntil(lambda: dialog.ready, timeout=10_000)
+    assert "Paula Prospect" in dialog.heading.text() and "host Hana Host" in dialog.heading.text()
+    dialog.show()
+    select_data(dialog.outcome_box, CallOutcome.RESCHEDULED)
+    dialog.grab().save("/tmp/calls_outcome.png")
+
+
+def test_a_call_deleted_before_it_is_read_is_said_in_the_dialog(qtbot, engine, sessions) -> None:
+    world = make_world(sessions)
+    ctx = make_context(engine, sessions)
+    with sessions() as session:
+        session.delete(session.get(SalesCall, world.future_call_id))
+        session.commit()
+    dialog = OutcomeDialog(ctx, world.future_call_id)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.loading_failed, timeout=10_000) as failed:
+        pass
+    assert isinstance(failed.args[0], LookupError)
+    assert "No sales call" in dialog.errors.shown()[""]
+    select_data(dialog.outcome_box, CallOutcome.FOLLOW_UP)
+    assert not dialog.save_button.isEnabled()

@@ -3,174 +3,87 @@
 ``CloseDealWizard(ctx, sales_call_id=…)`` (from a CLOSED_WON call), ``lead_id=…`` (from the
 Pipeline), ``student_id=…`` (an upsell), or none of them (a new student typed in).
 
-Pages: the buyer (read from the call, lead or student; a new student's details otherwise,
-showing the student already on file with that email, as the service will use it) → the deal:
-program (its price prefills the contract value), plan, contract value, down payment,
-installments, frequency, start and first due dates, closer and setter, beside a live preview
-of the schedule from :func:`~portal_desktop.services.payment_plans.build_schedule`, whose
-total always equals the contract value → "Close the deal" runs
-:func:`~portal_desktop.services.enrollments.close_deal` in a worker and, on success, the last
-page says what was created and where to find it. A refusal is shown at the field it names.
+What it offers is read off the UI thread (:func:`~portal_desktop.services.call_facts.
+deal_choices`; "Loading…" and no Next until then). Pages: the buyer (read from the call,
+lead or student; a new student's details otherwise, showing the student already on file
+with that email — the service's own lookup) → the deal (:mod:`.deal_page`, with the live
+schedule preview) → "Close the deal" runs
+:func:`~portal_desktop.services.enrollments.close_deal` as a write op and, on success, the
+last page says what was created and where to find it. A refusal is shown at the field it
+names; ``ready`` says nothing is being read or written (tests wait for it).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QComboBox,
     QFormLayout,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
-    QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
     QWizard,
     QWizardPage,
 )
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal_desktop import clock
-from portal_desktop.db.team_queries import load_members
-from portal_desktop.errors import ValidationError
-from portal_desktop.models import Enrollment, Installment, Lead, Program, SalesCall, Student
-from portal_desktop.models.enums import PaymentFrequency, PlanType
-from portal_desktop.services.enrollments import DealTerms, NewStudent, close_deal
-from portal_desktop.services.money import ZERO
-from portal_desktop.services.payment_plans import (
-    MAX_INSTALLMENTS,
-    ScheduledInstallment,
-    build_schedule,
+from portal_desktop.db.calls_queries import deal_summary
+from portal_desktop.services.call_facts import (
+    Buyer,
+    DealChoices,
+    deal_choices,
+    student_name_for_email,
 )
-from portal_desktop.views.date_range import date_edit
+from portal_desktop.services.enrollments import NewStudent, close_deal
+from portal_desktop.views.calls.deal_page import DealPage, WizardPage
 from portal_desktop.views.field_errors import ERROR_STYLE, FieldErrors
-from portal_desktop.views.formatting import enum_label
-from portal_desktop.views.member_picker import fill_members, select_data
-from portal_desktop.views.money_input import MoneyInput
-from portal_desktop.views.ops import run_write
+from portal_desktop.views.form_dialog import LOADING
+from portal_desktop.views.ops import ReadOp, WriteOp
 from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.workers import OpGeneration
 
 BUYER_PAGE, DEAL_PAGE, DONE_PAGE = 0, 1, 2
 BUYER_FIELDS = frozenset(
     {"student", "email", "first_name", "last_name", "phone", "lead_id", "student_id"}
 )
-CHANGED_TABLES = frozenset({"enrollments", "installments", "students", "sales_calls", "leads"})
+NEW_STUDENT = (
+    "A new student: type their details. An email already on file adds the enrollment to "
+    "that student."
+)
 
 
-@dataclass(frozen=True)
-class Buyer:
-    """Who is buying, as far as the wizard can tell before the service decides."""
-
-    name: str
-    email: str | None
-    source: str  # "call", "lead", "student" or "new"
-    existing_student: str | None = None  # the student the enrollment will go to
-    lead_id: uuid.UUID | None = None
-    student_id: uuid.UUID | None = None
-    closer_id: uuid.UUID | None = None
-    setter_id: uuid.UUID | None = None
+def buyer_text(buyer: Buyer) -> str:
+    """What the buyer page says about a known buyer."""
+    email = f" ({buyer.email})" if buyer.email else " (no email on file)"
+    if buyer.existing_student:
+        where = f"The enrollment is added to the student <b>{buyer.existing_student}</b>."
+    elif buyer.email:
+        where = "A new student is created from the lead and linked to it."
+    else:
+        where = "The lead has no email: add one in the Pipeline before closing the deal."
+    return f"<b>{buyer.name}</b>{email}<br>{where}"
 
 
-def _student_name(student: Student) -> str:
-    return f"{student.first_name} {student.last_name}".strip() or student.email
-
-
-def student_by_email(session: Session, email: str) -> Student | None:
-    """The student on file with this email, any case (the one close_deal will use)."""
-    return session.scalar(select(Student).where(func.lower(Student.email) == email.lower()))
-
-
-def _lead_buyer(session: Session, lead: Lead, source: str, **people: Any) -> Buyer:
-    linked = session.scalar(select(Student).where(Student.lead_id == lead.id))
-    found = linked or (student_by_email(session, lead.email) if lead.email else None)
-    name = f"{lead.first_name} {lead.last_name}".strip() or (lead.email or "this lead")
-    return Buyer(
-        name,
-        lead.email,
-        source,
-        existing_student=_student_name(found) if found else None,
-        lead_id=lead.id,
-        **people,
+def already_text(found: str | None) -> str:
+    """What the buyer page says under a typed email."""
+    if not found:
+        return ""
+    return (
+        f"Already a student: <b>{found}</b>. The enrollment is added to them; the names "
+        "typed above are not used."
     )
-
-
-def load_buyer(
-    session: Session,
-    *,
-    sales_call_id: uuid.UUID | None,
-    lead_id: uuid.UUID | None,
-    student_id: uuid.UUID | None,
-) -> Buyer | None:
-    """The buyer of a call, lead or student (None: a new student to type in)."""
-    if sales_call_id is not None:
-        call = session.get(SalesCall, sales_call_id)
-        if call is None:
-            raise LookupError("This call no longer exists; reload the list of calls.")
-        people = {"closer_id": call.host_id, "setter_id": call.setter_id}
-        if call.lead is not None:
-            return _lead_buyer(session, call.lead, "call", **people)
-        if call.student is not None:
-            student = call.student
-            return Buyer(
-                _student_name(student),
-                student.email,
-                "call",
-                existing_student=_student_name(student),
-                student_id=student.id,
-                **people,
-            )
-    if lead_id is not None:
-        lead = session.get(Lead, lead_id)
-        if lead is None:
-            raise LookupError("This lead no longer exists; reload the pipeline.")
-        return _lead_buyer(session, lead, "lead")
-    if student_id is not None:
-        student = session.get(Student, student_id)
-        if student is None:
-            raise LookupError("This student no longer exists; reload the list.")
-        name = _student_name(student)
-        return Buyer(name, student.email, "student", existing_student=name, student_id=student.id)
-    return None
-
-
-def _programs(session: Session) -> list[tuple[uuid.UUID, str, Decimal]]:
-    rows = session.execute(
-        select(Program.id, Program.name, Program.price)
-        .where(Program.active.is_(True))
-        .order_by(Program.name)
-    )
-    return [(row.id, row.name, row.price) for row in rows]
-
-
-class _CommitPage(QWizardPage):
-    """A page whose "next" runs ``on_commit()``: True lets the wizard move on."""
-
-    def __init__(self, parent: QWidget, on_commit: Callable[[], bool]) -> None:
-        super().__init__(parent)
-        self._on_commit = on_commit
-
-    def validatePage(self) -> bool:  # noqa: N802
-        return self._on_commit()
 
 
 class CloseDealWizard(QWizard):
-    """See the module docstring; ``deal_closed`` carries the result (plain data)."""
+    """See the module docstring; ``deal_closed`` carries the result (plain data),
+    ``loading_failed`` the error when what it needs could not be read (e.g. a deleted call)."""
 
     deal_closed = Signal(object)
+    loading_failed = Signal(object)
 
     def __init__(
         self,
@@ -191,30 +104,39 @@ class CloseDealWizard(QWizard):
         self.sales_call_id = sales_call_id
         self.lead_id = lead_id
         self.student_id = student_id
+        self.buyer: Buyer | None = None
         self.result: dict[str, Any] | None = None
-        self.schedule: list[ScheduledInstallment] = []
-        self._busy = False
-        with ctx.sessions() as session:
-            self.buyer = load_buyer(
-                session, sales_call_id=sales_call_id, lead_id=lead_id, student_id=student_id
-            )
-            self.programs = _programs(session)
-            self.members = load_members(session)
+        self.loading = True
+        self.load_failed = False
+        self._busy = False  # closing the deal
+        self._lookups = OpGeneration()
+        self._looking_up = False
         self.errors = FieldErrors(QLabel())
-        self.setPage(BUYER_PAGE, self._buyer_page())
-        self.setPage(DEAL_PAGE, self._deal_page())
+        self.buyer_page = self._buyer_page()
+        self.deal = DealPage(self, ctx.formatter, self.errors, self._blocked, self._commit)
+        self.setPage(BUYER_PAGE, self.buyer_page)
+        self.setPage(DEAL_PAGE, self.deal)
         self.setPage(DONE_PAGE, self._done_page())
         self.setButtonText(QWizard.WizardButton.CommitButton, "Close the deal")
-        self._on_program_changed()
-        self._on_plan_changed()
         self.resize(940, 600)
+        source = {"sales_call_id": sales_call_id, "lead_id": lead_id, "student_id": student_id}
+        ReadOp(ctx, lambda session: deal_choices(session, **source), parent=self).success(
+            self._loaded
+        ).failure(self._load_failed).run()
 
-    # --- pages ---------------------------------------------------------------------------
+    @property
+    def ready(self) -> bool:
+        """Nothing is being read or written."""
+        return not self.loading and not self._busy and not self._looking_up
+
+    def _blocked(self) -> bool:
+        return self.loading or self.load_failed or self._busy
+
+    # --- the buyer and the last page -----------------------------------------------------
 
     def _buyer_page(self) -> QWizardPage:
-        page = QWizardPage(self)
+        page = WizardPage(self, self._blocked)
         page.setTitle("Who is buying")
-        layout = QVBoxLayout(page)
         self.first_name = QLineEdit(page)
         self.last_name = QLineEdit(page)
         self.email = QLineEdit(page)
@@ -226,165 +148,59 @@ class CloseDealWizard(QWizard):
             ("phone", self.phone),
         ):
             edit.setObjectName(name)
-        self.buyer_note = QLabel(page)
+            edit.hide()
+        self.buyer_note = QLabel(LOADING, page)
         self.buyer_note.setObjectName("buyerNote")
         self.buyer_note.setWordWrap(True)
-        if self.buyer is not None:
-            self.buyer_note.setText(self._buyer_text(self.buyer))
-            layout.addWidget(self.buyer_note)
-            layout.addWidget(self.errors.label_for(page, "student", "email", "lead_id"))
-        else:
-            page.setSubTitle(
-                "A new student: type their details. An email already on file "
-                "adds the enrollment to that student."
-            )
-            form = QFormLayout()
-            form.addRow("First name", self.first_name)
-            form.addRow("", self.errors.label_for(page, "first_name"))
-            form.addRow("Last name", self.last_name)
-            form.addRow("", self.errors.label_for(page, "last_name"))
-            form.addRow("Email", self.email)
-            form.addRow("", self.errors.label_for(page, "email", "student"))
-            form.addRow("Phone", self.phone)
-            form.addRow("", self.errors.label_for(page, "phone"))
-            layout.addLayout(form)
-            layout.addWidget(self.buyer_note)
-            self.email.editingFinished.connect(self._look_up_email)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.buyer_note)
         layout.addStretch(1)
         return page
 
-    def _buyer_text(self, buyer: Buyer) -> str:
-        email = f" ({buyer.email})" if buyer.email else " (no email on file)"
-        if buyer.existing_student:
-            where = f"The enrollment is added to the student <b>{buyer.existing_student}</b>."
-        elif buyer.email:
-            where = "A new student is created from the lead and linked to it."
-        else:
-            where = "The lead has no email: add one in the Pipeline before closing the deal."
-        return f"<b>{buyer.name}</b>{email}<br>{where}"
+    def _show_buyer(self, buyer: Buyer | None) -> None:
+        """The buyer as read, or the form for a new student's details."""
+        page = self.buyer_page
+        layout = page.layout()
+        assert isinstance(layout, QVBoxLayout)
+        if buyer is not None:
+            self.buyer_note.setText(buyer_text(buyer))
+            layout.insertWidget(1, self.errors.label_for(page, "student", "email", "lead_id"))
+            return
+        page.setSubTitle(NEW_STUDENT)
+        self.buyer_note.setText("")
+        form = QFormLayout()
+        rows = (
+            ("First name", self.first_name, ("first_name",)),
+            ("Last name", self.last_name, ("last_name",)),
+            ("Email", self.email, ("email", "student")),
+            ("Phone", self.phone, ("phone",)),
+        )
+        for title, edit, fields in rows:
+            edit.show()
+            form.addRow(title, edit)
+            form.addRow("", self.errors.label_for(page, *fields))
+        layout.insertLayout(0, form)
+        self.email.editingFinished.connect(self._look_up_email)
 
     def _look_up_email(self) -> None:
-        email = self.email.text().strip()
-        found = None
-        if email:
-            with self.ctx.sessions() as session:
-                student = student_by_email(session, email)
-                found = _student_name(student) if student else None
-        self.buyer_note.setText(
-            f"Already a student: <b>{found}</b>. The enrollment is added to them; the names "
-            "typed above are not used."
-            if found
-            else ""
-        )
+        """Say which student on file the typed email belongs to (the service's lookup)."""
+        ticket, email = self._lookups.next(), self.email.text()
+        self._looking_up = True
+        ReadOp(
+            self.ctx, lambda session: student_name_for_email(session, email), parent=self
+        ).success(lambda found: self._looked_up(ticket, found)).failure(
+            lambda error: self._lookup_failed(ticket, error)
+        ).run()
 
-    def _deal_page(self) -> QWizardPage:
-        page = _CommitPage(self, self._commit)
-        page.setTitle("The deal and its payment schedule")
-        page.setCommitPage(True)
-        errors = self.errors
+    def _looked_up(self, ticket: int, found: str | None) -> None:
+        if self._lookups.is_current(ticket):
+            self._looking_up = False
+            self.buyer_note.setText(already_text(found))
 
-        self.program = QComboBox(page)
-        self.program.setObjectName("program")
-        for program_id, name, price in self.programs:
-            self.program.addItem(f"{name} — {self.ctx.formatter.money(price)}", program_id)
-        self.plan = QComboBox(page)
-        self.plan.setObjectName("plan")
-        self.plan.addItem("Paid in full (PIF)", PlanType.PIF)
-        self.plan.addItem("Split payments", PlanType.SPLIT)
-        self.contract_value = MoneyInput(page, field="contract_value")
-        self.contract_value.setObjectName("contractValue")
-        self.down_payment = MoneyInput(page, field="down_payment", allow_zero=True, maximum=None)
-        self.down_payment.setObjectName("downPayment")
-        self.installments = QSpinBox(page)
-        self.installments.setObjectName("installments")
-        self.installments.setRange(1, MAX_INSTALLMENTS)
-        self.frequency = QComboBox(page)
-        self.frequency.setObjectName("frequency")
-        for frequency in PaymentFrequency:
-            self.frequency.addItem(enum_label(frequency.value), frequency)
-        select_data(self.frequency, PaymentFrequency.MONTHLY)
-        today = clock.today(self.ctx.formatter.tz)
-        self.start_date = date_edit(page, "startDate", today)
-        self.custom_first_due = QCheckBox("First installment on", page)
-        self.custom_first_due.setObjectName("customFirstDue")
-        self.first_due_date = date_edit(page, "firstDueDate", today)
-        self.first_due_date.setEnabled(False)
-        self.closer = QComboBox(page)
-        self.closer.setObjectName("closer")
-        self.setter = QComboBox(page)
-        self.setter.setObjectName("setter")
-        buyer = self.buyer
-        closer_id = buyer.closer_id if buyer and buyer.closer_id else self.ctx.actor.team_member_id
-        fill_members(self.closer, self.members, none_text="(nobody)", selected=closer_id)
-        fill_members(
-            self.setter,
-            self.members,
-            none_text="(no setter)",
-            selected=buyer.setter_id if buyer else None,
-            active_only=False,
-        )
-        self.notes = QPlainTextEdit(page)
-        self.notes.setObjectName("dealNotes")
-        self.notes.setFixedHeight(54)
-
-        form = QFormLayout()
-        rows: list[tuple[str, QWidget, tuple[str, ...]]] = [
-            ("Program", self.program, ("program_id",)),
-            ("Plan", self.plan, ("plan_type",)),
-            ("Contract value", self.contract_value, ("contract_value",)),
-            ("Down payment", self.down_payment, ("down_payment",)),
-            ("Installments", self.installments, ("installments",)),
-            ("Frequency", self.frequency, ("frequency",)),
-            ("Start date", self.start_date, ("start_date",)),
-        ]
-        for title, widget, fields in rows:
-            form.addRow(title, widget)
-            form.addRow("", errors.label_for(page, *fields))
-        form.addRow(self.custom_first_due, self.first_due_date)
-        form.addRow("", errors.label_for(page, "first_due_date"))
-        form.addRow("Closer", self.closer)
-        form.addRow("", errors.label_for(page, "closer_id"))
-        form.addRow("Setter", self.setter)
-        form.addRow("", errors.label_for(page, "setter_id"))
-        form.addRow("Notes", self.notes)
-        form.addRow("", errors.label_for(page, "notes", "sales_call_id"))
-
-        self.preview = QTableWidget(0, 3, page)
-        self.preview.setObjectName("schedulePreview")
-        self.preview.setHorizontalHeaderLabels(["Due date", "Amount", ""])
-        self.preview.verticalHeader().setVisible(False)
-        self.preview.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.preview.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.preview.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.total = QLabel(page)
-        self.total.setObjectName("scheduleTotal")
-        self.total.setAlignment(Qt.AlignmentFlag.AlignRight)
-        side = QVBoxLayout()
-        side.addWidget(QLabel("<b>Payment schedule</b>", page))
-        side.addWidget(self.preview, 1)
-        side.addWidget(self.total)
-
-        layout = QHBoxLayout(page)
-        left = QVBoxLayout()
-        left.addLayout(form)
-        left.addWidget(errors.general)
-        left.addStretch(1)
-        layout.addLayout(left, 3)
-        layout.addLayout(side, 2)
-
-        self.program.currentIndexChanged.connect(self._on_program_changed)
-        self.plan.currentIndexChanged.connect(self._on_plan_changed)
-        self.custom_first_due.toggled.connect(self._on_first_due_toggled)
-        for signal in (
-            self.contract_value.value_changed,
-            self.down_payment.value_changed,
-            self.installments.valueChanged,
-            self.frequency.currentIndexChanged,
-            self.start_date.dateChanged,
-            self.first_due_date.dateChanged,
-        ):
-            signal.connect(self.update_preview)
-        return page
+    def _lookup_failed(self, ticket: int, error: BaseException) -> None:
+        if self._lookups.is_current(ticket):
+            self._looking_up = False
+            self.errors.show(error)
 
     def _done_page(self) -> QWizardPage:
         page = QWizardPage(self)
@@ -402,101 +218,28 @@ class CloseDealWizard(QWizard):
         layout.addStretch(1)
         return page
 
-    # --- the live preview ----------------------------------------------------------------
+    # --- loading -------------------------------------------------------------------------
 
-    def _on_program_changed(self) -> None:
-        index = self.program.currentIndex()
-        if 0 <= index < len(self.programs):
-            self.contract_value.set_value(self.programs[index][2])
-        self.update_preview()
-
-    def _on_plan_changed(self) -> None:
-        split = self.plan.currentData() == PlanType.SPLIT
-        if not split:
-            self.installments.setValue(1)
-            self.down_payment.clear()
-        elif self.installments.value() == 1:
-            self.installments.setValue(3)
-        for widget in (self.installments, self.down_payment, self.frequency):
-            widget.setEnabled(split)
-        self.update_preview()
-
-    def _on_first_due_toggled(self, on: bool) -> None:
-        self.first_due_date.setEnabled(on)
-        if on and self.first_due_date.date() < self.start_date.date():
-            self.first_due_date.setDate(self.start_date.date())
-        self.update_preview()
-
-    def terms(self) -> DealTerms:
-        """The deal as typed; raises ValidationError for a field that is not readable."""
-        program_id = self.program.currentData()
-        if program_id is None:
-            raise ValidationError("program_id", "choose a program (add one in Admin first)")
-        for money in (self.contract_value, self.down_payment):
-            if money.problem():
-                raise ValidationError(money.field, money.problem() or "")
-        value = self.contract_value.value()
-        if value is None:
-            raise ValidationError("contract_value", "is empty; type the amount sold")
-        return DealTerms(
-            program_id=program_id,
-            start_date=self.start_date.date().toPython(),
-            plan_type=self.plan.currentData(),
-            contract_value=value,
-            installments=self.installments.value(),
-            frequency=self.frequency.currentData(),
-            down_payment=self.down_payment.value() or ZERO,
-            first_due_date=(
-                self.first_due_date.date().toPython() if self.custom_first_due.isChecked() else None
-            ),
-            notes=self.notes.toPlainText().strip() or None,
+    def _loaded(self, choices: DealChoices) -> None:
+        self.loading = False
+        self.buyer = choices.buyer
+        self._show_buyer(choices.buyer)
+        self.deal.fill(
+            choices.programs, choices.members, choices.buyer, self.ctx.actor.team_member_id
         )
+        self._pages_changed()
 
-    def update_preview(self) -> None:
-        """Rebuild the schedule preview from the fields; an error is shown at its field."""
-        if not hasattr(self, "total"):
-            return  # still building the page
-        self.errors.clear()
-        try:
-            terms = self.terms()
-            self.schedule = build_schedule(
-                terms.contract_value or ZERO,
-                terms.plan_type,
-                terms.start_date,
-                terms.installments,
-                terms.frequency,
-                terms.down_payment,
-                terms.first_due_date,
-            )
-        except ValidationError as error:
-            self.schedule = []
-            self.errors.show(error)
-        self._fill_preview()
+    def _load_failed(self, error: BaseException) -> None:
+        self.loading = False
+        self.load_failed = True  # nothing to close: Next stays off
+        self.buyer_note.setStyleSheet(ERROR_STYLE)
+        self.buyer_note.setText(str(error) if isinstance(error, LookupError) else repr(error))
+        self._pages_changed()
+        self.loading_failed.emit(error)
 
-    def _fill_preview(self) -> None:
-        fmt = self.ctx.formatter
-        self.preview.setRowCount(len(self.schedule))
-        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        regular = 0
-        for row, item in enumerate(self.schedule):
-            regular += 0 if item.is_down_payment else 1
-            kind = "Down payment" if item.is_down_payment else f"Installment {regular}"
-            cells = [item.due_date.isoformat(), fmt.money(item.amount), kind]
-            for column, text in enumerate(cells):
-                cell = QTableWidgetItem(text)
-                if column == 1:
-                    cell.setTextAlignment(right)
-                self.preview.setItem(row, column, cell)
-        if not self.schedule:
-            self.total.setText("No schedule yet: fix the field in red")
-            self.total.setStyleSheet(ERROR_STYLE)
-            return
-        total = sum((item.amount for item in self.schedule), ZERO)
-        count = len(self.schedule)
-        self.total.setStyleSheet("")
-        self.total.setText(
-            f"<b>Total {fmt.money(total)}</b> in {count} payment{'s' if count > 1 else ''}"
-        )
+    def _pages_changed(self) -> None:
+        for page in (self.buyer_page, self.deal):
+            page.completeChanged.emit()
 
     # --- closing the deal ----------------------------------------------------------------
 
@@ -504,19 +247,17 @@ class CloseDealWizard(QWizard):
         """The deal page's "Close the deal": start the service; the page turns when it is done."""
         if self.result is not None:
             return True
-        if self._busy:
+        self.deal.update_preview()
+        if not self.deal.schedule:
             return False
-        self.update_preview()
-        if not self.schedule:
-            return False
-        terms = self.terms()
+        terms = self.deal.terms()
         actor = self.ctx.actor
-        people = {
+        people: dict[str, Any] = {
             "sales_call_id": self.sales_call_id,
             "lead_id": self.lead_id if self.sales_call_id is None else None,
             "student_id": self.student_id if self.sales_call_id is None else None,
-            "closer_id": self.closer.currentData(),
-            "setter_id": self.setter.currentData(),
+            "closer_id": self.deal.closer.currentData(),
+            "setter_id": self.deal.setter.currentData(),
         }
         if self.buyer is None:
             people["new_student"] = NewStudent(
@@ -528,21 +269,16 @@ class CloseDealWizard(QWizard):
 
         def work(session: Session) -> dict[str, Any]:
             enrollment = close_deal(session, actor, terms, **people)
-            return _summary(session, enrollment.id)
+            return deal_summary(session, enrollment.id)
 
         self._busy = True
-        self.button(QWizard.WizardButton.CommitButton).setEnabled(False)
-        run_write(self.ctx, self, work, self._closed, self._failed)
+        self._pages_changed()
+        WriteOp(self.ctx, work, parent=self).success(self._closed).failure(self._failed).run()
         return False
 
     def _closed(self, result: dict[str, Any]) -> None:
         self._busy = False
         self.result = result
-        ids = {result["enrollment_id"], result["student_id"], *result["installment_ids"]}
-        for extra in (self.sales_call_id, self.lead_id):
-            if extra is not None:
-                ids.add(extra)
-        self.ctx.bus.announce(CHANGED_TABLES, ids)
         fmt = self.ctx.formatter
         count = result["installment_count"]
         self.done_text.setText(
@@ -553,12 +289,12 @@ class CloseDealWizard(QWizard):
             "<b>Payment schedules</b>."
         )
         self.deal_closed.emit(result)
-        self.button(QWizard.WizardButton.CommitButton).setEnabled(True)
+        self._pages_changed()
         self.next()
 
     def _failed(self, error: BaseException) -> None:
         self._busy = False
-        self.button(QWizard.WizardButton.CommitButton).setEnabled(True)
+        self._pages_changed()
         self.errors.clear()
         if self.errors.show(error) in BUYER_FIELDS and self.currentId() == DEAL_PAGE:
             self.back()  # the buyer's page shows the problem at its field
@@ -569,24 +305,3 @@ class CloseDealWizard(QWizard):
                 "enrollments", {"enrollment_id": self.result["enrollment_id"]}
             )
         self.accept()
-
-
-def _summary(session: Session, enrollment_id: uuid.UUID) -> dict[str, Any]:
-    """What the last page says about a new enrollment (plain data, read back from the DB)."""
-    enrollment = session.get(Enrollment, enrollment_id)
-    assert enrollment is not None
-    installments = session.scalars(
-        select(Installment)
-        .where(Installment.enrollment_id == enrollment_id)
-        .order_by(Installment.due_date, Installment.sequence)
-    ).all()
-    return {
-        "enrollment_id": enrollment.id,
-        "student_id": enrollment.student_id,
-        "student": _student_name(enrollment.student),
-        "program": enrollment.program.name,
-        "contract_value": enrollment.contract_value,
-        "installment_count": len(installments),
-        "installment_ids": [item.id for item in installments],
-        "first_due": installments[0].due_date.isoformat() if installments else "",
-    }

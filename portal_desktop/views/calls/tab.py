@@ -13,99 +13,46 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from sqlalchemy import ColumnElement
 
 from portal_desktop import clock
 from portal_desktop.db.list_queries import SALES_CALLS, calls
-from portal_desktop.db.team_queries import load_members
+from portal_desktop.db.team_queries import Member, load_members
 from portal_desktop.models.enums import CallOutcome
+from portal_desktop.services.call_facts import CallSummary, call_summary
 from portal_desktop.services.context import Permission
-from portal_desktop.views.badges import BadgeDelegate
 from portal_desktop.views.buttons import action_button
+from portal_desktop.views.calls.call_rows import (
+    OUTCOME_COLUMN,
+    OVERDUE_COLOR,
+    OutcomeBadgeDelegate,
+    OverdueRowDelegate,
+    period,
+)
 from portal_desktop.views.calls.close_deal_wizard import CloseDealWizard
-from portal_desktop.views.calls.outcome_dialog import OutcomeDialog, call_summary
+from portal_desktop.views.calls.outcome_dialog import OutcomeDialog
 from portal_desktop.views.calls.schedule_dialog import ScheduleCallDialog
 from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.field_errors import NOTICE_STYLE
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.member_picker import fill_members, select_data
+from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
-from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE, QueryTableModel
+from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE
 from portal_desktop.views.wall_clock import to_aware
+from portal_desktop.views.workers import OpGeneration
 
-AnyIndex = QModelIndex | QPersistentModelIndex
+__all__ = ["OVERDUE_COLOR", "SalesCallsTab"]
+Dialog = OutcomeDialog | ScheduleCallDialog | CloseDealWizard
+
 WATCHED_TABLES = frozenset({"sales_calls", "leads", "students", "team_members", "enrollments"})
-OVERDUE_COLOR = QColor("#ffe3a3")
 RANGES = (("today", "Today"), ("week", "This week"), ("range", "Date range"), ("all", "All"))
 NONE, OVERDUE = "none", "overdue"
-_TITLES = [column.title for column in SALES_CALLS.columns]
-SCHEDULED_COLUMN = _TITLES.index("Scheduled")
-OUTCOME_COLUMN = _TITLES.index("Outcome")
-
-Day = tuple[dt.date, dt.date]  # first day, last day (both included)
-
-
-def period(choice: str, today: dt.date, start: dt.date, end: dt.date) -> Day | None:
-    """The days a range choice covers (None: every call)."""
-    if choice == "today":
-        return today, today
-    if choice == "week":
-        monday = today - dt.timedelta(days=today.weekday())
-        return monday, monday + dt.timedelta(days=6)
-    if choice == "range":
-        return (start, end) if start <= end else (end, start)
-    return None
-
-
-def needs_outcome(values: tuple[Any, ...] | None, now: dt.datetime) -> bool:
-    """Whether a listed call's time has come and it still has no outcome."""
-    if values is None:
-        return False
-    return values[OUTCOME_COLUMN] is None and values[SCHEDULED_COLUMN] <= now
-
-
-def _overdue_brush(index: AnyIndex) -> QBrush | None:
-    model = index.model()
-    if isinstance(model, QueryTableModel):
-        values = model.row_values(index.row())
-        if needs_outcome(values, clock.now()):
-            return QBrush(OVERDUE_COLOR)
-    return None
-
-
-class OverdueRowDelegate(QStyledItemDelegate):
-    """Paints the whole row of a call that needs an outcome in amber."""
-
-    def initStyleOption(self, option: QStyleOptionViewItem, index: AnyIndex) -> None:  # noqa: N802
-        super().initStyleOption(option, index)
-        brush = _overdue_brush(index)
-        if brush is not None:
-            option.backgroundBrush = brush
-
-
-class OutcomeBadgeDelegate(BadgeDelegate):
-    """The outcome as a badge; "Pending" on amber when the call needs an outcome."""
-
-    def initStyleOption(self, option: QStyleOptionViewItem, index: AnyIndex) -> None:  # noqa: N802
-        super().initStyleOption(option, index)
-        brush = _overdue_brush(index)
-        if brush is not None:
-            option.backgroundBrush = brush
 
 
 class SalesCallsTab(QWidget):
@@ -118,7 +65,10 @@ class SalesCallsTab(QWidget):
         self.setObjectName("tab_sales_calls")
         self.ctx = ctx
         self.editable = ctx.actor.can(Permission.EDIT_CALLS)
-        self.dialog: OutcomeDialog | ScheduleCallDialog | CloseDealWizard | None = None
+        self.dialog: Dialog | None = None
+        self.people_loaded = False  # the host and setter filters are filled
+        self._people = OpGeneration()
+        self._wanted_people: dict[QComboBox, object] = {}  # asked for before they were loaded
 
         self.list = EntityTab(ctx.engine, SALES_CALLS, ctx.formatter, self)
         self.list.status_changed.connect(self.status_changed)
@@ -203,9 +153,17 @@ class SalesCallsTab(QWidget):
     # --- building ------------------------------------------------------------------------
 
     def _fill_people(self) -> None:
-        with self.ctx.sessions() as session:
-            members = load_members(session)
-        host, setter = self.host.currentData(), self.setter.currentData()
+        """(Re)fill the host and setter filters from the team (read off the UI thread)."""
+        ticket = self._people.next()
+        ReadOp(self.ctx, load_members, parent=self).success(
+            lambda members: self._people_read(ticket, members)
+        ).failure(lambda error: self._say(f"The team could not be read: {error}")).run()
+
+    def _people_read(self, ticket: int, members: list[Member]) -> None:
+        if not self._people.is_current(ticket):
+            return
+        host = self._wanted_people.pop(self.host, self.host.currentData())
+        setter = self._wanted_people.pop(self.setter, self.setter.currentData())
         for box in (self.host, self.setter):
             box.blockSignals(True)
         fill_members(self.host, members, none_text="All hosts", active_only=False)
@@ -215,6 +173,8 @@ class SalesCallsTab(QWidget):
         select_data(self.setter, setter)
         for box in (self.host, self.setter):
             box.blockSignals(False)
+        self.people_loaded = True
+        self.apply_current_filters()
 
     def _today(self) -> dt.date:
         return clock.today(self.ctx.formatter.tz)
@@ -282,6 +242,8 @@ class SalesCallsTab(QWidget):
             for box, data in wanted.items():
                 box.setCurrentIndex(0)
                 select_data(box, data)
+                if box in (self.host, self.setter) and not self.people_loaded:
+                    self._wanted_people[box] = data  # chosen once the team is read
         finally:
             for box in boxes:
                 box.blockSignals(False)
@@ -318,60 +280,59 @@ class SalesCallsTab(QWidget):
         if not self.editable:
             return
         call_id = self.selected_call()
+        self.notice.hide()
         if call_id is None:  # the dialog then offers a finder
-            self._open(lambda: ScheduleCallDialog(self.ctx, parent=self))
+            self._open(ScheduleCallDialog(self.ctx, parent=self))
             return
+        ReadOp(self.ctx, lambda session: call_summary(session, call_id), parent=self).success(
+            self._book_with
+        ).failure(self._gone).run()
 
-        def build() -> ScheduleCallDialog:
-            with self.ctx.sessions() as session:
-                call = call_summary(session, call_id)
-            return ScheduleCallDialog(
-                self.ctx, lead_id=call["lead_id"], student_id=call["student_id"], parent=self
+    def _book_with(self, call: CallSummary) -> None:
+        self._open(
+            ScheduleCallDialog(
+                self.ctx, lead_id=call.lead_id, student_id=call.student_id, parent=self
             )
-
-        self._open(build)
+        )
 
     def open_selected(self) -> None:
         """Record (or correct) the selected call's outcome."""
         call_id = self.selected_call()
         if call_id is None or not self.editable:
             return
-
-        def build() -> OutcomeDialog:
-            dialog = OutcomeDialog(self.ctx, call_id, parent=self)
-            dialog.saved.connect(self._on_outcome_saved)
-            return dialog
-
-        self._open(build)
+        dialog = OutcomeDialog(self.ctx, call_id, parent=self)
+        dialog.saved.connect(self._on_outcome_saved)
+        self._open(dialog)
 
     def close_deal(self) -> None:
         call_id = self.selected_call()
         if call_id is None or not self.editable:
             return
-
-        def build() -> CloseDealWizard:
-            wizard = CloseDealWizard(self.ctx, sales_call_id=call_id, parent=self)
-            wizard.deal_closed.connect(self._on_deal_closed)
-            return wizard
-
-        self._open(build)
+        wizard = CloseDealWizard(self.ctx, sales_call_id=call_id, parent=self)
+        wizard.deal_closed.connect(self._on_deal_closed)
+        self._open(wizard)
 
     # --- reactions -----------------------------------------------------------------------
 
-    def _open(
-        self, build: Callable[[], OutcomeDialog | ScheduleCallDialog | CloseDealWizard]
-    ) -> None:
-        """Build a dialog and open it; a call deleted meanwhile is said and the list reloaded."""
+    def _open(self, dialog: Dialog) -> None:
+        """Open a dialog; if its call was deleted meanwhile, that is said and the list reloaded."""
         self.notice.hide()
-        try:
-            dialog = build()
-        except LookupError as gone:
-            self._say(str(gone))
-            self.refresh()
-            return
         self.dialog = dialog
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.loading_failed.connect(lambda error: self._gone(error, dialog))
         dialog.open()
+
+    def _gone(self, error: BaseException, dialog: Dialog | None = None) -> None:
+        """A lookup failed: a record deleted elsewhere is said (not crashed on)."""
+        if not isinstance(error, LookupError):
+            self._say(str(error))
+            return
+        if dialog is not None:
+            dialog.reject()
+            if self.dialog is dialog:
+                self.dialog = None
+        self._say(str(error))
+        self.refresh()
 
     def _on_outcome_saved(self, outcome: CallOutcome) -> None:
         dialog = self.dialog
