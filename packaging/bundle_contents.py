@@ -10,22 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-# The Qt modules the app imports (tests check that it imports no other).
-QT_MODULES_USED = ("QtCore", "QtGui", "QtWidgets")
-
-# Python modules that the analysis would otherwise follow but the app never runs: other Qt
-# bindings and Qt modules (pyqtgraph tries QtSvg, QtTest, QtOpenGL in try/except and does
-# without), pyqtgraph's parts that the charts do not use, tests, and tools.
+# Python modules that the analysis would otherwise follow but the app never imports (checked
+# by tests/test_installer_spec.py): other Qt bindings and Qt modules, pyqtgraph's parts that
+# the charts do not use, tests, and tools. pyqtgraph imports QtOpenGL, QtOpenGLWidgets, QtSvg
+# and QtTest itself: those stay.
 EXCLUDED_MODULES = (
     "tkinter",
     "PyQt5",
     "PyQt6",
     "PySide2",
-    "PySide6.QtSvg",
     "PySide6.QtSvgWidgets",
-    "PySide6.QtTest",
-    "PySide6.QtOpenGL",
-    "PySide6.QtOpenGLWidgets",
     "PySide6.QtNetwork",
     "PySide6.QtDBus",
     "PySide6.QtPrintSupport",
@@ -146,7 +140,8 @@ def without_unneeded_libraries(
     todo = [
         entry
         for entry in binaries
-        if not _is_shared_library(entry[0]) or entry[0].rsplit("/", 1)[-1] in LOADED_BY_NAME
+        if not _is_shared_library(entry[0])
+        or entry[0].rsplit("/", 1)[-1] in LOADED_BY_NAME
         or entry[0].startswith("libpython")
     ]
     while todo:

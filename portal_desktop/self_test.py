@@ -140,9 +140,7 @@ def _check_user(test: SelfTest, engine: Engine, username: str) -> None:
 
     def open_window() -> str:
         actor = sign_in(engine, username, DEMO_PASSWORD, None)
-        ctx = TabContext(
-            engine, session_factory(engine), actor, load_formatter(engine), DataBus()
-        )
+        ctx = TabContext(engine, session_factory(engine), actor, load_formatter(engine), DataBus())
         window = MainWindow(ctx)
         window.resize(1280, 800)
         window.show()
