@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench seed-demo clean
+.PHONY: run test lint bench seed-demo clean installer self-test
 
 # (Re)install only when the dependency pins change.
 $(STAMP): pyproject.toml constraints.txt
@@ -23,6 +23,20 @@ test: $(STAMP)
 	sh tests/secret_service_test.sh $(BIN)/python
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The installer (README.md, "Install"): dist/portal-desktop/ and its tarball, built with the
+# pinned PyInstaller (the `installer` extra); not rebuilt when pins and sources are unchanged.
+INSTALLER_STAMP := $(VENV)/.installer
+$(INSTALLER_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,installer]'
+	touch $(INSTALLER_STAMP)
+
+installer: $(INSTALLER_STAMP)
+	$(BIN)/python packaging/build.py
+
+# The bundle's own smoke test (no display needed).
+self-test: installer
+	dist/portal-desktop/portal-desktop --self-test
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -34,4 +48,4 @@ bench: $(STAMP)
 	status=0; for b in $(BENCHES); do $(BIN)/python bench/$$b.py || status=1; done; exit $$status
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist

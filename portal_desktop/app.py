@@ -18,6 +18,7 @@ from portal_desktop import __version__
 from portal_desktop.db.paths import APP_AUTHOR, APP_NAME
 from portal_desktop.launcher import Launcher
 from portal_desktop.package_data import resource
+from portal_desktop.system_libs import require_platform_libraries
 from portal_desktop.views.app_style import PortalStyle
 
 WINDOW_TITLE = "Info Product Portal"
@@ -35,6 +36,7 @@ def display_available() -> bool:
 
 def application() -> QApplication:
     """The QApplication, named for QSettings, with the app's icon and style sheet."""
+    require_platform_libraries()  # names a missing X11 library instead of Qt's abort
     QApplication.setOrganizationName(APP_AUTHOR)
     QApplication.setApplicationName(APP_NAME)
     QApplication.setApplicationVersion(__version__)

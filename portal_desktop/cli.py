@@ -20,6 +20,10 @@ EXIT_BROKEN_PIPE = 141
 
 
 def _gui(args: argparse.Namespace) -> int:
+    if args.self_test:
+        from portal_desktop.self_test import run_self_test
+
+        return run_self_test()
     from portal_desktop.app import run_app
 
     return run_app(url=args.url, seed_demo=not args.no_demo, quit_after_ms=args.quit_after)
@@ -43,6 +47,11 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--url", help=URL_HELP)
     parser.add_argument(
         "--no-demo", action="store_true", help="do not fill a new local database with demo data"
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation on a temporary database (no display needed) and exit",
     )
     parser.add_argument("--quit-after", type=int, metavar="MS", help=argparse.SUPPRESS)
     parser.set_defaults(handler=_gui)
