@@ -44,10 +44,10 @@ from bench.kpi_bench import (  # noqa: E402
     whole_span,
 )
 from portal_desktop.db.engine import make_engine, session_factory  # noqa: E402
-from portal_desktop.services.chart_periods import Granularity, previous_period  # noqa: E402
-from portal_desktop.services.context import SYSTEM  # noqa: E402
-from portal_desktop.services.date_ranges import DateRange  # noqa: E402
-from portal_desktop.services.settings import load_settings  # noqa: E402
+from portal_desktop.services.accounts.settings import load_settings  # noqa: E402
+from portal_desktop.services.common.context import SYSTEM  # noqa: E402
+from portal_desktop.services.common.date_ranges import DateRange  # noqa: E402
+from portal_desktop.services.reporting.chart_periods import Granularity, previous_period  # noqa: E402
 from portal_desktop.views.charts import ChartsTab  # noqa: E402
 from portal_desktop.views.formatting import Formatter  # noqa: E402
 from portal_desktop.views.tab_context import DataBus, TabContext  # noqa: E402

@@ -50,10 +50,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 from seed_bench import PostgresTarget, SqliteTarget, postgres_admin_url  # noqa: E402
 
 from portal_desktop.db.engine import make_engine, session_factory  # noqa: E402
-from portal_desktop.services.context import SYSTEM  # noqa: E402
-from portal_desktop.services.import_files import read_table  # noqa: E402
-from portal_desktop.services.lead_import import import_leads  # noqa: E402
-from portal_desktop.services.lead_mapping import guess_mapping  # noqa: E402
+from portal_desktop.services.common.context import SYSTEM  # noqa: E402
+from portal_desktop.services.files.import_files import read_table  # noqa: E402
+from portal_desktop.services.files.lead_import import import_leads  # noqa: E402
+from portal_desktop.services.files.lead_mapping import guess_mapping  # noqa: E402
 
 FLOORS = {"postgresql": 3.0, "sqlite": 2.0}
 MAX_MB = 300

@@ -45,12 +45,12 @@ sys.path.insert(0, str(ROOT))
 
 from portal_desktop.db import migrate  # noqa: E402
 from portal_desktop.db.engine import make_engine, session_factory  # noqa: E402
-from portal_desktop.services.context import SYSTEM  # noqa: E402
-from portal_desktop.services.date_ranges import make_range  # noqa: E402
-from portal_desktop.services.kpis import KPI_KEYS, kpi_kind, kpi_report  # noqa: E402
+from portal_desktop.services.accounts.settings import load_settings  # noqa: E402
+from portal_desktop.services.common.context import SYSTEM  # noqa: E402
+from portal_desktop.services.common.date_ranges import make_range  # noqa: E402
+from portal_desktop.services.reporting.kpis import KPI_KEYS, kpi_kind, kpi_report  # noqa: E402
 from portal_desktop.services.seeding import seed_database  # noqa: E402
 from portal_desktop.services.seeding.clock import Window  # noqa: E402
-from portal_desktop.services.settings import load_settings  # noqa: E402
 from tests.pg_cluster import INSTALL_HINT, PgCluster, _free_port, find_server_binaries  # noqa: E402
 
 FLOOR = 1.5

@@ -58,7 +58,7 @@ from bench.table_bench import TimedView, dispose, peak_rss_mb, wait_until  # noq
 from portal_desktop.db import migrate  # noqa: E402
 from portal_desktop.db.engine import make_engine, session_factory  # noqa: E402
 from portal_desktop.db.list_queries import PIPELINE, leads  # noqa: E402
-from portal_desktop.services.context import SYSTEM  # noqa: E402
+from portal_desktop.services.common.context import SYSTEM  # noqa: E402
 from portal_desktop.views.entity_tab import EntityTab  # noqa: E402
 from portal_desktop.views.formatting import Formatter  # noqa: E402
 from portal_desktop.views.tab_context import DataBus, TabContext  # noqa: E402

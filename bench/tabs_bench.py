@@ -57,10 +57,10 @@ from portal_desktop.db import migrate  # noqa: E402
 from portal_desktop.db.engine import make_engine, session_factory  # noqa: E402
 from portal_desktop.models import Payment  # noqa: E402
 from portal_desktop.models.enums import UserRole  # noqa: E402
-from portal_desktop.services.context import Actor  # noqa: E402
-from portal_desktop.services.finance_common import local_today  # noqa: E402
-from portal_desktop.services.schedule_totals import schedule_totals  # noqa: E402
-from portal_desktop.services.settings import load_settings  # noqa: E402
+from portal_desktop.services.accounts.settings import load_settings  # noqa: E402
+from portal_desktop.services.billing.ledger import local_today  # noqa: E402
+from portal_desktop.services.billing.schedule_totals import schedule_totals  # noqa: E402
+from portal_desktop.services.common.context import Actor  # noqa: E402
 from portal_desktop.views.formatting import Formatter  # noqa: E402
 from portal_desktop.views.tab_context import DataBus, TabContext  # noqa: E402
 from portal_desktop.views.tab_registry import TAB_CLASSES, TabEntry, build_tab  # noqa: E402

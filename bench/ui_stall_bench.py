@@ -223,7 +223,7 @@ def rebuild_rollups(url: str) -> None:
     from sqlalchemy.orm import Session
 
     make_engine = locate("make_engine", "portal_desktop.db.engine")
-    refresh = locate("refresh_rollups", "portal_desktop.services.rollups")
+    refresh = locate("refresh_rollups", "portal_desktop.services.reporting.rollups")
     engine = make_engine(url)
     with Session(engine) as session:
         refresh(session)
@@ -564,7 +564,7 @@ def signed_in_context(url: str, password: str) -> Any:
 
     make_engine = locate("make_engine", "portal_desktop.db.engine")
     session_factory = locate("session_factory", "portal_desktop.db.engine")
-    authenticate = locate("authenticate", "portal_desktop.services.accounts")
+    authenticate = locate("authenticate", "portal_desktop.services.accounts.users")
     load_formatter = locate("load_formatter", "portal_desktop.app")
     tab_context = locate("TabContext", "portal_desktop.views.tab_context")
     data_bus = locate("DataBus", "portal_desktop.views.tab_context")

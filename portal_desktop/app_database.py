@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Engine
 
-    from portal_desktop.services.context import Actor
+    from portal_desktop.services.common.context import Actor
     from portal_desktop.views.formatting import Formatter
 
 DEMO_LEADS = 2000
@@ -76,7 +76,7 @@ def has_users(engine: Engine) -> bool:
 def load_formatter(engine: Engine) -> Formatter:
     from sqlalchemy.orm import Session
 
-    from portal_desktop.services.settings import load_settings
+    from portal_desktop.services.accounts.settings import load_settings
     from portal_desktop.views.formatting import Formatter
 
     with Session(engine) as session:
@@ -123,7 +123,7 @@ def sign_in(
     from sqlalchemy.orm import Session
 
     from portal_desktop.models.enums import UserRole
-    from portal_desktop.services.accounts import authenticate
+    from portal_desktop.services.accounts.users import authenticate
 
     with Session(engine) as session:
         actor = authenticate(session, username, password)
@@ -142,8 +142,8 @@ def create_first_admin(engine: Engine, username: str, full_name: str, password: 
 
     from portal_desktop.db import migrate
     from portal_desktop.models.enums import UserRole
-    from portal_desktop.services.accounts import create_user
-    from portal_desktop.services.context import SYSTEM
+    from portal_desktop.services.accounts.users import create_user
+    from portal_desktop.services.common.context import SYSTEM
 
     if not schema_exists(engine):
         migrate.upgrade(engine)

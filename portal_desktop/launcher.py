@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from portal_desktop.db.profiles import Profile
-    from portal_desktop.services.context import Actor
+    from portal_desktop.services.common.context import Actor
     from portal_desktop.views.main_window import MainWindow
 
 EXIT_DATABASE_PROBLEM = 2

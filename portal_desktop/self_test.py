@@ -186,9 +186,10 @@ def _report_kpis(url: str) -> str:
     """The command as a user types it, over the demo's last 30 days."""
     import datetime as dt
 
+    from portal_desktop import clock
     from portal_desktop.cli import main
 
-    today = dt.date.today()
+    today = clock.today(None)
     start, end = (today - dt.timedelta(days=30)).isoformat(), today.isoformat()
     printed, errors = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(errors):

@@ -303,7 +303,7 @@ def test_reports_on_stale_facts_are_right_and_leave_the_file_as_it_was(
     # The same report once the file's facts were rebuilt by a writer (the app would do it).
     engine = make_engine(url)
     with session_factory(engine)() as session:
-        from portal_desktop.services.rollups import refresh_rollups
+        from portal_desktop.services.reporting.rollups import refresh_rollups
 
         assert refresh_rollups(session) > 0
     engine.dispose()

@@ -18,9 +18,9 @@ from portal_desktop.db.engine import make_engine, session_factory
 from portal_desktop.db.lists import LISTS
 from portal_desktop.db.marketing_queries import CAMPAIGN_COLUMNS
 from portal_desktop.models import AdPerformance, Lead
-from portal_desktop.services.exports import LIST_PERMISSIONS, CsvSink, ExportColumn
-from portal_desktop.services.report_exports import ReportName
-from portal_desktop.services.settings import load_settings
+from portal_desktop.services.accounts.settings import load_settings
+from portal_desktop.services.files.exports import LIST_PERMISSIONS, CsvSink, ExportColumn
+from portal_desktop.services.reporting.report_exports import ReportName
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.table_model import QueryTableModel
 from tests.db.list_samples import seed_every_list

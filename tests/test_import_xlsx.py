@@ -12,9 +12,9 @@ from sqlalchemy import delete, select
 from portal_desktop.cli import main
 from portal_desktop.db.engine import make_engine, session_factory
 from portal_desktop.models import AuditEntry, Lead, SalesCall
-from portal_desktop.services.import_files import cell_text, read_table
-from portal_desktop.services.leads import change_lead_status, create_lead
-from portal_desktop.services.settings import load_settings
+from portal_desktop.services.accounts.settings import load_settings
+from portal_desktop.services.files.import_files import cell_text, read_table
+from portal_desktop.services.sales.leads import change_lead_status, create_lead
 from tests.services.pipeline_data import ADMIN
 
 

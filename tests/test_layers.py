@@ -91,14 +91,14 @@ def test_the_scan_sees_late_relative_and_qt_imports() -> None:
     source = (
         "from . import tables\n"
         "def late():\n"
-        "    from portal_desktop.services.context import Actor\n"
+        "    from portal_desktop.services.common.context import Actor\n"
         "    from ..views import formatting\n"
         "    import PySide6.QtCore\n"
         "from portal_desktop import clock, views\n"
     )
     found = violations(source, ["portal_desktop", "db"], "db/probe.py")
     assert sorted(found) == [
-        "db/probe.py:3: db imports portal_desktop.services.context",
+        "db/probe.py:3: db imports portal_desktop.services.common.context",
         "db/probe.py:4: db imports portal_desktop.views",
         "db/probe.py:5: db imports Qt (PySide6.QtCore)",
         "db/probe.py:6: db imports portal_desktop.views",

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 import portal_desktop
 from portal_desktop import clock
 from portal_desktop.cli import main
-from portal_desktop.services.context import SYSTEM
-from portal_desktop.services.settings import update_settings
+from portal_desktop.services.accounts.settings import update_settings
+from portal_desktop.services.common.context import SYSTEM
 
 PACKAGE = Path(portal_desktop.__file__).parent
 CLOCK = PACKAGE / "clock.py"

@@ -1,4 +1,4 @@
-"""`portal-desktop report …` on the fixed world of tests/services/test_kpis.py."""
+"""`portal-desktop report …` on the fixed world of tests/services/reporting/test_kpis.py."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import json
 import pytest
 
 from portal_desktop.cli import main
-from tests.services.test_kpis import shared_world_fixture
+from tests.services.reporting.test_kpis import shared_world_fixture
 
 _fixtures = (shared_world_fixture,)  # registers `shared_world`
 
-# March 2024 in New York, derived row by row in tests/services/test_kpis.py.
+# March 2024 in New York, derived row by row in tests/services/reporting/test_kpis.py.
 MARCH_JSON = {
     "from": "2024-03-01",
     "to": "2024-03-31",

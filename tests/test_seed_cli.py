@@ -10,8 +10,8 @@ from sqlalchemy import text
 from portal_desktop.cli import main
 from portal_desktop.commands import seed as seed_command
 from portal_desktop.db.engine import make_engine
+from portal_desktop.services.accounts.settings import DEFAULTS
 from portal_desktop.services.seeding import clock
-from portal_desktop.services.settings import DEFAULTS
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

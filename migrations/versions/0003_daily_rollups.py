@@ -3,7 +3,7 @@
 Five fact tables (leads, booked calls, enrollments and cash per local day, installments
 per due date; see
 ``portal_desktop/models/rollups.py``), ``rollup_dirty`` (the days whose records changed) and
-``rollup_state`` (the time zone the facts were built in). ``services/rollups.py`` rebuilds
+``rollup_state`` (the time zone the facts were built in). ``services/reporting/rollups.py`` rebuilds
 the facts of the noted days before a report reads them; as this revision leaves
 ``rollup_state`` empty, the first report after it builds every day.
 

@@ -8,7 +8,7 @@ committed first and a report rebuilt its new day before the parent's commit, tha
 the parent's old value and nothing noted it again.
 
 Now such a trigger notes the changed record itself in ``rollup_dirty_parents`` (kind, id),
-and ``services/rollups.py`` finds its children's days when it rebuilds — after the change
+and ``services/reporting/rollups.py`` finds its children's days when it rebuilds — after the change
 committed, in a snapshot that sees every child as committed by then. A child's own change
 still notes its own old and new days. The notes are upserts in a fixed order, so two
 writers noting the same days lock them in the same order.

@@ -75,7 +75,8 @@ def read_only(handler: Handler) -> Handler:
     """A command that only reads: it never creates or changes a file.
 
     On SQLite the file must exist and is opened so that SQLite refuses any write. Reports
-    first bring the daily facts up to date (``services/rollups.py``), a write: when there is
+    first bring the daily facts up to date (``services/reporting/rollups.py``), a write: when there
+    is
     something to rebuild, the command runs again on a scratch copy of the file, in a
     temporary folder removed afterwards, so its figures are those the app would show and
     the file stays as it was. PostgreSQL has no file: the command runs as it is.

@@ -27,10 +27,11 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from portal_desktop.db.query_spec import ListQuery
-    from portal_desktop.services.import_common import Problem
+    from portal_desktop.services.files.import_common import Problem
 
 REPORT_LINES = 50
-# The names of db/lists.py's LISTS and of services.report_exports.ReportName, written out so
+# The names of db/lists.py's LISTS and of services.reporting.report_exports.ReportName, written out
+# so
 # that building the parser imports no database code (tests/test_import_export_cli.py checks
 # they are those); RENAMED: old names still accepted, and what they are called now.
 LIST_NAMES = ("pipeline", "sales_calls", "enrollments", "payment_schedules", "team")
@@ -48,13 +49,13 @@ WHERE_HELP = (
 
 def _read(path: str, sheet: str | None = None) -> Any:
     """The file as a table, streamed from the disk: a CSV file or a workbook's sheet."""
-    from portal_desktop.services.import_files import read_table
+    from portal_desktop.services.files.import_files import read_table
 
     return read_table(path, sheet)
 
 
 def _print_problems(problems: tuple[Problem, ...], report: str | None, title: str) -> None:
-    from portal_desktop.services.import_common import report_lines, save_report
+    from portal_desktop.services.files.import_common import report_lines, save_report
 
     if not problems:
         return
@@ -77,8 +78,8 @@ def _refused(message: str, problems: tuple[Problem, ...], report: str | None) ->
 
 def _run_import(args: argparse.Namespace, run: Callable[..., Any], *arguments: Any) -> int:
     """Check or import (``run``) as the system user; print the report; the exit status."""
-    from portal_desktop.services.context import SYSTEM
-    from portal_desktop.services.import_common import ImportRefusedError
+    from portal_desktop.services.common.context import SYSTEM
+    from portal_desktop.services.files.import_common import ImportRefusedError
 
     with current_session(args) as session:
         try:
@@ -96,15 +97,15 @@ def _run_import(args: argparse.Namespace, run: Callable[..., Any], *arguments: A
 
 
 def _import_leads(args: argparse.Namespace) -> int:
-    from portal_desktop.services.csv_table import CsvError
-    from portal_desktop.services.import_common import refused_by
-    from portal_desktop.services.lead_import import (
+    from portal_desktop.services.files.csv_table import CsvError
+    from portal_desktop.services.files.import_common import refused_by
+    from portal_desktop.services.files.lead_import import (
         DuplicatePolicy,
         LeadImportOptions,
         check_lead_import,
         import_leads,
     )
-    from portal_desktop.services.lead_mapping import apply_overrides, guess_mapping
+    from portal_desktop.services.files.lead_mapping import apply_overrides, guess_mapping
 
     if args.report:
         check_output_file("--report", args.report)
@@ -131,13 +132,13 @@ def _import_leads(args: argparse.Namespace) -> int:
 
 def _import_ads(args: argparse.Namespace) -> int:
     from portal_desktop.models.enums import AdPlatform
-    from portal_desktop.services.ad_import import (
+    from portal_desktop.services.files.ad_import import (
         AdImportOptions,
         check_ad_import,
         import_ad_performance,
     )
-    from portal_desktop.services.csv_table import CsvError
-    from portal_desktop.services.import_common import refused_by
+    from portal_desktop.services.files.csv_table import CsvError
+    from portal_desktop.services.files.import_common import refused_by
 
     if args.report:
         check_output_file("--report", args.report)
@@ -161,9 +162,9 @@ def _import_ads(args: argparse.Namespace) -> int:
 def _list_query(session: Session, args: argparse.Namespace) -> ListQuery:
     from portal_desktop.db.query_spec import MAX_SEARCH_CHARS, SortOrder
     from portal_desktop.errors import ValidationError
-    from portal_desktop.services.export_where import parse_where
-    from portal_desktop.services.report_exports import list_spec
-    from portal_desktop.services.settings import load_settings
+    from portal_desktop.services.accounts.settings import load_settings
+    from portal_desktop.services.files.export_where import parse_where
+    from portal_desktop.services.reporting.report_exports import list_spec
 
     spec = list_spec(session, args.table)
     tz = load_settings(session).tz
@@ -187,17 +188,17 @@ def _list_query(session: Session, args: argparse.Namespace) -> ListQuery:
 
 
 def _date(option: str, text: str | None, default: dt.date) -> dt.date:
-    from portal_desktop.services.date_ranges import parse_date
+    from portal_desktop.services.common.date_ranges import parse_date
 
     return default if text is None else parse_date(option, text)
 
 
 @read_only
 def _export(args: argparse.Namespace) -> int:
-    from portal_desktop.services.context import SYSTEM
-    from portal_desktop.services.exports import ExportFormat, export_list
-    from portal_desktop.services.finance_common import local_today
-    from portal_desktop.services.report_exports import export_report
+    from portal_desktop.services.billing.ledger import local_today
+    from portal_desktop.services.common.context import SYSTEM
+    from portal_desktop.services.files.exports import ExportFormat, export_list
+    from portal_desktop.services.reporting.report_exports import export_report
 
     check_output_file("-o", args.output)
     if args.table in RENAMED:

@@ -20,10 +20,10 @@ from portal_desktop.commands.common import add_url_option, current_session, read
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from portal_desktop.services.commissions import CommissionReport
-    from portal_desktop.services.context import Actor
-    from portal_desktop.services.kpi_team import Credited
-    from portal_desktop.services.kpis import KpiReport, ReceivablesReport
+    from portal_desktop.services.common.context import Actor
+    from portal_desktop.services.reporting.kpi_team import Credited
+    from portal_desktop.services.reporting.kpis import KpiReport, ReceivablesReport
+    from portal_desktop.services.sales.commissions import CommissionReport
 
 NULL = "—"
 
@@ -32,7 +32,7 @@ NULL = "—"
 
 
 def _range(args: argparse.Namespace) -> tuple[dt.date, dt.date]:
-    from portal_desktop.services.date_ranges import make_range, parse_date
+    from portal_desktop.services.common.date_ranges import make_range, parse_date
 
     start = parse_date("--from", args.start)
     end = parse_date("--to", args.end)
@@ -109,8 +109,8 @@ def _read_ranged(
     args: argparse.Namespace, read: Callable[[Session, Actor, dt.date, dt.date], list[Any]]
 ) -> _RangedRows:
     """Run the report use case ``read`` over the range of ``args`` as the system actor."""
-    from portal_desktop.services.context import SYSTEM
-    from portal_desktop.services.settings import load_settings
+    from portal_desktop.services.accounts.settings import load_settings
+    from portal_desktop.services.common.context import SYSTEM
 
     start, end = _range(args)
     with current_session(args) as session:
@@ -126,7 +126,7 @@ _ROAS_KEYS = frozenset({"platform_roas", "cash_roas"})
 
 def kpi_text(key: str, value: Any) -> str:
     """A KPI as the table shows it: counts, money, rates as %, ROAS as a multiple."""
-    from portal_desktop.services.kpis import kpi_kind
+    from portal_desktop.services.reporting.kpis import kpi_kind
 
     kind = kpi_kind(key)
     if kind == "count":
@@ -137,7 +137,7 @@ def kpi_text(key: str, value: Any) -> str:
 
 
 def kpi_table(report: KpiReport) -> str:
-    from portal_desktop.services.kpis import KPI_LABELS
+    from portal_desktop.services.reporting.kpis import KPI_LABELS
 
     rows = [(KPI_LABELS[key], kpi_text(key, value)) for key, value in report.values().items()]
     heading = _heading("KPIs", report.start, report.end, report.currency, report.time_zone)
@@ -145,8 +145,8 @@ def kpi_table(report: KpiReport) -> str:
 
 
 def _kpis(args: argparse.Namespace) -> int:
-    from portal_desktop.services.context import SYSTEM
-    from portal_desktop.services.kpis import kpi_report
+    from portal_desktop.services.common.context import SYSTEM
+    from portal_desktop.services.reporting.kpis import kpi_report
 
     start, end = _range(args)
     with current_session(args) as session:
@@ -178,7 +178,7 @@ def _credit_cells(credited: Credited) -> list[str]:
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
-    from portal_desktop.services.team import leaderboard
+    from portal_desktop.services.sales.team import leaderboard
 
     report = _read_ranged(args, leaderboard)
     if args.json:
@@ -222,10 +222,10 @@ def receivables_table(report: ReceivablesReport) -> str:
 
 
 def _receivables(args: argparse.Namespace) -> int:
-    from portal_desktop.services.context import SYSTEM
-    from portal_desktop.services.date_ranges import parse_date
-    from portal_desktop.services.finance_common import local_today
-    from portal_desktop.services.kpis import receivables_report
+    from portal_desktop.services.billing.ledger import local_today
+    from portal_desktop.services.common.context import SYSTEM
+    from portal_desktop.services.common.date_ranges import parse_date
+    from portal_desktop.services.reporting.kpis import receivables_report
 
     as_of = parse_date("--as-of", args.as_of) if args.as_of else None
     with current_session(args) as session:
@@ -281,8 +281,8 @@ def commissions_table(report: CommissionReport) -> str:
 
 
 def _commissions(args: argparse.Namespace) -> int:
-    from portal_desktop.services.commissions import commission_report
-    from portal_desktop.services.context import SYSTEM
+    from portal_desktop.services.common.context import SYSTEM
+    from portal_desktop.services.sales.commissions import commission_report
 
     start, end = _range(args)
     with current_session(args) as session:
@@ -298,7 +298,7 @@ def _commissions(args: argparse.Namespace) -> int:
 
 
 def _campaigns(args: argparse.Namespace) -> int:
-    from portal_desktop.services.marketing import campaign_report
+    from portal_desktop.services.marketing.campaigns import campaign_report
 
     report = _read_ranged(args, campaign_report)
     if args.json:

@@ -5,7 +5,7 @@
 * :func:`aging_condition`: the installments of one bucket as of a day.
 
 They sit in ``db`` (below ``services``) because the Payment-schedules list
-(``db/payments_queries.py``) builds on them as ``services/kpi_money.py`` does.
+(``db/payments_queries.py``) builds on them as ``services/reporting/kpi_money.py`` does.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Look-ups for the Sales-calls screens (no Qt here; plain data, safe across threads): who
 a new call can be booked with, the programs a deal can be closed for, what a closed deal
 created. (What needs the services' rules — a call's facts, the buyer — is in
-:mod:`portal_desktop.services.call_facts`.)"""
+:mod:`portal_desktop.services.sales.call_facts`.)"""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 * ``AD_PERFORMANCE``: one campaign's days (the tab filters by campaign and range);
 * ``EMAIL_BROADCASTS``: newsletters and their engagement numbers;
 * :class:`CampaignRow` / :data:`CAMPAIGN_COLUMNS`: the campaigns table's rows and columns
-  (``services.campaign_table.campaign_rows`` fills them);
+  (``services.marketing.campaign_table.campaign_rows`` fills them);
 * :func:`campaign_values`, :func:`broadcast_values`, :func:`performance_day`: what an edit
   dialog starts from.
 """

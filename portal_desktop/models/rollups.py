@@ -3,7 +3,8 @@
 Reports and charts over long ranges read these small tables instead of every lead, call and
 payment. Each row holds the KPIS.md counts and sums of one local day (the installation's
 time zone) for one combination of the dimensions the screens group by; a range's figure is
-the SUM over its days. They are derived data: ``services/rollups.py`` rebuilds the days that
+the SUM over its days. They are derived data: ``services/reporting/rollups.py`` rebuilds the days
+that
 changed, and triggers (migration 0003) note those days in ``rollup_dirty`` whenever a lead,
 call, enrollment, installment, payment or student is written, whoever writes it.
 

@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from portal_desktop import clock
 from portal_desktop.db.query_spec import ListQuery
-from portal_desktop.services import exports, report_exports
-from portal_desktop.services.context import Actor
-from portal_desktop.services.exports import ExportFormat
+from portal_desktop.services.common.context import Actor
+from portal_desktop.services.files import exports
+from portal_desktop.services.files.exports import ExportFormat
+from portal_desktop.services.reporting import report_exports
 from portal_desktop.views.export_notice import (
     check_folder,
     failure_text,

@@ -2,7 +2,7 @@
 
 Use: ``dialog = ImportDialog(sessions_factory, actor, parent)``; connect
 ``dialog.data_changed`` to the window's ``DataBus.data_changed``: once an import is written
-it emits what the import's unit of work changed (tables, ids: ``services.changes``, as a
+it emits what the import's unit of work changed (tables, ids: ``services.common.changes``, as a
 write op announces it); ``dialog.open()``. ``sessions_factory`` is a
 ``sessionmaker``: each piece of work opens its own Session on a pool thread, so the window
 stays usable and only plain data crosses threads.
@@ -33,22 +33,22 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal_desktop.errors import PortalError, ValidationError
-from portal_desktop.services.ad_import import AdImportOptions
-from portal_desktop.services.changes import Changes
-from portal_desktop.services.context import Actor
-from portal_desktop.services.csv_table import CsvError, CsvTable
-from portal_desktop.services.import_common import (
+from portal_desktop.services.common.changes import Changes
+from portal_desktop.services.common.context import Actor
+from portal_desktop.services.files.ad_import import AdImportOptions
+from portal_desktop.services.files.csv_table import CsvError, CsvTable
+from portal_desktop.services.files.import_common import (
     ImportCancelledError,
     ImportRefusedError,
     Problem,
     Progress,
     refused_by,
 )
-from portal_desktop.services.lead_import import (
+from portal_desktop.services.files.lead_import import (
     DuplicatePolicy,
     LeadImportOptions,
 )
-from portal_desktop.services.lead_mapping import check_mapping, guess_mapping
+from portal_desktop.services.files.lead_mapping import check_mapping, guess_mapping
 from portal_desktop.views.import_jobs import (
     PLATFORMS,
     describe_table,
@@ -281,7 +281,7 @@ class ImportDialog(QDialog):
             self._run(self._job(write=False), self._checked)
 
     def _ad_previewed(self, report: Any) -> None:
-        from portal_desktop.services.ad_rows import FORMATS, AdColumns
+        from portal_desktop.services.files.ad_rows import FORMATS, AdColumns
 
         assert self.table is not None
         columns = AdColumns(self.table, FORMATS[PLATFORMS[self.kind]])
@@ -357,7 +357,7 @@ class ImportDialog(QDialog):
     # --- the report file ----------------------------------------------------------------
 
     def save_report(self, path: str | Path) -> None:
-        from portal_desktop.services.import_common import save_report
+        from portal_desktop.services.files.import_common import save_report
 
         entries = self.report.all_entries() if self.report is not None else self._refused_problems
         save_report(entries, path)

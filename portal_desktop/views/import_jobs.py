@@ -12,15 +12,15 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal_desktop.models.enums import AdPlatform
-from portal_desktop.services.ad_import import check_ad_import
-from portal_desktop.services.ad_import import import_ad_performance as import_ads
-from portal_desktop.services.context import Actor
-from portal_desktop.services.csv_table import CsvTable
-from portal_desktop.services.import_files import read_table
-from portal_desktop.services.lead_import import check_lead_import, import_leads
-from portal_desktop.services.lead_mapping import Mapping
-from portal_desktop.services.lead_rows import LeadRowReader, preview_rows
-from portal_desktop.services.settings import load_settings
+from portal_desktop.services.accounts.settings import load_settings
+from portal_desktop.services.common.context import Actor
+from portal_desktop.services.files.ad_import import check_ad_import
+from portal_desktop.services.files.ad_import import import_ad_performance as import_ads
+from portal_desktop.services.files.csv_table import CsvTable
+from portal_desktop.services.files.import_files import read_table
+from portal_desktop.services.files.lead_import import check_lead_import, import_leads
+from portal_desktop.services.files.lead_mapping import Mapping
+from portal_desktop.services.files.lead_rows import LeadRowReader, preview_rows
 from portal_desktop.views.task_runner import Work, in_session
 
 PREVIEW_ROWS = 20

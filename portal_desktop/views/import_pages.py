@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from portal_desktop.services.ad_rows import AdDay
-from portal_desktop.services.csv_table import CsvTable
-from portal_desktop.services.import_common import Problem
-from portal_desktop.services.lead_mapping import LeadField, Mapping
-from portal_desktop.services.lead_rows import PREVIEW_COLUMNS, PreviewRow
+from portal_desktop.services.files.ad_rows import AdDay
+from portal_desktop.services.files.csv_table import CsvTable
+from portal_desktop.services.files.import_common import Problem
+from portal_desktop.services.files.lead_mapping import LeadField, Mapping
+from portal_desktop.services.files.lead_rows import PREVIEW_COLUMNS, PreviewRow
 
 IGNORE = "— ignore —"
 PROBLEM_TEXT = QColor("#92400e")

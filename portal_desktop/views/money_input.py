@@ -1,6 +1,6 @@
 """A line edit for an amount of money: accepts "1,250", "$1,250.00", "1250.5".
 
-The text is read with :func:`portal_desktop.services.payment_plans.parse_money` once the
+The text is read with :func:`portal_desktop.services.billing.payment_plans.parse_money` once the
 currency symbol, spaces and thousands separators are taken out, so a field says exactly what
 the services will say about the amount. ``value()`` is the Decimal, or None while the text is
 empty or not an amount; ``problem()`` says why, in words, and the field shows a red border.
@@ -15,7 +15,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from portal_desktop.errors import ValidationError
-from portal_desktop.services.money import MAX_CONTRACT_VALUE, parse_money
+from portal_desktop.services.common.money import MAX_CONTRACT_VALUE, parse_money
 
 # Currency signs and codes a user may type or paste around the number.
 _DECORATION = re.compile(r"^[A-Z]{2,3}\$?|[A-Z]{3}$|[\s$€£¥₹,]")

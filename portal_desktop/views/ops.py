@@ -14,7 +14,7 @@ the UI thread, so the window never waits on the database (the pattern of Anki's
 A read op's Session is rolled back at the end: it cannot write by mistake. A write op calls
 one service (one use case, one transaction); after it commits, the op calls ``success`` with
 the service's result and then announces on ``ctx.bus`` exactly what the unit of work changed
-(``services.changes``: tables, ids, the rollups and the audit rows). No screen
+(``services.common.changes``: tables, ids, the rollups and the audit rows). No screen
 keeps its own list of the tables it thinks it changed.
 """
 
@@ -27,7 +27,7 @@ import shiboken6
 from PySide6.QtCore import QObject
 from sqlalchemy.orm import Session
 
-from portal_desktop.services.changes import Changes, take_committed
+from portal_desktop.services.common.changes import Changes, take_committed
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.workers import QueryOp
 

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from portal_desktop.services.context import Actor
+from portal_desktop.services.common.context import Actor
 from portal_desktop.views.formatting import Formatter
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from sqlalchemy.orm import Session, sessionmaker
 
-from portal_desktop.services.changes import take_committed
+from portal_desktop.services.common.changes import take_committed
 from portal_desktop.views.workers import QueryOp
 
 Work = Callable[[Callable[[Any], None], threading.Event], Any]
@@ -29,7 +29,7 @@ def in_session(
 ) -> Work:
     """``work(session, progress, cancel)`` as a task with a Session of its own (closed at the
     end); with ``changes`` the task returns ``(result, Changes)``: what its unit of work
-    committed, for the data-changed bus (``services.changes``)."""
+    committed, for the data-changed bus (``services.common.changes``)."""
 
     def task(progress: Callable[[Any], None], cancel: threading.Event) -> Any:
         with sessions() as session:

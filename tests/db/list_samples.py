@@ -10,8 +10,8 @@ from portal_desktop.db.engine import session_factory
 from portal_desktop.db.list_queries import ENROLLMENT_LOOKUPS, STUDENT_SEARCH, student_column
 from portal_desktop.db.query_spec import ChipGroup, ColumnKind, ListColumn, ListSpec, SortOrder
 from portal_desktop.db.tables import closer, enrollments, programs
-from portal_desktop.services.context import SYSTEM
-from portal_desktop.services.programs import create_program
+from portal_desktop.services.common.context import SYSTEM
+from portal_desktop.services.sales.programs import create_program
 from portal_desktop.services.seeding import seed_database
 
 K = ColumnKind

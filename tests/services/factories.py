@@ -29,7 +29,7 @@ from portal_desktop.models import (
     User,
 )
 from portal_desktop.models.enums import TeamRole, UserRole
-from portal_desktop.services.context import Actor
+from portal_desktop.services.common.context import Actor
 
 _numbers = itertools.count(1)
 
@@ -141,7 +141,7 @@ def make_enrollment(
 
     ``terms``: the fields of DealTerms (plan_type, contract_value, installments, …).
     """
-    from portal_desktop.services.enrollments import DealTerms, close_deal
+    from portal_desktop.services.sales.enrollments import DealTerms, close_deal
 
     student = student or make_student(session)
     program = program or make_program(session)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from portal_desktop.models import AdCampaign, AuditEntry, Lead, SalesCall, Student, TeamMember
 from portal_desktop.models.enums import AdPlatform, CampaignStatus, TeamRole, UserRole
-from portal_desktop.services.context import Actor
+from portal_desktop.services.common.context import Actor
 
 # Actors without a user row (audit rows then have user_id NULL).
 ADMIN = Actor(user_id=None, username="ada", role=UserRole.ADMIN)

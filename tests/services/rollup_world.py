@@ -36,12 +36,16 @@ from portal_desktop.models.enums import (
 )
 from portal_desktop.models.rollups import FACT_TABLES
 from portal_desktop.models.types import UTCDateTime
-from portal_desktop.services.calls import cancel_call, record_outcome, schedule_call
-from portal_desktop.services.collections import record_failed_charge, record_payment, refund_payment
-from portal_desktop.services.context import SYSTEM
-from portal_desktop.services.enrollments import DealTerms, NewStudent, close_deal
-from portal_desktop.services.leads import create_lead
-from portal_desktop.services.settings import load_settings, update_settings
+from portal_desktop.services.accounts.settings import load_settings, update_settings
+from portal_desktop.services.billing.payments import (
+    record_failed_charge,
+    record_payment,
+    refund_payment,
+)
+from portal_desktop.services.common.context import SYSTEM
+from portal_desktop.services.sales.calls import cancel_call, record_outcome, schedule_call
+from portal_desktop.services.sales.enrollments import DealTerms, NewStudent, close_deal
+from portal_desktop.services.sales.leads import create_lead
 from tests.services.factories import make_program, make_team_member
 
 D = Decimal

@@ -18,7 +18,7 @@ from portal_desktop.db.engine import make_engine
 from portal_desktop.errors import PortalError
 from portal_desktop.models import AdCampaign, Base, Enrollment, Lead, Payment, Program, SalesCall
 from portal_desktop.models.enums import EnrollmentStatus, LeadStatus, PaymentStatus
-from portal_desktop.services.passwords import verify_password
+from portal_desktop.services.accounts.passwords import verify_password
 from portal_desktop.services.seeding import DEMO_PASSWORD, seed_database
 
 TODAY = dt.date(2025, 6, 30)

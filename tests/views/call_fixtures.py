@@ -14,7 +14,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal_desktop.models.enums import UserRole
-from portal_desktop.services.context import Actor
+from portal_desktop.services.common.context import Actor
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.tab_context import DataBus, TabContext
 from tests.services.factories import make_lead, make_program, make_sales_call, make_team_member

@@ -16,9 +16,11 @@ from portal_desktop.db.admin_queries import USERS, change_lines
 from portal_desktop.errors import PermissionDeniedError
 from portal_desktop.models import AuditEntry, Program, User
 from portal_desktop.models.enums import AuditAction, UserRole
-from portal_desktop.services import accounts, programs, settings
-from portal_desktop.services.accounts import AuthenticationError
-from portal_desktop.services.context import SYSTEM, Actor
+from portal_desktop.services.accounts import settings
+from portal_desktop.services.accounts import users as user_service
+from portal_desktop.services.accounts.users import AuthenticationError
+from portal_desktop.services.common.context import SYSTEM, Actor
+from portal_desktop.services.sales import programs
 from portal_desktop.services.seeding import seed_database
 from portal_desktop.services.seeding.seeder import DEMO_PASSWORD
 from portal_desktop.views.admin import AdminTab
@@ -42,7 +44,7 @@ def seeded(engine: Engine) -> Engine:
 
 def admin_actor(sessions: sessionmaker[Session]) -> Actor:
     with sessions() as session:
-        return accounts.authenticate(session, "admin", DEMO_PASSWORD)
+        return user_service.authenticate(session, "admin", DEMO_PASSWORD)
 
 
 def make_tab(qtbot, engine: Engine, sessions: sessionmaker[Session], actor: Actor) -> AdminTab:
@@ -118,10 +120,10 @@ def test_admin_creates_a_user_who_then_signs_in(qtbot, seeded: Engine, sessions)
     assert sorted(column(users, 0)) == ["admin", "casey.nguyen", "marketing", "sales"]
 
     with sessions() as session:
-        actor = accounts.authenticate(session, "CASEY.nguyen", NEW_PASSWORD)
+        actor = user_service.authenticate(session, "CASEY.nguyen", NEW_PASSWORD)
     assert actor.role is UserRole.MARKETING and actor.username == "casey.nguyen"
     with sessions() as session, pytest.raises(AuthenticationError):
-        accounts.authenticate(session, "casey.nguyen", "short")
+        user_service.authenticate(session, "casey.nguyen", "short")
 
     # The audit trail names the admin and shows the new values readably.
     audit = tab.audit
@@ -145,14 +147,14 @@ def test_role_password_lock_and_deactivation(qtbot, seeded: Engine, sessions) ->
     settle(qtbot, users)
     now = dt.datetime.now(dt.UTC)
     with sessions() as session:
-        for _ in range(accounts.MAX_FAILED_LOGINS):
-            assert accounts.attempt_login(session, "sales", "wrong password", now=now).error
+        for _ in range(user_service.MAX_FAILED_LOGINS):
+            assert user_service.attempt_login(session, "sales", "wrong password", now=now).error
     users.refresh()
     settle(qtbot, users)
     select_row(qtbot, users, 0, "sales")
     qtbot.waitUntil(lambda: panel.selected is not None, timeout=5000)
     assert panel.selected.locked and panel.unlock_button.isEnabled()
-    assert column(users, 6)[column(users, 0).index("sales")] == accounts.MAX_FAILED_LOGINS
+    assert column(users, 6)[column(users, 0).index("sales")] == user_service.MAX_FAILED_LOGINS
 
     def act(button_or_call) -> None:
         with qtbot.waitSignal(tab.ctx.bus.data_changed, timeout=5000):
@@ -173,17 +175,17 @@ def test_role_password_lock_and_deactivation(qtbot, seeded: Engine, sessions) ->
     dialog.passwords.again.setText(NEW_PASSWORD)
     save_and_wait(qtbot, dialog)
     with sessions() as session:
-        assert accounts.authenticate(session, "sales", NEW_PASSWORD).role is UserRole.MARKETING
+        assert user_service.authenticate(session, "sales", NEW_PASSWORD).role is UserRole.MARKETING
 
     qtbot.waitUntil(lambda: panel.selected is not None and panel.selected.active, timeout=5000)
     assert panel.active_button.text() == "Deactivate"
     act(panel.active_button.click)
     with sessions() as session, pytest.raises(AuthenticationError):
-        accounts.authenticate(session, "sales", NEW_PASSWORD)
+        user_service.authenticate(session, "sales", NEW_PASSWORD)
     qtbot.waitUntil(lambda: panel.active_button.text() == "Reactivate", timeout=5000)
     act(panel.active_button.click)
     with sessions() as session:
-        assert accounts.authenticate(session, "sales", NEW_PASSWORD).username == "sales"
+        assert user_service.authenticate(session, "sales", NEW_PASSWORD).username == "sales"
 
     # The last active administrator cannot be demoted: told why, nothing changes.
     select_row(qtbot, users, 0, "admin")
@@ -277,9 +279,9 @@ def test_audit_filters_and_screenshot(qtbot, seeded: Engine, sessions) -> None:
     actor = admin_actor(sessions)
     with sessions() as session:
         sales_id = session.scalar(select(User.id).where(User.username == "sales"))
-        accounts.reset_password(session, actor, sales_id, NEW_PASSWORD)
+        user_service.reset_password(session, actor, sales_id, NEW_PASSWORD)
         programs.create_program(session, actor, "Audit Test Program", "990")
-        accounts.create_user(session, SYSTEM, "robin.lee", NEW_PASSWORD, "SALES")
+        user_service.create_user(session, SYSTEM, "robin.lee", NEW_PASSWORD, "SALES")
     tab = make_tab(qtbot, seeded, sessions, actor)
     audit = tab.audit
     tab.pages.setCurrentWidget(audit)
@@ -325,11 +327,11 @@ def test_audit_filters_and_screenshot(qtbot, seeded: Engine, sessions) -> None:
 
 def test_non_admin_sees_no_actions_and_services_refuse(qtbot, engine: Engine, sessions) -> None:
     with sessions() as session:
-        user = accounts.create_user(session, SYSTEM, "pat.sales", NEW_PASSWORD, "SALES")
+        user = user_service.create_user(session, SYSTEM, "pat.sales", NEW_PASSWORD, "SALES")
         user_id = user.id
         program_id = programs.create_program(session, SYSTEM, "Core", "100").id
     with sessions() as session:
-        sales = accounts.authenticate(session, "pat.sales", NEW_PASSWORD)
+        sales = user_service.authenticate(session, "pat.sales", NEW_PASSWORD)
     tab = make_tab(qtbot, engine, sessions, sales)
     hidden = [
         tab.users.new_button,
@@ -345,12 +347,12 @@ def test_non_admin_sees_no_actions_and_services_refuse(qtbot, engine: Engine, se
     assert tab.audit is None
 
     refused = [
-        lambda s: accounts.create_user(s, sales, "mallory", NEW_PASSWORD, "ADMIN"),
-        lambda s: accounts.set_role(s, sales, user_id, "ADMIN"),
-        lambda s: accounts.reset_password(s, sales, user_id, NEW_PASSWORD + "!"),
-        lambda s: accounts.deactivate_user(s, sales, user_id),
-        lambda s: accounts.reactivate_user(s, sales, user_id),
-        lambda s: accounts.unlock_user(s, sales, user_id),
+        lambda s: user_service.create_user(s, sales, "mallory", NEW_PASSWORD, "ADMIN"),
+        lambda s: user_service.set_role(s, sales, user_id, "ADMIN"),
+        lambda s: user_service.reset_password(s, sales, user_id, NEW_PASSWORD + "!"),
+        lambda s: user_service.deactivate_user(s, sales, user_id),
+        lambda s: user_service.reactivate_user(s, sales, user_id),
+        lambda s: user_service.unlock_user(s, sales, user_id),
         lambda s: programs.create_program(s, sales, "Cheap", "1"),
         lambda s: programs.update_program(s, sales, program_id, price="1"),
         lambda s: settings.update_settings(s, sales, grace_days=30),

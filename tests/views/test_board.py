@@ -15,8 +15,8 @@ from portal_desktop.db import pipeline_queries
 from portal_desktop.db.pipeline_queries import BOARD_COLUMNS, CONVERTED
 from portal_desktop.models import Lead, Student
 from portal_desktop.models.enums import LeadStatus, UserRole
-from portal_desktop.services import leads as lead_service
-from portal_desktop.services.context import SYSTEM
+from portal_desktop.services.common.context import SYSTEM
+from portal_desktop.services.sales import leads as lead_service
 from portal_desktop.views.pipeline.board import (
     CONVERTED_REFUSAL,
     ID_ROLE,

@@ -17,19 +17,19 @@ from PySide6.QtTest import QTest
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal_desktop.db.engine import make_engine, session_factory
-from portal_desktop.services.chart_periods import Granularity, bucket_keys
-from portal_desktop.services.context import SYSTEM
-from portal_desktop.services.date_ranges import DateRange
-from portal_desktop.services.kpis import kpi_report
-from portal_desktop.services.marketing import campaign_report
+from portal_desktop.services.common.context import SYSTEM
+from portal_desktop.services.common.date_ranges import DateRange
+from portal_desktop.services.marketing.campaigns import campaign_report
+from portal_desktop.services.reporting.chart_periods import Granularity, bucket_keys
+from portal_desktop.services.reporting.kpis import kpi_report
+from portal_desktop.services.sales.team import leaderboard
 from portal_desktop.services.seeding import seed_database
-from portal_desktop.services.team import leaderboard
 from portal_desktop.views.charts import ChartsTab
 from portal_desktop.views.charts.export import export_pdf, panel_csv, panel_png
 from portal_desktop.views.charts.values import value_text
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.tab_context import DataBus, TabContext
-from tests.services.test_kpis import BACKENDS, _create_database
+from tests.services.reporting.test_kpis import BACKENDS, _create_database
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from portal_desktop.models import Enrollment, Installment, Student
 from portal_desktop.models.enums import CallOutcome, PaymentFrequency, PlanType
-from portal_desktop.services.calls import record_outcome
-from portal_desktop.services.enrollments import student_by_email
+from portal_desktop.services.sales.calls import record_outcome
+from portal_desktop.services.sales.enrollments import student_by_email
 from portal_desktop.views.calls.close_deal_wizard import (
     BUYER_PAGE,
     DEAL_PAGE,

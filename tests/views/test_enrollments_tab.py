@@ -24,10 +24,10 @@ from portal_desktop.db.query_spec import SortOrder
 from portal_desktop.errors import PermissionDeniedError
 from portal_desktop.models import Enrollment, Installment, Payment
 from portal_desktop.models.enums import EnrollmentStatus, InstallmentStatus, PaymentStatus, UserRole
-from portal_desktop.services import collections, plan_changes
-from portal_desktop.services import enrollments as enrollment_service
-from portal_desktop.services.context import Actor
-from portal_desktop.services.receivables import aging_summary
+from portal_desktop.services.billing import payments, plan_changes
+from portal_desktop.services.billing.receivables import aging_summary
+from portal_desktop.services.common.context import Actor
+from portal_desktop.services.sales import enrollments as enrollment_service
 from portal_desktop.services.seeding import seed_database
 from portal_desktop.views.enrollments import EnrollmentsTab
 from portal_desktop.views.enrollments.dialogs import EndDialog, PlanDialog, RescheduleDialog
@@ -232,8 +232,8 @@ def test_a_partial_refund_shows_and_the_figures_add_up(qtbot, engine: Engine, se
         )  # fmt: skip
         enrollment_id = enrollment.id
         down = min(enrollment.installments, key=lambda i: i.sequence)
-        payment = collections.record_payment(session, admin, down.id).payment
-        collections.refund_payment(session, admin, payment.id, "200", reason="goodwill")
+        payment = payments.record_payment(session, admin, down.id).payment
+        payments.refund_payment(session, admin, payment.id, "200", reason="goodwill")
         owed = aging_summary(session, admin).total
     tab = open_tab(qtbot, engine, sessions, UserRole.ADMIN)
     show_only(qtbot, tab, enrollment_id)

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from portal_desktop.db.list_queries import PIPELINE
 from portal_desktop.db.query_spec import SortOrder
 from portal_desktop.models import Lead
-from portal_desktop.services.context import SYSTEM
+from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.views.export_actions import Exporter, suggested_name
 from tests.services.pipeline_data import MARKETING
 

@@ -13,7 +13,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 
 from portal_desktop.db.list_queries import PIPELINE
-from portal_desktop.services.context import SYSTEM
+from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.views.charts import ChartsTab
 from portal_desktop.views.export_actions import Exporter
 from portal_desktop.views.export_notice import ExportNotice, notice_of

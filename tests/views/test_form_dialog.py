@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal_desktop.models import Lead
 from portal_desktop.models.enums import UserRole
-from portal_desktop.services import leads as lead_service
+from portal_desktop.services.sales import leads as lead_service
 from portal_desktop.views.form_dialog import LOADING, FormDialog
 from tests.views.test_pipeline_tab import make_ctx
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import sessionmaker
 from portal_desktop.db.payments_queries import load_installment
 from portal_desktop.models import Installment
 from portal_desktop.models.enums import TeamRole, UserRole
-from portal_desktop.services.changes import ROLLUP_TABLES
-from portal_desktop.services.settings import update_settings
+from portal_desktop.services.accounts.settings import update_settings
+from portal_desktop.services.common.changes import ROLLUP_TABLES
 from portal_desktop.views.admin.program_dialog import ProgramDialog
 from portal_desktop.views.admin.settings_panel import SettingsPanel
 from portal_desktop.views.admin.user_dialogs import NewUserDialog, ResetPasswordDialog

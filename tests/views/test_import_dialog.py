@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QStyleFactory
 from sqlalchemy import func, select
 
 from portal_desktop.models import AdPerformance, Lead
-from portal_desktop.services.changes import ROLLUP_TABLES
-from portal_desktop.services.context import SYSTEM
-from portal_desktop.services.lead_mapping import LeadField
+from portal_desktop.services.common.changes import ROLLUP_TABLES
+from portal_desktop.services.common.context import SYSTEM
+from portal_desktop.services.files.lead_mapping import LeadField
 from portal_desktop.views.import_dialog import FILE, MAPPING, REPORT, RESULT, ImportDialog
 from portal_desktop.views.tab_context import DataBus
 

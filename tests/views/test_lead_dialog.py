@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from portal_desktop.models import Lead
 from portal_desktop.models.enums import TeamRole, UserRole
-from portal_desktop.services import leads as lead_service
-from portal_desktop.services import team as team_service
-from portal_desktop.services.context import SYSTEM
+from portal_desktop.services.common.context import SYSTEM
+from portal_desktop.services.sales import leads as lead_service
+from portal_desktop.services.sales import team as team_service
 from portal_desktop.views.pipeline.lead_dialog import OPEN_EXISTING, LeadDialog
 from tests.views.test_pipeline_tab import add_lead, make_ctx, ui_thread_statements
 

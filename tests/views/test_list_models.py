@@ -34,9 +34,9 @@ from portal_desktop.db.engine import session_factory
 from portal_desktop.db.lists import LISTS
 from portal_desktop.db.marketing_queries import CAMPAIGN_COLUMNS
 from portal_desktop.db.query_spec import ListSpec
-from portal_desktop.services.campaign_table import campaign_rows
-from portal_desktop.services.context import SYSTEM
-from portal_desktop.services.settings import load_settings
+from portal_desktop.services.accounts.settings import load_settings
+from portal_desktop.services.common.context import SYSTEM
+from portal_desktop.services.marketing.campaign_table import campaign_rows
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.marketing.campaign_model import CampaignModel
 from portal_desktop.views.table_model import RAW_ROLE, QueryTableModel

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, insert, select
 from portal_desktop.db.engine import describe, session_factory
 from portal_desktop.db.list_queries import TEAM, leads
 from portal_desktop.models import Lead, new_id
-from portal_desktop.services.context import SYSTEM
+from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.services.seeding import seed_database
 from portal_desktop.views.entity_tab import SEARCH_DEBOUNCE_MS, EntityTab
 from portal_desktop.views.formatting import Formatter

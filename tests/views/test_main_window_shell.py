@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from portal_desktop.db.engine import session_factory
 from portal_desktop.models.enums import UserRole
-from portal_desktop.services.context import Actor
+from portal_desktop.services.common.context import Actor
 from portal_desktop.views import tab_registry
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.formatting import Formatter

@@ -18,10 +18,10 @@ from portal_desktop.app_database import load_formatter
 from portal_desktop.errors import PermissionDeniedError
 from portal_desktop.models import AdCampaign, AdPerformance, EmailBroadcast, Lead
 from portal_desktop.models.enums import AdPlatform, CampaignStatus, UserRole
-from portal_desktop.services import marketing
-from portal_desktop.services.context import SYSTEM, Actor
+from portal_desktop.services.accounts.settings import load_settings
+from portal_desktop.services.common.context import SYSTEM, Actor
+from portal_desktop.services.marketing import campaigns as campaign_service
 from portal_desktop.services.seeding import seed_database
-from portal_desktop.services.settings import load_settings
 from portal_desktop.views.marketing import MarketingTab
 from portal_desktop.views.marketing.broadcast_dialog import BroadcastDialog
 from portal_desktop.views.marketing.campaign_dialog import CampaignDialog
@@ -384,19 +384,21 @@ def test_sales_user_is_refused_by_the_services(qtbot, seeded: Engine, sessions) 
     services refuse every marketing write anyway."""
     sales = Actor(user_id=None, username="sales", role=UserRole.SALES)
     with sessions() as session:
-        campaign = marketing.create_campaign(
+        campaign = campaign_service.create_campaign(
             session, SYSTEM, platform=AdPlatform.TIKTOK, name="Owned by marketing"
         )
-        broadcast = marketing.create_broadcast(session, SYSTEM, subject="Hello", recipients=5)
+        broadcast = campaign_service.create_broadcast(
+            session, SYSTEM, subject="Hello", recipients=5
+        )
         ids = campaign.id, broadcast.id
     writes = [
-        lambda s: marketing.create_campaign(s, sales, platform="FACEBOOK", name="Sneaky"),
-        lambda s: marketing.update_campaign(s, sales, ids[0], name="Renamed"),
-        lambda s: marketing.upsert_ad_performance(
+        lambda s: campaign_service.create_campaign(s, sales, platform="FACEBOOK", name="Sneaky"),
+        lambda s: campaign_service.update_campaign(s, sales, ids[0], name="Renamed"),
+        lambda s: campaign_service.upsert_ad_performance(
             s, sales, ids[0], dt.date.today() - dt.timedelta(days=1), "10", 100, 5, 1, "0"
         ),
-        lambda s: marketing.create_broadcast(s, sales, subject="Sneaky"),
-        lambda s: marketing.update_broadcast(s, sales, ids[1], subject="Renamed"),
+        lambda s: campaign_service.create_broadcast(s, sales, subject="Sneaky"),
+        lambda s: campaign_service.update_broadcast(s, sales, ids[1], subject="Renamed"),
     ]
     for write in writes:
         with sessions() as session, pytest.raises(PermissionDeniedError):
@@ -420,4 +422,4 @@ def test_screenshot(qtbot, tab: MarketingTab, backend: str) -> None:
     busiest = max(tab.model.rows, key=lambda row: row.spend)
     select_campaign(qtbot, tab, busiest.campaign_id)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    assert tab.grab().save(str(SCREENSHOTS / "marketing.png"))
+    assert tab.grab().save(str(SCREENSHOTS / "campaign_service.png"))

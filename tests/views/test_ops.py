@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from portal_desktop.models import AppSetting, Lead
 from portal_desktop.models.enums import LeadStatus, UserRole
-from portal_desktop.services import leads as lead_service
-from portal_desktop.services.changes import ROLLUP_TABLES
-from portal_desktop.services.context import SYSTEM
+from portal_desktop.services.common.changes import ROLLUP_TABLES
+from portal_desktop.services.common.context import SYSTEM
+from portal_desktop.services.sales import leads as lead_service
 from portal_desktop.views.ops import ReadOp, WriteOp
 from tests.views.test_pipeline_tab import add_lead, make_ctx
 

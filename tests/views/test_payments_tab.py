@@ -26,11 +26,11 @@ from portal_desktop.models.enums import (
     PaymentStatus,
     UserRole,
 )
-from portal_desktop.services import collections
-from portal_desktop.services.context import Actor
-from portal_desktop.services.date_ranges import end_of_day_utc, local_midnight_utc
+from portal_desktop.services.accounts.settings import load_settings
+from portal_desktop.services.billing import payments as payment_service
+from portal_desktop.services.common.context import Actor
+from portal_desktop.services.common.date_ranges import end_of_day_utc, local_midnight_utc
 from portal_desktop.services.seeding import seed_database
-from portal_desktop.services.settings import load_settings
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.payments.dialogs import (
     FailedChargeDialog,
@@ -118,7 +118,7 @@ def seeded(engine: Engine, sessions) -> Engine:
                 session, ADMIN, start_date=today - dt.timedelta(days=days), plan_type="SPLIT",
                 contract_value="4500", installments=3,
             )  # fmt: skip
-        collections.roll_overdue(session, ADMIN)
+        payment_service.roll_overdue(session, ADMIN)
     return engine
 
 
@@ -377,12 +377,12 @@ def test_roles_hide_actions_and_services_refuse(qtbot, engine, sessions, world) 
     assert sales.buttons["pay"].isVisibleTo(sales)
     assert not sales.buttons["refund"].isVisibleTo(sales)
     with sessions() as session:
-        payment_id = collections.record_payment(session, ADMIN, first).payment.id
+        payment_id = payment_service.record_payment(session, ADMIN, first).payment.id
     with sessions() as session, pytest.raises(PermissionDeniedError):
-        collections.refund_payment(session, sales.ctx.actor, payment_id)
+        payment_service.refund_payment(session, sales.ctx.actor, payment_id)
     marketing = Actor(user_id=None, username="marketing", role=UserRole.MARKETING)
     with sessions() as session, pytest.raises(PermissionDeniedError):
-        collections.record_payment(session, marketing, _second)
+        payment_service.record_payment(session, marketing, _second)
     assert payments_of(sessions, first) == [("PAID", Decimal("2000.00"), Decimal("0.00"))]
 
 

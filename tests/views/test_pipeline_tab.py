@@ -18,8 +18,8 @@ from portal_desktop.db.pipeline_queries import CONVERTED
 from portal_desktop.errors import PermissionDeniedError
 from portal_desktop.models import Lead, SalesCall, Student
 from portal_desktop.models.enums import LeadStatus, UserRole
-from portal_desktop.services import leads as lead_service
-from portal_desktop.services.context import SYSTEM, Actor
+from portal_desktop.services.common.context import SYSTEM, Actor
+from portal_desktop.services.sales import leads as lead_service
 from portal_desktop.services.seeding import seed_database
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.pipeline import PipelineTab

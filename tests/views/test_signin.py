@@ -18,8 +18,8 @@ from portal_desktop.db.profiles import load_profiles
 from portal_desktop.launcher import Launcher
 from portal_desktop.models import Lead, User
 from portal_desktop.models.enums import UserRole
-from portal_desktop.services.accounts import BAD_CREDENTIALS, create_user
-from portal_desktop.services.context import SYSTEM
+from portal_desktop.services.accounts.users import BAD_CREDENTIALS, create_user
+from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.services.seeding import DEMO_PASSWORD
 from portal_desktop.views import ui_state
 from portal_desktop.views.connection_dialog import ConnectionDialog

@@ -15,7 +15,7 @@ from portal_desktop import clock
 from portal_desktop.app_database import load_formatter
 from portal_desktop.db.engine import session_factory
 from portal_desktop.db.lists import LISTS
-from portal_desktop.services.context import SYSTEM
+from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.tab_registry import TAB_CLASSES, GenericListTab

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select, update
 
 from portal_desktop.db.list_queries import PIPELINE, enrollments, leads, owner
 from portal_desktop.db.query_spec import DATE_RANGES, NONE_VALUE
-from portal_desktop.services.context import SYSTEM
+from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.services.seeding import seed_database
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.formatting import Formatter

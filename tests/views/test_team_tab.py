@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from portal_desktop.errors import PermissionDeniedError
 from portal_desktop.models import DailyMetric, TeamMember
 from portal_desktop.models.enums import CallOutcome, TeamRole, UserRole
-from portal_desktop.services import team
-from portal_desktop.services.context import Actor
-from portal_desktop.services.finance_common import local_today
+from portal_desktop.services.billing.ledger import local_today
+from portal_desktop.services.common.context import Actor
+from portal_desktop.services.sales import team
 from portal_desktop.services.seeding import seed_database
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.tab_context import DataBus, TabContext

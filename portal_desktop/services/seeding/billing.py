@@ -20,7 +20,7 @@ from portal_desktop.models.enums import (
     PaymentStatus,
     PlanType,
 )
-from portal_desktop.services.payment_plans import build_schedule
+from portal_desktop.services.billing.payment_plans import build_schedule
 from portal_desktop.services.seeding.clock import US_PER_DAY, US_PER_HOUR, US_PER_MINUTE
 from portal_desktop.services.seeding.names import FAILURE_REASONS
 from portal_desktop.services.seeding.randomness import Picker

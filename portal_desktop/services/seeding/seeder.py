@@ -16,8 +16,9 @@ from portal_desktop import clock
 from portal_desktop.db.engine import describe
 from portal_desktop.errors import PortalError
 from portal_desktop.models.enums import UserRole
-from portal_desktop.services.passwords import hash_password
-from portal_desktop.services.rollups import refresh_rollups
+from portal_desktop.services.accounts.passwords import hash_password
+from portal_desktop.services.accounts.settings import DEFAULTS
+from portal_desktop.services.reporting.rollups import refresh_rollups
 from portal_desktop.services.seeding import daily
 from portal_desktop.services.seeding.clock import MAX_YEARS, MIN_YEARS, Window
 from portal_desktop.services.seeding.funnel import Funnel
@@ -31,7 +32,6 @@ from portal_desktop.services.seeding.tables import TABLES, Row
 from portal_desktop.services.seeding.tallies import Tallies
 from portal_desktop.services.seeding.world import World
 from portal_desktop.services.seeding.writer import RowWriter, background, writer_for
-from portal_desktop.services.settings import DEFAULTS
 
 DEMO_PASSWORD = "portal-demo-1"
 DEFAULT_LEADS = 2_000

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QCheckBox, QPlainTextEdit, QSpinBox, QWidget
 from sqlalchemy.orm import Session
 
 from portal_desktop.db.admin_queries import ProgramRow
-from portal_desktop.services import programs
-from portal_desktop.services.programs import MAX_DURATION_WEEKS
+from portal_desktop.services.sales import programs
+from portal_desktop.services.sales.programs import MAX_DURATION_WEEKS
 from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.tab_context import TabContext
 

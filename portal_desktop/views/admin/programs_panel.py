@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from portal_desktop.db.admin_queries import PROGRAMS, ProgramRow, load_program
-from portal_desktop.services.context import Permission
+from portal_desktop.services.common.context import Permission
 from portal_desktop.views.admin.program_dialog import ProgramDialog
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.field_errors import ERROR_STYLE, error_text

@@ -1,6 +1,6 @@
 """Installation settings: currency, time zone, grace days, default commission rates.
 
-Saved all or nothing through :func:`portal_desktop.services.settings.update_settings`; a
+Saved all or nothing through :func:`portal_desktop.services.accounts.settings.update_settings`; a
 value it refuses is shown under its field. Rates are typed as fractions (0.10 is 10 %),
 as the service takes them.
 """
@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from portal_desktop.services.context import Permission
-from portal_desktop.services.settings import Settings, load_settings, update_settings
+from portal_desktop.services.accounts.settings import Settings, load_settings, update_settings
+from portal_desktop.services.common.context import Permission
 from portal_desktop.views.field_errors import FieldErrors
 from portal_desktop.views.ops import ReadOp, WriteOp
 from portal_desktop.views.tab_context import TabContext

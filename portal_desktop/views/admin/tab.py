@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
-from portal_desktop.services.context import Permission
+from portal_desktop.services.common.context import Permission
 from portal_desktop.views.admin.audit_panel import AuditPanel
 from portal_desktop.views.admin.programs_panel import ProgramsPanel
 from portal_desktop.views.admin.settings_panel import SettingsPanel

@@ -1,7 +1,7 @@
 """New user and reset password: the password typed twice, errors at the field.
 
 The rules (username shape, password length, one login per team member) are the service's
-(:mod:`portal_desktop.services.accounts`); the dialogs only check that the two passwords
+(:mod:`portal_desktop.services.accounts.users`); the dialogs only check that the two passwords
 match and that the required fields are filled before Save is enabled.
 """
 
@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from portal_desktop.db.team_queries import Member, load_members
 from portal_desktop.models.enums import UserRole
-from portal_desktop.services import accounts
-from portal_desktop.services.accounts import MIN_PASSWORD_LENGTH
+from portal_desktop.services.accounts import users
+from portal_desktop.services.accounts.users import MIN_PASSWORD_LENGTH
 from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.member_picker import fill_members
@@ -98,7 +98,7 @@ class NewUserDialog(FormDialog):
         member = self.member.currentData()
 
         def create(session: Session) -> uuid.UUID:
-            user = accounts.create_user(
+            user = users.create_user(
                 session,
                 actor,
                 username,
@@ -141,6 +141,6 @@ class ResetPasswordDialog(FormDialog):
         actor, user_id, password = self.ctx.actor, self.user_id, self.passwords.text()
 
         def reset(session: Session) -> uuid.UUID:
-            return accounts.reset_password(session, actor, user_id, password).id
+            return users.reset_password(session, actor, user_id, password).id
 
         return reset

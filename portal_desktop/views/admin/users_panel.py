@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from portal_desktop.db.admin_queries import USERS, UserRow, load_user
 from portal_desktop.models.enums import UserRole
-from portal_desktop.services import accounts
-from portal_desktop.services.context import Actor, Permission
+from portal_desktop.services.accounts import users
+from portal_desktop.services.common.context import Actor, Permission
 from portal_desktop.views.admin.user_dialogs import NewUserDialog, ResetPasswordDialog
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.field_errors import ERROR_STYLE, error_text
@@ -142,18 +142,18 @@ class UsersPanel(QWidget):
         self.dialog.open()
 
     def set_role(self, role: UserRole) -> None:
-        self._act(lambda s, a, uid: accounts.set_role(s, a, uid, role), f"is now {role.value}")
+        self._act(lambda s, a, uid: users.set_role(s, a, uid, role), f"is now {role.value}")
 
     def toggle_active(self) -> None:
         if self.selected is None:
             return
         if self.selected.active:
-            self._act(accounts.deactivate_user, "is deactivated")
+            self._act(users.deactivate_user, "is deactivated")
         else:
-            self._act(accounts.reactivate_user, "can sign in again")
+            self._act(users.reactivate_user, "can sign in again")
 
     def unlock(self) -> None:
-        self._act(accounts.unlock_user, "is unlocked")
+        self._act(users.unlock_user, "is unlocked")
 
     def _act(self, action: UserAction, done: str) -> None:
         if self.selected is None:

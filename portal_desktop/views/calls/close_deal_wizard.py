@@ -3,12 +3,12 @@
 ``CloseDealWizard(ctx, sales_call_id=…)`` (from a CLOSED_WON call), ``lead_id=…`` (from the
 Pipeline), ``student_id=…`` (an upsell), or none of them (a new student typed in).
 
-What it offers is read off the UI thread (:func:`~portal_desktop.services.call_facts.
+What it offers is read off the UI thread (:func:`~portal_desktop.services.sales.call_facts.
 deal_choices`; "Loading…" and no Next until then). Pages: the buyer (read from the call,
 lead or student; a new student's details otherwise, showing the student already on file
 with that email — the service's own lookup) → the deal (:mod:`.deal_page`, with the live
 schedule preview) → "Close the deal" runs
-:func:`~portal_desktop.services.enrollments.close_deal` as a write op and, on success, the
+:func:`~portal_desktop.services.sales.enrollments.close_deal` as a write op and, on success, the
 last page says what was created and where to find it. A refusal is shown at the field it
 names; ``ready`` says nothing is being read or written (tests wait for it).
 """
@@ -32,13 +32,13 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from portal_desktop.db.calls_queries import deal_summary
-from portal_desktop.services.call_facts import (
+from portal_desktop.services.sales.call_facts import (
     Buyer,
     DealChoices,
     deal_choices,
     student_name_for_email,
 )
-from portal_desktop.services.enrollments import NewStudent, close_deal
+from portal_desktop.services.sales.enrollments import NewStudent, close_deal
 from portal_desktop.views.calls.deal_page import DealPage, WizardPage
 from portal_desktop.views.field_errors import ERROR_STYLE, FieldErrors
 from portal_desktop.views.form_dialog import LOADING

@@ -1,7 +1,7 @@
 """The close-deal wizard's deal page: program (its price prefills the contract value), plan,
 contract value, down payment, installments, frequency, start and first due dates, closer
 and setter, beside a live preview of the schedule from
-:func:`~portal_desktop.services.payment_plans.build_schedule`, whose total always equals
+:func:`~portal_desktop.services.billing.payment_plans.build_schedule`, whose total always equals
 the contract value. A field that cannot be read is shown in red at the field."""
 
 from __future__ import annotations
@@ -32,14 +32,14 @@ from portal_desktop import clock
 from portal_desktop.db.team_queries import Member
 from portal_desktop.errors import ValidationError
 from portal_desktop.models.enums import PaymentFrequency, PlanType
-from portal_desktop.services.call_facts import Buyer
-from portal_desktop.services.enrollments import DealTerms
-from portal_desktop.services.money import ZERO
-from portal_desktop.services.payment_plans import (
+from portal_desktop.services.billing.payment_plans import (
     MAX_INSTALLMENTS,
     ScheduledInstallment,
     build_schedule,
 )
+from portal_desktop.services.common.money import ZERO
+from portal_desktop.services.sales.call_facts import Buyer
+from portal_desktop.services.sales.enrollments import DealTerms
 from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.field_errors import ERROR_STYLE, FieldErrors
 from portal_desktop.views.formatting import Formatter, enum_label

@@ -1,7 +1,7 @@
 """Record what happened on a sales call: outcome, whether an offer was made, notes.
 
 The call is read off the UI thread (the form says "Loading…" until then). The offer box
-follows the rules of :func:`portal_desktop.services.calls.record_outcome`: ticked and
+follows the rules of :func:`portal_desktop.services.sales.calls.record_outcome`: ticked and
 locked for CLOSED_WON / CLOSED_LOST, unticked and locked for NO_SHOW, CANCELLED and
 RESCHEDULED, ticked by default for FOLLOW_UP and unticked for NOT_QUALIFIED. RESCHEDULED
 asks for the new time and goes through ``reschedule_call``; CANCELLED through
@@ -20,8 +20,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDateTimeEdit, QLabel, QPlai
 from sqlalchemy.orm import Session
 
 from portal_desktop.models.enums import CallOutcome
-from portal_desktop.services.call_facts import CallSummary, call_summary
-from portal_desktop.services.calls import (
+from portal_desktop.services.sales.call_facts import CallSummary, call_summary
+from portal_desktop.services.sales.calls import (
     OFFER_ALWAYS,
     OFFER_NEVER,
     cancel_call,

@@ -3,7 +3,7 @@
 ``ScheduleCallDialog(ctx, lead_id=…)`` or ``student_id=…`` (an upsell call); with neither,
 a finder looks up leads and students by the start of a name or email. The team and the
 attendee's name are read off the UI thread (the form says "Loading…" until then). "Book"
-first asks :func:`~portal_desktop.services.calls.schedule_call` in a transaction that is
+first asks :func:`~portal_desktop.services.sales.calls.schedule_call` in a transaction that is
 rolled back (a read op), to learn the service's overlap warnings without writing anything;
 when there are some, they are shown and the button becomes "Book anyway". Then the call is
 booked for real (a write op).
@@ -31,13 +31,13 @@ from sqlalchemy.orm import Session
 from portal_desktop import clock
 from portal_desktop.db.calls_queries import Attendee, find_attendees
 from portal_desktop.db.team_queries import Member, load_members
-from portal_desktop.services.call_facts import attendee_name
-from portal_desktop.services.calls import (
+from portal_desktop.services.common.transaction import use_case
+from portal_desktop.services.sales.call_facts import attendee_name
+from portal_desktop.services.sales.calls import (
     MAX_DURATION_MINUTES,
     MIN_DURATION_MINUTES,
     schedule_call,
 )
-from portal_desktop.services.transaction import use_case
 from portal_desktop.views.field_errors import NOTICE_STYLE
 from portal_desktop.views.form_dialog import LOADING, FormDialog
 from portal_desktop.views.member_picker import fill_members

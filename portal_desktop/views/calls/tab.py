@@ -23,8 +23,8 @@ from portal_desktop import clock
 from portal_desktop.db.list_queries import SALES_CALLS, calls
 from portal_desktop.db.team_queries import Member, load_members
 from portal_desktop.models.enums import CallOutcome
-from portal_desktop.services.call_facts import CallSummary, call_summary
-from portal_desktop.services.context import Permission
+from portal_desktop.services.common.context import Permission
+from portal_desktop.services.sales.call_facts import CallSummary, call_summary
 from portal_desktop.views.buttons import action_button
 from portal_desktop.views.calls.call_rows import (
     OUTCOME_COLUMN,

@@ -17,8 +17,8 @@ from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPoint, QRect, QRectF,
 from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtWidgets import QWidget
 
-from portal_desktop.services.chart_model import Dashboard, Number, Panel
-from portal_desktop.services.kpi_sql import money_text
+from portal_desktop.services.reporting.chart_model import Dashboard, Number, Panel
+from portal_desktop.services.reporting.kpi_sql import money_text
 from portal_desktop.views.charts.panel_view import PanelView
 from portal_desktop.views.charts.values import DASH, change_text, value_text
 from portal_desktop.views.formatting import Formatter

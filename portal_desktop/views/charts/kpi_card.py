@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-from portal_desktop.services.chart_model import Card
+from portal_desktop.services.reporting.chart_model import Card
 from portal_desktop.views.charts.values import BAD, GOOD, change_text, value_text
 from portal_desktop.views.formatting import Formatter
 

@@ -17,7 +17,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
-from portal_desktop.services.chart_model import Panel, Target
+from portal_desktop.services.reporting.chart_model import Panel, Target
 from portal_desktop.views.charts.values import (
     AXIS_TITLES,
     HORIZONTAL_AFTER,

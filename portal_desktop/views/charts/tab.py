@@ -36,9 +36,9 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from portal_desktop import clock
-from portal_desktop.services.chart_data import dashboard
-from portal_desktop.services.chart_model import Dashboard, Section, Target
-from portal_desktop.services.chart_periods import (
+from portal_desktop.services.reporting.chart_data import dashboard
+from portal_desktop.services.reporting.chart_model import Dashboard, Section, Target
+from portal_desktop.services.reporting.chart_periods import (
     PRESET_LABELS,
     Granularity,
     Preset,

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
-from portal_desktop.services.chart_model import Card, Number
+from portal_desktop.services.reporting.chart_model import Card, Number
 from portal_desktop.views.formatting import Formatter
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#BBBB00")

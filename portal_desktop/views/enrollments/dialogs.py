@@ -15,9 +15,9 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 from sqlalchemy.orm import Session
 
 from portal_desktop.models.enums import PaymentFrequency
-from portal_desktop.services import enrollments as enrollment_service
-from portal_desktop.services import plan_changes
-from portal_desktop.services.payment_plans import MAX_INSTALLMENTS, PlanChange
+from portal_desktop.services.billing import plan_changes
+from portal_desktop.services.billing.payment_plans import MAX_INSTALLMENTS, PlanChange
+from portal_desktop.services.sales import enrollments as enrollment_service
 from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.enrollments.grids import fill_grid, make_grid
 from portal_desktop.views.form_dialog import FormDialog

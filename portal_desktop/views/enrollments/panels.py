@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from portal_desktop.db import enrollments_queries as queries
 from portal_desktop.models.enums import EnrollmentStatus, InstallmentStatus
-from portal_desktop.services import receivables
-from portal_desktop.services.context import Permission
+from portal_desktop.services.billing import receivables
+from portal_desktop.services.common.context import Permission
 from portal_desktop.views.enrollments.grids import fill_grid, make_grid
 from portal_desktop.views.formatting import Formatter, enum_label
 from portal_desktop.views.ops import ReadOp

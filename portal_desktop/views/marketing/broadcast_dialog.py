@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QDateTimeEdit, QLineEdit, QPlainTextEdi
 from sqlalchemy.orm import Session
 
 from portal_desktop import clock
-from portal_desktop.services.marketing import create_broadcast, update_broadcast
+from portal_desktop.services.marketing.campaigns import create_broadcast, update_broadcast
 from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.form_fields import count_box
 from portal_desktop.views.tab_context import TabContext

@@ -10,7 +10,11 @@ from PySide6.QtWidgets import QLineEdit, QWidget
 from sqlalchemy.orm import Session
 
 from portal_desktop.models.enums import AdPlatform, CampaignStatus
-from portal_desktop.services.marketing import MAX_DAILY_SPEND, create_campaign, update_campaign
+from portal_desktop.services.marketing.campaigns import (
+    MAX_DAILY_SPEND,
+    create_campaign,
+    update_campaign,
+)
 from portal_desktop.views.date_range import date_edit, date_of
 from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.form_fields import enum_combo

@@ -1,6 +1,8 @@
 """The campaigns report as a table: platform ROAS and cash ROAS side by side, CPL and cost per
-booked call (the numbers come from ``services.marketing.campaign_report``). Clicking a header
-sorts it (``services.campaign_table.sort_rows``: numbers as numbers); a new report keeps the
+booked call (the numbers come from ``services.marketing.campaigns.campaign_report``). Clicking a
+header
+sorts it (``services.marketing.campaign_table.sort_rows``: numbers as numbers); a new report keeps
+the
 chosen order."""
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from portal_desktop.db.marketing_queries import CAMPAIGN_COLUMNS, CampaignRow
 from portal_desktop.db.query_spec import ColumnKind
-from portal_desktop.services.campaign_table import sort_rows
+from portal_desktop.services.marketing.campaign_table import sort_rows
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE
 

@@ -1,6 +1,6 @@
 """Enter or correct one campaign's numbers for one day (MARKETING, ADMIN).
 
-Saving a day that already has numbers replaces them (``services.marketing.
+Saving a day that already has numbers replaces them (``services.marketing.campaigns.
 upsert_ad_performance``); the service's warnings (more leads than clicks, a day outside the
 campaign's dates) come back in ``saved``.
 """
@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtWidgets import QLabel, QWidget
 from sqlalchemy.orm import Session
 
-from portal_desktop.services.marketing import MAX_DAILY_SPEND, upsert_ad_performance
+from portal_desktop.services.marketing.campaigns import MAX_DAILY_SPEND, upsert_ad_performance
 from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.form_fields import count_box

@@ -2,7 +2,7 @@
 and cash ROAS side by side, CPL and cost per booked call; below, the selected campaign's
 daily numbers and the email broadcasts.
 
-The report comes from ``services.marketing.campaign_report`` (one SQL query, run in a
+The report comes from ``services.marketing.campaigns.campaign_report`` (one SQL query, run in a
 worker); the two lists page in SQL through :class:`EntityTab`. Editing (campaigns, days,
 broadcasts) is offered only to actors with ``Permission.EDIT_MARKETING``; the services check
 it again.
@@ -36,8 +36,8 @@ from portal_desktop.db.marketing_queries import (
     performance,
     performance_day,
 )
-from portal_desktop.services.campaign_table import campaign_rows
-from portal_desktop.services.context import Permission
+from portal_desktop.services.common.context import Permission
+from portal_desktop.services.marketing.campaign_table import campaign_rows
 from portal_desktop.views.buttons import action_button
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.field_errors import ERROR_STYLE, NOTICE_STYLE, error_text

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from portal_desktop import clock
 from portal_desktop.db.payments_queries import InstallmentInfo
 from portal_desktop.models.enums import PaymentMethod
-from portal_desktop.services import collections, plan_changes
-from portal_desktop.services.date_ranges import local_midnight_utc
+from portal_desktop.services.billing import payments, plan_changes
+from portal_desktop.services.common.date_ranges import local_midnight_utc
 from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.form_fields import enum_combo
@@ -95,7 +95,7 @@ class PaymentDialog(InstallmentDialog):
         reference = self.reference.text().strip() or None
 
         def write(session: Session) -> Any:
-            result = collections.record_payment(
+            result = payments.record_payment(
                 session, actor, info.id, amount, paid_at=when, method=method,
                 reference=reference, expected_version=info.version,
             )  # fmt: skip
@@ -130,7 +130,7 @@ class FailedChargeDialog(InstallmentDialog):
         reason, reference = self.reason.text(), self.reference.text().strip() or None
 
         def write(session: Session) -> Any:
-            return collections.record_failed_charge(
+            return payments.record_failed_charge(
                 session, actor, info.id, reason, amount, attempted_at=when, method=method,
                 reference=reference,
             ).id  # fmt: skip
@@ -165,7 +165,7 @@ class RefundDialog(InstallmentDialog):
         assert payment_id is not None
 
         def write(session: Session) -> Any:
-            payment = collections.refund_payment(session, actor, payment_id, amount, reason=reason)
+            payment = payments.refund_payment(session, actor, payment_id, amount, reason=reason)
             return payment.id
 
         return write

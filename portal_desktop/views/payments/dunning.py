@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from portal_desktop.services.receivables import MAX_PAGE, DunningRow, dunning_list
-from portal_desktop.services.report_exports import ReportName
-from portal_desktop.services.settings import load_settings
+from portal_desktop.services.accounts.settings import load_settings
+from portal_desktop.services.billing.receivables import MAX_PAGE, DunningRow, dunning_list
+from portal_desktop.services.reporting.report_exports import ReportName
 from portal_desktop.views.export_actions import Exporter
 from portal_desktop.views.field_errors import error_text
 from portal_desktop.views.ops import ReadOp

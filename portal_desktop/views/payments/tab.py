@@ -4,7 +4,7 @@ payment actions and the dunning list.
 Hooks for the window: ``focus_search()``, ``refresh()``, ``open_selected()`` (record a
 payment), ``status_text()`` and ``apply_filters(dict)``, which understands the chips
 (``when``, ``bucket``, ``program``, ``closer``, ``search``) and the Charts tab's keys
-(services/chart_data.py): ``bucket`` with ``as_of``, ``paid_from``/``paid_to``,
+(services/reporting/chart_data.py): ``bucket`` with ``as_of``, ``paid_from``/``paid_to``,
 ``due_from``/``due_to`` with ``unpaid``.
 """
 
@@ -35,8 +35,8 @@ from portal_desktop.db.payments_queries import (
     owed,
     paid_between,
 )
-from portal_desktop.services.context import Permission
-from portal_desktop.services.date_ranges import local_midnight_utc
+from portal_desktop.services.common.context import Permission
+from portal_desktop.services.common.date_ranges import local_midnight_utc
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.field_errors import ERROR_STYLE, error_text
 from portal_desktop.views.ops import ReadOp

@@ -1,6 +1,6 @@
 """The Payment-schedules totals bar: due, overdue, collected this month, collection rate.
 
-The figures come from one use case, ``services.schedule_totals.schedule_totals`` (KPIS.md's
+The figures come from one use case, ``services.billing.schedule_totals.schedule_totals`` (KPIS.md's
 receivables and overdue as of today, cash collected and collection rate from the 1st of the
 month, read from the daily rollups), on a pool thread. The request goes ahead of the jobs
 already waiting for a thread (TOTALS_PRIORITY): the list's counts and chips, started right
@@ -12,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from portal_desktop.services.schedule_totals import ScheduleTotals, schedule_totals
+from portal_desktop.services.billing.schedule_totals import ScheduleTotals, schedule_totals
 from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.workers import OpGeneration

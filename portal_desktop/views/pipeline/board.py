@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from portal_desktop.db import pipeline_queries
 from portal_desktop.db.pipeline_queries import BOARD_COLUMNS, BOARD_LIMIT, CONVERTED, Card
 from portal_desktop.models.enums import LeadStatus
-from portal_desktop.services.context import Permission
+from portal_desktop.services.common.context import Permission
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.ops import ReadOp, WriteOp
 from portal_desktop.views.pipeline.status_dialog import move_lead, refusal_text

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from portal_desktop.db import pipeline_queries
 from portal_desktop.db.pipeline_queries import CallEntry
-from portal_desktop.services.context import Permission
+from portal_desktop.services.common.context import Permission
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext

@@ -1,6 +1,6 @@
 """The new/edit lead dialog: problems are shown under the field they concern.
 
-The checks are the service's own (``portal_desktop.services.leads``): the dialog checks the
+The checks are the service's own (``portal_desktop.services.sales.leads``): the dialog checks the
 email's shape as it is typed (the same ``clean_email`` the service uses) and keeps Save off
 until the lead has a name, an email or a phone; everything else the service refuses comes
 back as a ``ValidationError`` naming its field, shown under that field. A duplicate email
@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 
 from portal_desktop.db import pipeline_queries
 from portal_desktop.errors import NotFoundError, ValidationError
-from portal_desktop.services import leads as lead_service
-from portal_desktop.services.fields import clean_email
+from portal_desktop.services.common.fields import clean_email
+from portal_desktop.services.sales import leads as lead_service
 from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from portal_desktop.errors import PortalError
 from portal_desktop.models.enums import LeadStatus
-from portal_desktop.services import leads as lead_service
-from portal_desktop.services.leads import LOST_REASON_MAX_LENGTH
+from portal_desktop.services.sales import leads as lead_service
+from portal_desktop.services.sales.leads import LOST_REASON_MAX_LENGTH
 from portal_desktop.views.field_errors import error_text
 from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.formatting import enum_label

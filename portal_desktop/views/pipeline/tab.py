@@ -33,7 +33,7 @@ from portal_desktop.db import pipeline_queries
 from portal_desktop.db.lead_stage import BOARD_COLUMNS, STAGES
 from portal_desktop.db.list_queries import PIPELINE
 from portal_desktop.models.enums import LeadStatus
-from portal_desktop.services.context import Permission
+from portal_desktop.services.common.context import Permission
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.pipeline.board import PipelineBoard

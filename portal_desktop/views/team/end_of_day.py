@@ -1,7 +1,7 @@
 """The end-of-day form and the month grid of reported numbers.
 
 A SALES user enters their own day (the member picker is fixed to ``ctx.actor.team_member_id``);
-an ADMIN anyone's. Saving goes through ``services.team.upsert_daily_metric``: entering a day
+an ADMIN anyone's. Saving goes through ``services.sales.team.upsert_daily_metric``: entering a day
 again updates it, and numbers that look wrong (closes > offers, offers > conversations) are
 saved with the service's warnings shown under the form. The grid beside it shows the month,
 one row per day and one column per member (SALES: their own column); clicking a cell loads
@@ -45,9 +45,9 @@ from portal_desktop.db.team_queries import (
     month_numbers,
 )
 from portal_desktop.errors import ValidationError
-from portal_desktop.services.context import Permission
-from portal_desktop.services.finance_common import local_today
-from portal_desktop.services.team import MAX_DAILY_CASH, MAX_DAILY_COUNT, upsert_daily_metric
+from portal_desktop.services.billing.ledger import local_today
+from portal_desktop.services.common.context import Permission
+from portal_desktop.services.sales.team import MAX_DAILY_CASH, MAX_DAILY_COUNT, upsert_daily_metric
 from portal_desktop.views.field_errors import NOTICE_STYLE, FieldErrors
 from portal_desktop.views.member_picker import fill_members
 from portal_desktop.views.money_input import MoneyInput, read_money

@@ -1,10 +1,10 @@
 """The leaderboard over a chosen range, with the "reported vs recorded" check.
 
-Figures come from ``services.team.leaderboard`` (KPIS.md's leaderboard: calls, offers, closes
+Figures come from ``services.sales.team.leaderboard`` (KPIS.md's leaderboard: calls, offers, closes
 and revenue as closer, calls set and closes as setter, cash collected). Beside them, the
 numbers each member reported in their end-of-day forms over the range; where a member's
 reported closes or cash differ on some day from what the records credit them
-(``services.team.reported_vs_recorded``), that cell is flagged amber and its tooltip says, day
+(``services.sales.team.reported_vs_recorded``), that cell is flagged amber and its tooltip says, day
 by day, what differs. SALES users see the check for their own row only (the service's rule).
 """
 
@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from portal_desktop.services.context import Actor, Permission
-from portal_desktop.services.finance_common import local_today
-from portal_desktop.services.kpi_team import DayCheck, LeaderboardRow
-from portal_desktop.services.team import leaderboard, reported_vs_recorded
+from portal_desktop.services.billing.ledger import local_today
+from portal_desktop.services.common.context import Actor, Permission
+from portal_desktop.services.reporting.kpi_team import DayCheck, LeaderboardRow
+from portal_desktop.services.sales.team import leaderboard, reported_vs_recorded
 from portal_desktop.views.field_errors import ERROR_STYLE, error_text
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.ops import ReadOp

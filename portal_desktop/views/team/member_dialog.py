@@ -1,7 +1,7 @@
 """Create or edit a team member (ADMIN): name, role, contact, commission rate, active.
 
 The commission rate is typed as a percentage ("12.5" is 12.5 %); empty means the role's
-default rate from the settings. Every rule is the service's (``services.team``); the dialog
+default rate from the settings. Every rule is the service's (``services.sales.team``); the dialog
 shows its errors at their field.
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from portal_desktop.db.team_queries import MemberDetails
 from portal_desktop.errors import ValidationError
 from portal_desktop.models.enums import TeamRole
-from portal_desktop.services.team import create_team_member, update_team_member
+from portal_desktop.services.sales.team import create_team_member, update_team_member
 from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.form_fields import enum_combo
 from portal_desktop.views.member_picker import select_data

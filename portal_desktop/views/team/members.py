@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from portal_desktop.db.list_queries import TEAM
 from portal_desktop.db.team_queries import MemberDetails, member_details
-from portal_desktop.services.context import Permission
+from portal_desktop.services.common.context import Permission
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.field_errors import ERROR_STYLE, error_text
 from portal_desktop.views.ops import ReadOp

@@ -1,0 +1,1 @@
+"""People and the installation: users, sign-in and passwords, roles, settings."""

@@ -1,0 +1,59 @@
+"""One use case, one transaction.
+
+Every public service function is decorated with :func:`use_case`. The outermost use case on
+a Session commits when it returns and rolls back everything when it raises, so bad input
+leaves nothing half-written. A use case called from inside another joins the outer
+transaction (one commit at the end).
+
+A stale version that a use case did not word itself (the row changed on another machine
+between reading and writing it) leaves as a ConflictError, never as a StaleDataError.
+
+What a use case changed (tables, record ids, the rollups and the audit rows) is collected by
+the unit of work itself: ``services.common.changes.take_committed(session)`` after it returns.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal_desktop.errors import ConflictError
+from portal_desktop.services.common import changes as _changes  # noqa: F401  (collects what commits change
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+CHANGED_ELSEWHERE = (
+    "the record was changed in another window or on another machine at the same time; "
+    "reload it and make your change again"
+)
+
+_DEPTH_KEY = "portal_use_case_depth"
+
+
+def use_case(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[Session, P], R]:
+    @functools.wraps(fn)
+    def run(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        depth = session.info.get(_DEPTH_KEY, 0)
+        session.info[_DEPTH_KEY] = depth + 1
+        try:
+            result = fn(session, *args, **kwargs)
+            if depth == 0:
+                session.commit()
+            return result
+        except StaleDataError:
+            if depth == 0:
+                session.rollback()
+            raise ConflictError(CHANGED_ELSEWHERE) from None
+        except BaseException:
+            if depth == 0:
+                session.rollback()
+            raise
+        finally:
+            session.info[_DEPTH_KEY] = depth
+
+    return run
