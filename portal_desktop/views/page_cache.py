@@ -83,6 +83,11 @@ class PageCache:
     def cached_pages(self) -> list[int]:
         return list(self._pages)
 
+    @property
+    def wanted(self) -> list[int]:
+        """The pages waiting for a reader, oldest wish first."""
+        return list(self._wanted)
+
     # --- what to read ------------------------------------------------------------------------
 
     def want(self, number: int, *, ahead: bool = False) -> None:

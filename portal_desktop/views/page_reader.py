@@ -62,6 +62,7 @@ class PageReader(QObject):
         self._busy = busy
         self._generation = 0
         self._in_flight = 0
+        self.started = 0  # reads started so far (for tests and benchmarks)
         self._scheduled = False
         cache.on_want = self.schedule
 
@@ -125,6 +126,7 @@ class PageReader(QObject):
             return page, started
 
         self._in_flight += 1
+        self.started += 1
         self._busy(+1)
         run_in_worker(
             read,

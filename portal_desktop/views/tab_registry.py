@@ -138,10 +138,6 @@ class GenericListTab(EntityTab):
     def __init__(self, ctx: TabContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, LISTS[self.list_name], parent)
 
-    def keep_column_widths(self) -> None:
-        """Remembered widths were restored: do not share the width out again."""
-        self._user_sized = True
-
 
 class PipelineList(GenericListTab):
     list_name = "pipeline"

@@ -115,9 +115,9 @@ class QueryTableModel(QAbstractTableModel):
         self._asking = False  # a query or refresh asked for has not landed yet
         self._recount = True  # the query asked for needs counting (not only another order)
         self.rows = PageCache(self._query, page_size=page_size, max_pages=max_pages)
-        self._reader = PageReader(engine, self.rows, self._busy, self)
-        self._reader.page_ready.connect(self._on_page)
-        self._reader.failed.connect(self.read_failed)
+        self.reader = PageReader(engine, self.rows, self._busy, self)
+        self.reader.page_ready.connect(self._on_page)
+        self.reader.failed.connect(self.read_failed)
         self._aggregates = ListAggregates(engine, self._in_worker, self)
         self._aggregates.chip_counts_ready.connect(self.chip_counts_ready)
         self._aggregates.totals_ready.connect(self.totals_ready)
@@ -235,7 +235,7 @@ class QueryTableModel(QAbstractTableModel):
             total, counted = (len(page), True) if len(page) < size else (size, False)
         else:
             total, counted = self.rows.total, self.rows.counted
-        self._reader.invalidate()
+        self.reader.invalidate()
         self.beginResetModel()
         self.rows.reset(query, page, total=total, counted=counted)
         self.endResetModel()
@@ -302,7 +302,7 @@ class QueryTableModel(QAbstractTableModel):
         if not self._tickets.is_current(ticket):
             return
         self._asking = False
-        self._reader.invalidate()
+        self.reader.invalidate()
         self._resize(total)
         self.rows.refill(page, total)
         if total:
@@ -324,7 +324,7 @@ class QueryTableModel(QAbstractTableModel):
     def read_rows(self, rows: Sequence[int], done: Callable[[list[Row]], None]) -> None:
         """``done(values)``: the values of these rows, in the order given (rows past the end
         left out); at once when all are held, else once a worker has read them."""
-        self._reader.read_rows(rows, done, self._in_worker)
+        self.reader.read_rows(rows, done, self._in_worker)
 
     # --- QAbstractTableModel -----------------------------------------------------------
 

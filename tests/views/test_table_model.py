@@ -24,7 +24,7 @@ from portal_desktop.db.list_queries import (
 from portal_desktop.db.query_spec import ColumnKind, SortOrder
 from portal_desktop.services.seeding import seed_database
 from portal_desktop.views.formatting import Formatter, enum_label
-from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE, QueryTableModel
+from portal_desktop.views.table_model import RAW_ROLE, QueryTableModel
 from tests.db.test_query_spec import expected_keys, tie_breaker
 from tests.views.list_rows import loaded_keys, loaded_rows, settled
 
@@ -69,9 +69,7 @@ def test_every_list_model_passes_the_model_tester_on_seeded_data(
         _counted(qtbot, model)
 
 
-def test_every_list_model_passes_the_model_tester_when_empty(
-    qtbot, qtmodeltester, engine
-) -> None:
+def test_every_list_model_passes_the_model_tester_when_empty(qtbot, qtmodeltester, engine) -> None:
     for spec in LISTS.values():
         model = _counted(qtbot, _model(engine, spec))
         assert model.rowCount() == 0 and model.rows.stats.counts == 0  # empty page: no COUNT
