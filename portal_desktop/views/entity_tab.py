@@ -337,6 +337,10 @@ class EntityTab(QWidget):
 
     def _on_refreshed(self, _count: int) -> None:
         self._show_count()
+        if self.view.selectionModel().hasSelection():
+            # A refresh keeps the selection, but the selected rows may read otherwise now:
+            # screens showing the selected record read it again.
+            self._on_selection()
 
     def _on_count_failed(self, problem: str) -> None:
         self.count_label.setText(f"Could not count the {self.spec.plural}: {problem}")

@@ -15,9 +15,32 @@ from sqlalchemy import Engine
 
 from portal_desktop.db.query_spec import ListQuery, scan_connection
 from portal_desktop.views.page_reader import with_search_index
-from portal_desktop.views.workers import OpGeneration
+from portal_desktop.views.workers import OpGeneration, run_in_worker
 
-InWorker = Callable[[Callable[[], Any], Callable[[Any], None]], None]
+Busy = Callable[[int], None]
+
+
+def run_tracked(
+    run: Callable[..., Any],
+    work: Callable[[], Any],
+    done: Callable[[Any], None],
+    busy: Busy,
+    failed: Callable[[str], None],
+    parent: QObject,
+) -> None:
+    """``run(work)`` (``run_in_worker``), counted by ``busy(+1/-1)`` while it runs; its
+    answer to ``done``, its error in words to ``failed``."""
+    busy(+1)
+
+    def finish(value: Any) -> None:
+        busy(-1)
+        done(value)
+
+    def fail(error: BaseException) -> None:
+        busy(-1)
+        failed(f"{type(error).__name__}: {error}")
+
+    run(work, on_success=finish, on_failure=fail, parent=parent)
 
 
 class ListAggregates(QObject):
@@ -27,12 +50,18 @@ class ListAggregates(QObject):
     chip_counts_ready = Signal(object)
     totals_ready = Signal(object)
 
-    def __init__(self, engine: Engine, in_worker: InWorker, parent: QObject | None = None) -> None:
+    def __init__(
+        self, engine: Engine, busy: Busy, failed: Callable[[str], None], parent: QObject
+    ) -> None:
         super().__init__(parent)
         self._engine = engine
-        self._in_worker = in_worker  # the model's: counts as its busy time
+        self._busy = busy  # the model's: its busy time includes these
+        self._failed = failed
         self._chips_gen = OpGeneration()
         self._totals_gen = OpGeneration()
+
+    def _run(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        run_tracked(run_in_worker, work, done, self._busy, self._failed, self)
 
     def request_chip_counts(self, query: ListQuery) -> None:
         if not query.spec.chips:
@@ -49,7 +78,7 @@ class ListAggregates(QObject):
                     found.setdefault(group, {})[value] = int(number)
                 return found
 
-        self._in_worker(count, lambda counts: self._chips_landed(ticket, counts))
+        self._run(count, lambda counts: self._chips_landed(ticket, counts))
 
     def _chips_landed(self, ticket: int, counts: dict[str, dict[Any, int]]) -> None:
         if self._chips_gen.is_current(ticket):
@@ -68,7 +97,7 @@ class ListAggregates(QObject):
                 sums = conn.execute(statement).one()
             return {col: Decimal(value or 0) for col, value in zip(columns, sums, strict=True)}
 
-        self._in_worker(total, lambda totals: self._totals_landed(ticket, totals))
+        self._run(total, lambda totals: self._totals_landed(ticket, totals))
 
     def _totals_landed(self, ticket: int, totals: dict[int, Decimal]) -> None:
         if self._totals_gen.is_current(ticket):

@@ -47,7 +47,7 @@ from portal_desktop.db.query_spec import (
     count_rows,
 )
 from portal_desktop.views.formatting import Formatter
-from portal_desktop.views.list_aggregates import ListAggregates
+from portal_desktop.views.list_aggregates import ListAggregates, run_tracked
 from portal_desktop.views.page_cache import PageCache
 from portal_desktop.views.page_reader import PageReader, first_page, page_and_count
 from portal_desktop.views.row_text import RowText
@@ -118,7 +118,7 @@ class QueryTableModel(QAbstractTableModel):
         self.reader = PageReader(engine, self.rows, self._busy, self)
         self.reader.page_ready.connect(self._on_page)
         self.reader.failed.connect(self.read_failed)
-        self._aggregates = ListAggregates(engine, self._in_worker, self)
+        self._aggregates = ListAggregates(engine, self._busy, self.count_failed.emit, self)
         self._aggregates.chip_counts_ready.connect(self.chip_counts_ready)
         self._aggregates.totals_ready.connect(self.totals_ready)
         self._ask(self._query)
@@ -183,17 +183,7 @@ class QueryTableModel(QAbstractTableModel):
     # --- workers -------------------------------------------------------------------------
 
     def _in_worker(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        self._busy(+1)
-
-        def finish(value: Any) -> None:
-            self._busy(-1)
-            done(value)
-
-        def failed(error: BaseException) -> None:
-            self._busy(-1)
-            self.count_failed.emit(f"{type(error).__name__}: {error}")
-
-        run_in_worker(work, on_success=finish, on_failure=failed, parent=self)
+        run_tracked(run_in_worker, work, done, self._busy, self.count_failed.emit, self)
 
     def _busy(self, step: int) -> None:
         was, self._pending = self.busy, max(self._pending + step, 0)
@@ -210,10 +200,7 @@ class QueryTableModel(QAbstractTableModel):
         self._query = query
         self._recount = self._recount or recount or not self.rows.counted
         self._asking = True
-        ticket = self._tickets.next()  # answers for earlier queries are ignored from now on
-        # Once the events already queued have run: a screen setting its filters right after
-        # building the list asks for one query, not two.
-        QTimer.singleShot(0, self, lambda: self._start_query(ticket))
+        self._start_query(self._tickets.next())  # answers to earlier queries are dropped
 
     def _start_query(self, ticket: int) -> None:
         if not self._tickets.is_current(ticket):
