@@ -91,6 +91,27 @@ def count_rows(engine: Engine, query: ListQuery) -> int:
         return int(conn.execute(query.count_statement(engine.dialect.name)).scalar_one())
 
 
+def read_rows(
+    engine: Engine, query: ListQuery, start: int, stop: int, *, total: int, counted: bool
+) -> list[Row]:
+    """Rows ``[start, stop)`` of the query's order; a worker thread may call it. In the
+    second half of a counted list (``total`` rows) they are read with the reversed ORDER BY
+    and a small OFFSET, so the last page costs no more than the first."""
+    if stop <= start:
+        return []
+    dialect = engine.dialect.name
+    reverse = counted and start >= total // 2
+    if reverse:  # rows [start, stop) are rows [total-stop, total-start) of the reversed order
+        stmt = query.page_statement(dialect, total - stop, stop - start, reverse=True)
+    else:
+        stmt = query.page_statement(dialect, start, stop - start)
+    with engine.connect() as conn:
+        rows = [tuple(row) for row in conn.execute(stmt)]
+    if reverse:
+        rows.reverse()
+    return rows
+
+
 class PagedRows:
     """A query's rows, fetched a page at a time on demand and counted once.
 
@@ -116,7 +137,6 @@ class PagedRows:
         if page_size < 1 or max_pages < 1:
             raise ValueError("page_size and max_pages must be at least 1")
         self._engine = engine
-        self._dialect = engine.dialect.name
         self.page_size = page_size
         self.max_pages = max_pages
         self.defer_count = defer_count
@@ -174,20 +194,12 @@ class PagedRows:
     def _fetch(self, number: int) -> list[Row]:
         start = number * self.page_size
         end = min(start + self.page_size, self.total)
-        reverse = self.counted and start >= self.total // 2
-        if reverse:  # rows [start, end) are rows [total-end, total-start) of the reversed order
-            stmt = self.query.page_statement(
-                self._dialect, self.total - end, end - start, reverse=True
-            )
-        else:
-            stmt = self.query.page_statement(self._dialect, start, self.page_size)
         started = time.perf_counter()
-        with self._engine.connect() as conn:
-            page = [tuple(row) for row in conn.execute(stmt)]
+        page = read_rows(
+            self._engine, self.query, start, end, total=self.total, counted=self.counted
+        )
         self.stats.pages += 1
         self.stats.record(started)
-        if reverse:
-            page.reverse()
         self._pages[number] = page
         while len(self._pages) > self.max_pages:
             self._pages.popitem(last=False)

@@ -10,10 +10,8 @@ Every ORDER BY ends with a unique tie-breaker, so the order is total and OFFSET 
 means the same row: the primary key on PostgreSQL; on SQLite the table's ``rowid``, the key
 its indexes actually store, so ``ORDER BY indexed_column, rowid`` is read straight from the
 index (skipping 500,000 rows to the middle of a million takes ~40 ms instead of ~2 s with
-the UUID key, which would need a sort step and a table read per row).
-
-NULLs sort as if smaller than every value (first ascending, last descending): SQLite's own
-rule, spelled out with NULLS FIRST/LAST on PostgreSQL.
+the UUID key, which would need a sort step and a table read per row). NULLs sort as if
+smaller than every value: SQLite's own rule, spelled out with NULLS FIRST/LAST on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -391,3 +389,11 @@ def _tables_in(exprs: Iterable[ClauseElement]) -> set[FromClause]:
         for element in visitors.iterate(expr)
         if isinstance(element, Column) and element.table is not None
     }
+
+
+def tables_read(spec: ListSpec) -> frozenset[str]:
+    """The names of the tables a list reads (aliases resolved): what its refresh hangs on."""
+    sources = [spec.base, *(lookup.table for lookup in spec.lookups)]
+    sources += list(_tables_in(column.expr for column in spec.columns))
+    names = {str(getattr(getattr(source, "element", source), "name", "")) for source in sources}
+    return frozenset(names - {""})

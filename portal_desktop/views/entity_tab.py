@@ -18,7 +18,7 @@ What screens use:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -28,41 +28,32 @@ from PySide6.QtGui import (
     QGuiApplication,
     QKeyEvent,
     QKeySequence,
-    QResizeEvent,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 from sqlalchemy import Engine
-from sqlalchemy.sql import visitors
-from sqlalchemy.sql.schema import Column
 
-from portal_desktop.db.query_spec import ColumnKind, ListSpec
-from portal_desktop.views.badges import BadgeDelegate
+from portal_desktop.db.query_spec import ListSpec, tables_read
 from portal_desktop.views.busy_indicator import BusyIndicator
 from portal_desktop.views.filter_chips import FilterChips
 from portal_desktop.views.formatting import Formatter
+from portal_desktop.views.list_view import ListView
 from portal_desktop.views.tab_context import TabContext
-from portal_desktop.views.table_model import RAW_ROLE, QueryTableModel
+from portal_desktop.views.table_model import QueryTableModel
 
 BulkHandler = Callable[[list[Any]], None]
-# ENUM columns of these names are drawn as badges.
-BADGE_COLUMNS = frozenset({"status", "outcome"})
 
 # Short: with the search indexes a query answers in ~0.1 s on a million leads, and the
 # issue asks for the list to follow typing within 0.3 s.
 SEARCH_DEBOUNCE_MS = 120
-ROW_HEIGHT_PADDING = 10
 
 
 def count_text(count: int, spec: ListSpec) -> str:
@@ -76,6 +67,8 @@ class EntityTab(QWidget):
     status_changed = Signal()
     # The selection changed: the number of selected rows.
     selection_changed = Signal(int)
+    # copy_selection() put this text on the clipboard.
+    copied = Signal(str)
 
     def __init__(
         self,
@@ -100,9 +93,10 @@ class EntityTab(QWidget):
         self.model = QueryTableModel(engine, spec, formatter=formatter, parent=self)
         self.model.refreshed.connect(self._on_refreshed)
         self.model.count_failed.connect(self._on_count_failed)
+        self.model.read_failed.connect(self._on_read_failed)
         self._bulk_actions: list[QAction] = []
         self._stale = False
-        self._tables = _tables_of(spec)
+        self._tables = tables_read(spec)
 
         self.search = QLineEdit(self)
         self.search.setObjectName("search")
@@ -120,9 +114,7 @@ class EntityTab(QWidget):
         self.count_label.setObjectName("countLabel")
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
-        self.view = QTableView(self)
-        self._setup_view()
-        self._setup_badges()
+        self.view = ListView(self.model, self)
 
         self.bulk_button = QToolButton(self)
         self.bulk_button.setObjectName("bulkActions")
@@ -171,80 +163,16 @@ class EntityTab(QWidget):
         # After the first paint: the chip counts and totals read the whole filtered table.
         QTimer.singleShot(0, self, self._request_aggregates)
 
-    def _setup_view(self) -> None:
-        view = self.view
-        view.setModel(self.model)
-        view.setAlternatingRowColors(True)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        view.setShowGrid(False)
-        view.setWordWrap(False)
-        view.setCornerButtonEnabled(False)
-        view.setTextElideMode(Qt.TextElideMode.ElideRight)
-        view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-
-        rows = view.verticalHeader()
-        rows.setVisible(False)
-        # Fixed: sizing rows to their contents would read every row.
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(view.fontMetrics().height() + ROW_HEIGHT_PADDING)
-
-        header = view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setHighlightSections(False)
-        header.setSortIndicatorShown(True)
-        char = view.fontMetrics().averageCharWidth()
-        padding = 4 * char  # cell margins and the sort arrow
-        self._widths = [
-            max(col.width * char, header.fontMetrics().horizontalAdvance(col.title)) + padding
-            for col in self.spec.columns
-        ]
-        self._fitting = False
-        self._user_sized = False
-        header.sectionResized.connect(self._on_section_resized)
-        self._fit_columns()
-        sort = self.spec.default_sort
-        order = Qt.SortOrder.DescendingOrder if sort.descending else Qt.SortOrder.AscendingOrder
-        header.setSortIndicator(sort.column, order)
-        view.setSortingEnabled(True)  # sorts the model by the indicator: a no-op here
-
-    def _fit_columns(self) -> None:
-        """Share the view's width among the columns in proportion to their hints (never
-        narrower than the hint), until the user sizes a column by hand."""
-        if self._user_sized:
-            return
-        spare = self.view.viewport().width() - sum(self._widths)
-        scale = 1 + max(spare, 0) / sum(self._widths)
-        self._fitting = True
-        try:
-            for number, width in enumerate(self._widths):
-                self.view.setColumnWidth(number, int(width * scale))
-        finally:
-            self._fitting = False
-
-    def _on_section_resized(self, *_: int) -> None:
-        if not self._fitting:
-            self._user_sized = True
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        self._fit_columns()
+    def keep_column_widths(self) -> None:
+        """Remembered widths were restored: do not share the width out again."""
+        self.view.keep_column_widths()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
-        self._fit_columns()
+        self.view.fit_columns()
         if self._stale:
             self._stale = False
             self.refresh()
-
-    def _setup_badges(self) -> None:
-        self._badge = BadgeDelegate(self.view, raw_role=RAW_ROLE)
-        for number, column in enumerate(self.spec.columns):
-            name = getattr(column.expr, "name", "")
-            if column.kind is ColumnKind.ENUM and name in BADGE_COLUMNS:
-                self.view.setItemDelegateForColumn(number, self._badge)
 
     def _setup_actions(self) -> None:
         copy = QAction("Copy", self.view)
@@ -288,13 +216,19 @@ class EntityTab(QWidget):
         return sorted(index.row() for index in self.view.selectionModel().selectedRows())
 
     def selected_ids(self) -> list[Any]:
-        """The primary keys of the selected rows, in the list's order."""
+        """The primary keys of the selected rows that are read (those on screen are), in the
+        list's order; :meth:`with_selected_ids` for every selected row."""
         return self.model.keys_of(self.selected_rows())
+
+    def with_selected_ids(self, handler: BulkHandler) -> None:
+        """``handler(ids of every selected row)``: at once when their rows are read, else
+        once a worker has read them (a selection may reach rows never shown)."""
+        self.model.read_rows(self.selected_rows(), lambda rows: handler([r[-1] for r in rows]))
 
     def add_bulk_action(self, text: str, handler: BulkHandler) -> QAction:
         """A bulk action on the selected rows: ``handler(selected_ids)``."""
         action = QAction(text, self)
-        action.triggered.connect(lambda: handler(self.selected_ids()))
+        action.triggered.connect(lambda: self.with_selected_ids(handler))
         action.setEnabled(bool(self.selected_rows()))
         self._bulk_actions.append(action)
         menu = self.bulk_button.menu()
@@ -304,12 +238,20 @@ class EntityTab(QWidget):
         return action
 
     def copy_selection(self) -> str:
-        """Put the selected rows on the clipboard as tab-separated text (shown columns)."""
+        """Put the selected rows on the clipboard as tab-separated text (shown columns);
+        returns the text, or "" when rows not read yet go there once a worker read them."""
         columns = [n for n in range(self.model.columnCount()) if not self.view.isColumnHidden(n)]
-        text = self.model.tsv(self.selected_rows(), columns)
-        if text:
-            QGuiApplication.clipboard().setText(text)
-        return text
+        copied: list[str] = []
+
+        def put(rows: list[tuple[Any, ...]]) -> None:
+            text = self.model.text.tsv(rows, columns)
+            if text:
+                QGuiApplication.clipboard().setText(text)
+            copied.append(text)
+            self.copied.emit(text)
+
+        self.model.read_rows(self.selected_rows(), put)
+        return copied[0] if copied else ""
 
     def apply_search(self) -> None:
         self._debounce.stop()
@@ -393,29 +335,19 @@ class EntityTab(QWidget):
 
     def _on_refreshed(self, _count: int) -> None:
         self._show_count()
+        if self.view.selectionModel().hasSelection():
+            # A refresh keeps the selection, but the selected rows may read otherwise now:
+            # screens showing the selected record read it again.
+            self._on_selection()
 
     def _on_count_failed(self, problem: str) -> None:
         self.count_label.setText(f"Could not count the {self.spec.plural}: {problem}")
+
+    def _on_read_failed(self, problem: str) -> None:
+        self.count_label.setText(f"Could not read the {self.spec.plural}: {problem}")
 
 
 def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list | tuple | set | frozenset) else [value]
-
-
-def _tables_of(spec: ListSpec) -> frozenset[str]:
-    """The names of the tables a list reads (aliases resolved): what its refresh hangs on."""
-    names = set()
-    for source in (spec.base, *(lookup.table for lookup in spec.lookups)):
-        table = getattr(source, "element", source)
-        names.add(str(getattr(table, "name", "")))
-    for column in spec.columns:
-        for element in _columns_in(column.expr):
-            table = getattr(element.table, "element", element.table)
-            names.add(str(getattr(table, "name", "")))
-    return frozenset(names - {""})
-
-
-def _columns_in(expr: Any) -> Iterable[Column[Any]]:
-    return [e for e in visitors.iterate(expr) if isinstance(e, Column)]

@@ -149,10 +149,6 @@ class GenericListTab(EntityTab):
         spec = LISTS[self.list_name].spec(now.date(), now.tzinfo or dt.UTC)
         super().__init__(ctx, spec, parent)
 
-    def keep_column_widths(self) -> None:
-        """Remembered widths were restored: do not share the width out again."""
-        self._user_sized = True
-
 
 class PipelineList(GenericListTab):
     list_name = "pipeline"

@@ -216,6 +216,24 @@ def test_a_write_announced_on_the_bus_refreshes_the_tab(qtbot, ctx: TabContext) 
     assert tab.model.index(0, 0).data().startswith("Zelda")
 
 
+def test_a_refresh_keeps_the_selection_and_the_scroll_position(qtbot, ctx: TabContext) -> None:
+    tab = _tab(qtbot, ctx)
+    row = 60
+    tab.view.selectRow(row)
+    tab.view.scrollTo(tab.model.index(row, 0))
+    bar = tab.view.verticalScrollBar()
+    assert bar.value() > 0
+    scrolled = bar.value()
+    lead = tab.model.index(row, 0).data(KEY_ROLE)
+    with ctx.engine.begin() as conn:
+        conn.execute(update(leads).where(leads.c.id == lead).values(first_name="Zora"))
+    with qtbot.waitSignal(tab.model.refreshed, timeout=5000):
+        ctx.bus.announce({"leads"}, {lead})
+    assert tab.selected_rows() == [row] and tab.selected_ids() == [lead]
+    assert bar.value() == scrolled
+    assert tab.model.index(row, 0).data().startswith("Zora")
+
+
 def test_hooks_for_the_window(qtbot, ctx: TabContext) -> None:
     tab = _tab(qtbot, ctx)
     tab.activateWindow()
