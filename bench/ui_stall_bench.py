@@ -28,9 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import importlib
 import os
-import pkgutil
 import re
 import statistics
 import subprocess
@@ -41,6 +39,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from portal_desktop.app_database import load_formatter
+from portal_desktop.db.engine import make_engine as make_engine_
+from portal_desktop.db.engine import session_factory
+from portal_desktop.services.accounts.users import authenticate
+from portal_desktop.services.reporting.rollups import refresh_rollups
+from portal_desktop.views.main_window import MainWindow
+from portal_desktop.views.tab_context import DataBus, TabContext
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,26 +148,6 @@ class Heartbeat(QObject):
         return max(self.longest, time.perf_counter() - self.last) * 1000
 
 
-# --- finding the app's parts, whatever module they moved to -----------------------------
-
-
-def locate(name: str, *modules: str, package: str = "portal_desktop") -> Any:
-    """``name`` from the first of ``modules`` that has it, else from any module of
-    ``package`` (services are being regrouped into subpackages)."""
-    for module in modules:
-        with contextlib.suppress(ImportError):
-            found = getattr(importlib.import_module(module), name, None)
-            if found is not None:
-                return found
-    root = importlib.import_module(package)
-    for info in pkgutil.walk_packages(root.__path__, f"{package}."):
-        with contextlib.suppress(Exception):
-            found = getattr(importlib.import_module(info.name), name, None)
-            if found is not None:
-                return found
-    raise SystemExit(f"this version of the app has no {name} under {package}")
-
-
 # --- the database -----------------------------------------------------------------------
 
 
@@ -222,8 +208,8 @@ def rebuild_rollups(url: str) -> None:
     """The daily facts of the bulk leads' days, now rather than in the tour's first report."""
     from sqlalchemy.orm import Session
 
-    make_engine = locate("make_engine", "portal_desktop.db.engine")
-    refresh = locate("refresh_rollups", "portal_desktop.services.reporting.rollups")
+    make_engine = make_engine_
+    refresh = refresh_rollups
     engine = make_engine(url)
     with Session(engine) as session:
         refresh(session)
@@ -370,7 +356,7 @@ class Tour:
         return lambda: time.perf_counter() >= until
 
     def build_window(self) -> None:
-        main_window = locate("MainWindow", "portal_desktop.views.main_window")
+        main_window = MainWindow
         self.window = main_window(self.ctx)
         self.window.show()
 
@@ -562,12 +548,9 @@ def signed_in_context(url: str, password: str) -> Any:
     """The TabContext the app makes after the demo admin signs in."""
     from sqlalchemy.orm import Session
 
-    make_engine = locate("make_engine", "portal_desktop.db.engine")
-    session_factory = locate("session_factory", "portal_desktop.db.engine")
-    authenticate = locate("authenticate", "portal_desktop.services.accounts.users")
-    load_formatter = locate("load_formatter", "portal_desktop.app")
-    tab_context = locate("TabContext", "portal_desktop.views.tab_context")
-    data_bus = locate("DataBus", "portal_desktop.views.tab_context")
+    make_engine = make_engine_
+    tab_context = TabContext
+    data_bus = DataBus
     engine = make_engine(url)
     with Session(engine) as session:
         actor = authenticate(session, "admin", password)
