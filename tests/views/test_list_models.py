@@ -41,6 +41,7 @@ from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.marketing.campaign_model import CampaignModel
 from portal_desktop.views.table_model import RAW_ROLE, QueryTableModel
 from tests.db.list_samples import seed_every_list
+from tests.views.list_rows import TIMEOUT_MS
 
 ASCENDING, DESCENDING = Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder
 WAIT_MS = 10000
@@ -59,11 +60,16 @@ def settle(qtbot, model: QueryTableModel) -> QueryTableModel:
 def shown_rows(qtbot, model: QueryTableModel) -> list[tuple[Any, ...]]:
     """Every row the model shows, as raw values (RAW_ROLE), in its order."""
     settle(qtbot, model)
-    columns = range(model.columnCount())
-    return [
-        tuple(model.index(row, column).data(RAW_ROLE) for column in columns)
-        for row in range(model.rowCount())
-    ]
+    columns, total, size = range(model.columnCount()), model.rowCount(), model.rows.page_size
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, total, size):  # the model holds a few pages: read them in turn
+        stop = min(start + size, total) - 1
+        qtbot.waitUntil(lambda a=start, b=stop: model.is_loaded(a, b), timeout=TIMEOUT_MS)
+        rows += [
+            tuple(model.index(row, column).data(RAW_ROLE) for column in columns)
+            for row in range(start, stop + 1)
+        ]
+    return rows
 
 
 # --- the tester --------------------------------------------------------------------------
