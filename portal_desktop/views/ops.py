@@ -93,14 +93,3 @@ class WriteOp(QueryOp[T]):
             self.success(lambda _result: None)  # still announce what changed
         super().run(priority)
         return self
-
-
-def run_write(
-    ctx: TabContext,
-    owner: QObject,
-    work: Callable[[Session], T],
-    on_done: Callable[[T], None],
-    on_failed: Callable[[BaseException], None],
-) -> QueryOp[T]:
-    """Transitional (its callers announce by hand; they are moving to :class:`WriteOp`)."""
-    return QueryOp(ctx.sessions, work, parent=owner).success(on_done).failure(on_failed).run()
