@@ -113,20 +113,19 @@ def take_committed(session: Session) -> Changes:
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
     collector = _pending(session)
-    for record in (*session.new, *session.deleted):
-        collector.note(getattr(getattr(record, "__table__", None), "name", None), _id(record))
-    for record in session.dirty:
-        if session.is_modified(record):
-            collector.note(getattr(getattr(record, "__table__", None), "name", None), _id(record))
+    changed = [record for record in session.dirty if session.is_modified(record)]
+    for record in (*session.new, *session.deleted, *changed):
+        table = getattr(record, "__table__", None)
+        collector.note(getattr(table, "name", None), getattr(record, "id", None))
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _on_execute(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
-        collector = _pending(state.session)
-        collector.note(getattr(table, "name", None))
-        collector.any_id = True
+        name = getattr(table, "name", None)
+        if name:
+            note_written(state.session, name)
 
 
 @event.listens_for(Session, "after_commit")
@@ -139,7 +138,3 @@ def _after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
-
-
-def _id(record: object) -> Any:
-    return getattr(record, "id", None)
