@@ -41,8 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from portal_desktop.app_database import load_formatter
-from portal_desktop.db.engine import make_engine as make_engine_
-from portal_desktop.db.engine import session_factory
+from portal_desktop.db.engine import make_engine, session_factory
 from portal_desktop.services.accounts.users import authenticate
 from portal_desktop.services.reporting.rollups import refresh_rollups
 from portal_desktop.views.main_window import MainWindow
@@ -208,11 +207,9 @@ def rebuild_rollups(url: str) -> None:
     """The daily facts of the bulk leads' days, now rather than in the tour's first report."""
     from sqlalchemy.orm import Session
 
-    make_engine = make_engine_
-    refresh = refresh_rollups
     engine = make_engine(url)
     with Session(engine) as session:
-        refresh(session)
+        refresh_rollups(session)
     engine.dispose()
 
 
@@ -356,8 +353,7 @@ class Tour:
         return lambda: time.perf_counter() >= until
 
     def build_window(self) -> None:
-        main_window = MainWindow
-        self.window = main_window(self.ctx)
+        self.window = MainWindow(self.ctx)
         self.window.show()
 
     def sign_out(self) -> None:
@@ -548,13 +544,10 @@ def signed_in_context(url: str, password: str) -> Any:
     """The TabContext the app makes after the demo admin signs in."""
     from sqlalchemy.orm import Session
 
-    make_engine = make_engine_
-    tab_context = TabContext
-    data_bus = DataBus
     engine = make_engine(url)
     with Session(engine) as session:
         actor = authenticate(session, "admin", password)
-    return tab_context(engine, session_factory(engine), actor, load_formatter(engine), data_bus())
+    return TabContext(engine, session_factory(engine), actor, load_formatter(engine), DataBus())
 
 
 def tour(app: QApplication, url: str, password: str, word: str, runs: int) -> dict[str, list]:
