@@ -8,12 +8,11 @@ collect what the imported modules link to, and the lists here drop the rest.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 # Python modules that the analysis would otherwise follow but the app never imports (checked
 # by tests/test_installer_spec.py): other Qt bindings and Qt modules, pyqtgraph's parts that
-# the charts do not use, tests, and tools. pyqtgraph imports QtOpenGL, QtOpenGLWidgets, QtSvg
-# and QtTest itself: those stay.
+# the charts do not use, tests, and tools.
 EXCLUDED_MODULES = (
     "tkinter",
     "PyQt5",
@@ -50,6 +49,9 @@ EXCLUDED_MODULES = (
     "hypothesis",
     "pytestqt",
     "numpy.tests",
+    "numpy.random",  # pyqtgraph's scatter jitter only, which the charts do not use
+    "numpy.testing",
+    "readline",  # line editing of an interactive prompt (and libreadline, libtinfo)
     "numpy.f2py",
     "numpy.distutils",
     "setuptools",
@@ -57,6 +59,17 @@ EXCLUDED_MODULES = (
     "pydoc_data",
     "lib2to3",
     "test",
+)
+
+# Modules that are imported, but inside ``try: … except ImportError`` by code that works
+# without them (tests/test_installer_spec.py runs the self-test with them blocked):
+# pyqtgraph's SVG export and test helpers, and Mako's colouring of template errors. (Not
+# optional, though they look it: QtOpenGL and QtOpenGLWidgets, which pyqtgraph's
+# OpenGLHelpers imports by name, and Python's ssl, which psycopg's libpq wrapper imports.)
+OPTIONAL_MODULES = (
+    "PySide6.QtSvg",
+    "PySide6.QtTest",
+    "pygments",
 )
 
 # Loaded at run time by name, which the analysis cannot see.
@@ -84,6 +97,7 @@ DROPPED_PREFIXES = (
     "PySide6/Qt/plugins/platformthemes/libqgtk3",  # GTK 3 and its stack, 20 MB: Qt's own
     # dialogs do (the xdg-desktop-portal theme stays, for the system's file dialogs)
     "PySide6/Qt/plugins/egldeviceintegrations/",
+    "PySide6/Qt/plugins/xcbglintegrations/",  # OpenGL on X11: the app draws without it
     # Image formats: the app shows SVG and PNG only (PNG is built into Qt; SVG is a plugin).
     "PySide6/Qt/plugins/imageformats/libqgif",
     "PySide6/Qt/plugins/imageformats/libqicns",
@@ -106,15 +120,18 @@ DROPPED_PREFIXES = (
 )
 
 
-# Shared libraries that Qt opens by name at run time (dlopen), which no binary lists as needed.
-LOADED_BY_NAME = ("libdbus-1.so.3",)
-
 TocEntry = tuple[str, str, str]  # (name in the bundle, source file, kind)
 
 
-def kept(entries: list[TocEntry]) -> list[TocEntry]:
-    """The entries of a PyInstaller TOC to keep."""
-    return [entry for entry in entries if not entry[0].startswith(DROPPED_PREFIXES)]
+def kept(entries: list[TocEntry], system_sonames: Collection[str] = ()) -> list[TocEntry]:
+    """The entries of a PyInstaller TOC to keep: not a dropped file, nor a library that the
+    system supplies (``system_sonames``: portal_desktop/system_libs.py's SYSTEM_LIBRARIES)."""
+    return [
+        entry
+        for entry in entries
+        if not entry[0].startswith(DROPPED_PREFIXES)
+        and entry[0].rsplit("/", 1)[-1] not in system_sonames
+    ]
 
 
 def _is_shared_library(name: str) -> bool:
@@ -133,16 +150,14 @@ def without_unneeded_libraries(
     PyInstaller collects the libraries of every plugin it collects; once :func:`kept` has
     dropped plugins (GTK's theme, EGLFS, Wayland), their libraries would stay behind unused.
     ``needs(source)`` gives the names of the libraries a file needs (its DT_NEEDED entries,
-    or all of ldd's). Extension modules, plugins and :data:`LOADED_BY_NAME` are the roots.
+    or all of ldd's). Extension modules, plugins and Python's own library are the roots.
     """
     by_name = {entry[0].rsplit("/", 1)[-1]: entry for entry in binaries}
     reached: set[str] = set()
     todo = [
         entry
         for entry in binaries
-        if not _is_shared_library(entry[0])
-        or entry[0].rsplit("/", 1)[-1] in LOADED_BY_NAME
-        or entry[0].startswith("libpython")
+        if not _is_shared_library(entry[0]) or entry[0].startswith("libpython")
     ]
     while todo:
         entry = todo.pop()
@@ -153,6 +168,18 @@ def without_unneeded_libraries(
     return [entry for entry in binaries if entry[0] in reached]
 
 
-# Python's own libraries, when built with debug information (pyenv's are): the build strips
-# that from the bundle's copies (``strip --strip-debug``), 25 MB less.
-DEBUG_INFO_GLOBS = ("libpython3*.so*", "python3*/lib-dynload/*.so")
+def strippable(sections_and_dynamic: str, bundle_path: str) -> bool:
+    """Whether ``strip --strip-unneeded`` may take a library's symbol table and debug
+    sections (``readelf -S -d -W`` output): 20 MB of the bundle, in Python's own library when
+    Python was built from source (as by pyenv) and in wheels built without stripping
+    (SQLAlchemy's, greenlet's, ICU's). Only files that carry them, and never a file that a
+    wheel tool rewrote (in a ``.libs`` folder, or finding one through a ``$ORIGIN`` RPATH):
+    strip can break what patchelf wrote."""
+    if any(part.endswith(".libs") for part in bundle_path.split("/")):
+        return False
+    rewritten = any(
+        "PATH)" in line and "$ORIGIN/../" in line and ".libs" in line
+        for line in sections_and_dynamic.splitlines()
+    )
+    carries = " .symtab " in sections_and_dynamic or " .debug_info " in sections_and_dynamic
+    return carries and not rewritten

@@ -1,10 +1,11 @@
-"""The system libraries Qt's xcb platform (X11, and XWayland) loads, checked before the
-QApplication starts: a machine that lacks one gets its name and the package that brings it,
-instead of Qt's "could not load the Qt platform plugin" abort.
+"""The system libraries Qt draws with (X11 and XWayland through the xcb platform, fonts,
+OpenGL, D-Bus), checked before the QApplication starts: a machine that lacks one gets its name
+and the package that brings it, instead of Qt's "could not load the Qt platform plugin" abort.
 
-The installer's bundle carries Qt and the libraries of the machine it was built on; these are
-the ones it may still need from the system (README.md, "Install"). tests/test_system_libs
-checks the list against what Qt's xcb plugin really links to.
+The installer's bundle carries Qt but none of these (packaging/bundle_contents.py): they are
+the desktop's own graphics stack, and copies from the build machine would clash with the
+machine's drivers and fonts (README.md, "Install"). tests/test_system_libs checks the lists
+against what Qt's libraries really link to.
 """
 
 from __future__ import annotations
@@ -41,6 +42,18 @@ XCB_LIBRARIES: dict[str, str] = {
     "libgthread-2.0.so.0": "libglib2.0-0",
 }
 
+# What Qt's GUI library links to besides those (and the C runtime and zlib), and D-Bus, which
+# Qt's D-Bus module opens by name (the desktop's file dialogs, the keyring).
+DESKTOP_LIBRARIES: dict[str, str] = {
+    "libEGL.so.1": "libegl1",
+    "libfontconfig.so.1": "libfontconfig1",
+    "libfreetype.so.6": "libfreetype6",
+    "libdbus-1.so.3": "libdbus-1-3",
+}
+
+# Left to the system by the bundle, and checked before Qt starts.
+SYSTEM_LIBRARIES: dict[str, str] = {**XCB_LIBRARIES, **DESKTOP_LIBRARIES}
+
 
 def uses_xcb(environ: dict[str, str] | os._Environ[str] = os.environ) -> bool:
     """Whether Qt will start its xcb platform: asked for, or Linux's default outside Wayland
@@ -64,11 +77,11 @@ def _loadable(soname: str, folders: list[Path]) -> bool:
 
 
 def missing_libraries(folders: list[Path] | None = None) -> list[str]:
-    """The libraries of :data:`XCB_LIBRARIES` that neither the bundle nor the system has."""
+    """The libraries of :data:`SYSTEM_LIBRARIES` that neither the bundle nor the system has."""
     if folders is None:
         bundle = getattr(sys, "_MEIPASS", None)
         folders = [Path(bundle), Path(bundle) / "PySide6" / "Qt" / "lib"] if bundle else []
-    return [soname for soname in XCB_LIBRARIES if not _loadable(soname, folders)]
+    return [soname for soname in SYSTEM_LIBRARIES if not _loadable(soname, folders)]
 
 
 def require_platform_libraries() -> None:
@@ -77,7 +90,7 @@ def require_platform_libraries() -> None:
         return
     missing = missing_libraries()
     if missing:
-        packages = " ".join(dict.fromkeys(XCB_LIBRARIES[name] for name in missing))
+        packages = " ".join(dict.fromkeys(SYSTEM_LIBRARIES[name] for name in missing))
         raise PortalError(
             f"this computer lacks {', '.join(missing)}, which Qt needs to open windows on X11. "
             f"Install them (Debian/Ubuntu: sudo apt install {packages}) and start Portal again"

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 CONTENTS = runpy.run_path(str(ROOT / "packaging" / "bundle_contents.py"))
 
@@ -72,7 +74,8 @@ def test_dropped_files_and_the_libraries_only_they_needed_go() -> None:
         ("libxcb-cursor.so.0", "cursor", "BINARY"),
         ("libgtk-3.so.0", "gtk", "BINARY"),
         ("libcairo.so.2", "cairo", "BINARY"),
-        ("libdbus-1.so.3", "dbus", "BINARY"),  # opened by name: kept though nobody links it
+        ("libdbus-1.so.3", "dbus", "BINARY"),  # the system's: left out
+        ("libsystemd.so.0", "systemd", "BINARY"),  # only libdbus needed it
         ("PySide6/QtCore.abi3.so", "qtcore", "EXTENSION"),
     ]
     needs = {
@@ -80,15 +83,16 @@ def test_dropped_files_and_the_libraries_only_they_needed_go() -> None:
         "xcbqpa": ["libxcb-cursor.so.0"],
         "qgtk3": ["libgtk-3.so.0"],
         "gtk": ["libcairo.so.2"],
+        "dbus": ["libsystemd.so.0"],
+        "qtcore": ["libdbus-1.so.3"],
     }
-    kept = CONTENTS["kept"](binaries)
+    kept = CONTENTS["kept"](binaries, {"libdbus-1.so.3"})
     assert "PySide6/Qt/plugins/platformthemes/libqgtk3.so" not in [e[0] for e in kept]
     pruned = CONTENTS["without_unneeded_libraries"](kept, lambda src: needs.get(src, []))
     assert [e[0] for e in pruned] == [
         "PySide6/Qt/plugins/platforms/libqxcb.so",
         "PySide6/Qt/lib/libQt6XcbQpa.so.6",
         "libxcb-cursor.so.0",
-        "libdbus-1.so.3",
         "PySide6/QtCore.abi3.so",
     ]
 
@@ -99,3 +103,31 @@ def test_translations_are_left_out() -> None:
         ("portal_desktop/resources/style.qss", "y", "DATA"),
     ]
     assert CONTENTS["kept"](datas) == [datas[1]]
+
+
+SECTIONS_WITH_SYMBOLS = "  [29] .symtab           SYMTAB          0000000000000000 3b0c58\n"
+
+
+@pytest.mark.parametrize(
+    ("elf", "path", "strip"),
+    [
+        (SECTIONS_WITH_SYMBOLS, "sqlalchemy/cyextension/util.so", True),
+        ("  [27] .shstrtab STRTAB\n", "PySide6/Qt/lib/libQt6Core.so.6", False),  # stripped
+        (SECTIONS_WITH_SYMBOLS, "numpy.libs/libscipy_openblas64_.so", False),  # auditwheel's
+        (
+            SECTIONS_WITH_SYMBOLS
+            + " 0x000000000000000f (RPATH)   Library rpath: [$ORIGIN/../../numpy.libs]\n",
+            "numpy/_core/_multiarray_umath.so",
+            False,  # patchelf pointed it at numpy.libs
+        ),
+        (
+            SECTIONS_WITH_SYMBOLS + " 0x000000000000001d (RUNPATH)   Library runpath: [$ORIGIN]\n",
+            "PySide6/Qt/lib/libicuuc.so.73",
+            True,  # Qt's own build set that path
+        ),
+    ],
+)
+def test_only_unpatched_libraries_with_symbols_are_stripped(
+    elf: str, path: str, strip: bool
+) -> None:
+    assert CONTENTS["strippable"](elf, path) is strip

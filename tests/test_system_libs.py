@@ -33,10 +33,18 @@ def test_the_list_is_what_qts_xcb_plugin_links_to() -> None:
     assert set(system_libs.XCB_LIBRARIES) == {n for n in needed if not ALWAYS_THERE.match(n)}
 
 
+@pytest.mark.skipif(shutil.which("readelf") is None, reason="needs readelf (binutils)")
+def test_the_bundle_leaves_to_the_system_all_that_qts_gui_links_to_but_zlib() -> None:
+    libraries = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.LibrariesPath))
+    needed = {n for n in _needed(libraries / "libQt6Gui.so.6") if not ALWAYS_THERE.match(n)}
+    assert needed - {"libz.so.1"} <= set(system_libs.SYSTEM_LIBRARIES)
+    assert set(system_libs.DESKTOP_LIBRARIES) - needed == {"libdbus-1.so.3"}
+
+
 def test_a_missing_library_is_named_with_its_package(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         system_libs,
-        "XCB_LIBRARIES",
+        "SYSTEM_LIBRARIES",
         {"libc.so.6": "libc6", "libportal-not-there.so.9": "libportal-not-there9"},
     )
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
