@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal_desktop.db.engine import make_engine, session_factory
@@ -61,7 +62,7 @@ def tab(qtbot, demo: TabContext) -> ChartsTab:
     qtbot.addWidget(widget)
     widget.resize(1400, 1000)
     widget.show()
-    qtbot.waitUntil(lambda: widget.data is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: widget.painted, timeout=20_000)
     return widget
 
 
@@ -247,3 +248,26 @@ def test_light_and_dark_screenshots(qtbot, tab: ChartsTab, tmp_path: Path, backe
 @pytest.fixture
 def backend_name(demo: TabContext) -> str:
     return demo.engine.dialect.name
+
+
+def test_panels_are_drawn_one_per_turn_those_in_view_first(qtbot, tab: ChartsTab) -> None:
+    data = tab.data
+    assert data is not None
+    views = [view for section in tab.sections.values() for view in section.panels.values()]
+    for view in views:
+        view.panel = None  # forget what was drawn
+    tab.scroll.verticalScrollBar().setValue(tab.scroll.verticalScrollBar().maximum())
+    tab.show_dashboard(data)
+    assert not tab.painted
+    assert [view for view in views if view.panel is not None] == []  # nothing drawn yet
+    drawn: list[object] = []
+    while not tab.painted:
+        before = {id(view) for view in views if view.panel is not None}
+        QApplication.processEvents()  # one turn
+        now = [view for view in views if view.panel is not None and id(view) not in before]
+        assert len(now) <= 1  # one panel per turn of the event loop
+        drawn += now
+    assert len(drawn) == len(views)
+    in_view = [view for view in views if not view.visibleRegion().isEmpty()]
+    assert in_view  # scrolled to the bottom: the last panels are on screen
+    assert set(map(id, drawn[: len(in_view)])) == set(map(id, in_view))

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from portal_desktop import clock
 from portal_desktop.services.reporting.chart_data import dashboard
-from portal_desktop.services.reporting.chart_model import Dashboard, Section, Target
+from portal_desktop.services.reporting.chart_model import Dashboard, Panel, Section, Target
 from portal_desktop.services.reporting.chart_periods import (
     PRESET_LABELS,
     Granularity,
@@ -46,6 +46,7 @@ from portal_desktop.services.reporting.chart_periods import (
 )
 from portal_desktop.views.charts.export import export_pdf, panel_csv, panel_png
 from portal_desktop.views.charts.kpi_card import KpiCard
+from portal_desktop.views.charts.paint_queue import PaintQueue
 from portal_desktop.views.charts.panel_view import PanelView
 from portal_desktop.views.charts.values import DASH, TIMES
 from portal_desktop.views.export_notice import failure_text, show_failed, show_saved
@@ -97,16 +98,16 @@ class SectionView(QFrame):
         layout.addWidget(self.heading)
         layout.addLayout(grid)
 
-    def show_section(self, section: Section) -> None:
+    def show_section(self, section: Section) -> list[tuple[PanelView, Panel]]:
+        """The heading now; the panels to draw, with what each is to show."""
         self.heading.setText(section.title)
-        for panel in section.panels:
-            self.panels[panel.key].show_panel(panel)
+        return [(self.panels[panel.key], panel) for panel in section.panels]
 
 
 class ChartsTab(QWidget):
     """Range picker, KPI cards and the six chart sections."""
 
-    loaded = Signal()  # emitted once a dashboard is painted
+    loaded = Signal()  # emitted once a dashboard is painted, every panel of it
     failed = Signal(str)
 
     def __init__(self, ctx: TabContext, parent: QWidget | None = None) -> None:
@@ -116,6 +117,8 @@ class ChartsTab(QWidget):
         self.today: Callable[[], dt.date] = lambda: clock.today(ctx.formatter.tz)
         self.data: Dashboard | None = None
         self._runner = TaskRunner(self)
+        self._paints = PaintQueue(self)
+        self._paints.drained.connect(self.loaded)
         self._pending: tuple[dt.date, dt.date, Granularity] | None = None
         self._build_controls()
         self.cards: dict[str, KpiCard] = {}
@@ -271,7 +274,6 @@ class ChartsTab(QWidget):
             f"{data.period.start.isoformat()} {DASH} {data.period.end.isoformat()} "
             f"by {data.granularity.value}, {data.time_zone} · updated {made}"
         )
-        self.loaded.emit()
 
     def _on_failed(self, error: BaseException) -> None:
         if not shiboken6.isValid(self) or self._next():
@@ -288,7 +290,14 @@ class ChartsTab(QWidget):
 
     # --- painting ---
 
+    @property
+    def painted(self) -> bool:
+        """A dashboard is shown and every panel of it drawn."""
+        return self.data is not None and not self._paints.busy
+
     def show_dashboard(self, data: Dashboard) -> None:
+        """The cards at once; the panels one per turn of the event loop (``loaded`` when the
+        last is drawn), those in view first: drawing all thirteen at once froze the window."""
         self.data = data
         before = data.previous
         previous = f"the previous {data.period.days} days ({before.start} {DASH} {before.end})"
@@ -299,13 +308,15 @@ class ChartsTab(QWidget):
                 self.cards[card.key] = view
                 self.cards_row.addWidget(view)
             view.show_card(card, self.ctx.formatter, previous)
+        work: list[tuple[PanelView, Panel]] = []
         for section in data.sections:
             view = self.sections.get(section.key)
             if view is None:
                 view = SectionView(self, section)
                 self.sections[section.key] = view
                 self.sections_box.addWidget(view)
-            view.show_section(section)
+            work += view.show_section(section)
+        self._paints.replace(work)
 
     def panel_view(self, key: str) -> PanelView:
         for section in self.sections.values():
@@ -374,6 +385,7 @@ class ChartsTab(QWidget):
         self._save(path, "Saved the dashboard report", lambda: export_pdf(self, path))
 
     def _save(self, path: str | Path, done: str, write: Callable[[], object]) -> None:
+        self._paints.finish()  # every panel drawn before one is written
         try:
             write()
         except (OSError, ValueError) as error:
