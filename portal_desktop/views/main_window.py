@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
@@ -30,11 +30,17 @@ from portal_desktop.db.query_spec import ListQuery
 from portal_desktop.views import ui_state
 from portal_desktop.views.connection_monitor import ConnectionBanner, ConnectionMonitor
 from portal_desktop.views.tab_context import TabContext
-from portal_desktop.views.tab_registry import TabEntry, build_tab, tabs_for
+from portal_desktop.views.tab_registry import (
+    TabEntry,
+    build_tab,
+    import_in_background,
+    tabs_for,
+)
 
 WINDOW_TITLE = "Info Product Portal"
 DEFAULT_SIZE = (1280, 800)
 MINIMUM_SIZE = (900, 560)
+WARM_UP_AFTER_MS = 250  # the window drawn first
 CHARTS = "charts"
 IMPORT_LATER = "Comes with the import issue"
 
@@ -124,9 +130,16 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._on_current_changed)
         ctx.bus.open_list.connect(self.show_list)
         ctx.bus.data_changed.connect(self._mark_refreshed)
-        self._on_current_changed()
+        # The first tab is built in the next turn of the event loop: the window's frame is
+        # drawn first, then the list (together they froze the window at sign-in).
+        QTimer.singleShot(0, self, self._on_current_changed)
+        # Once the window is up, the other tabs' modules load behind it.
+        QTimer.singleShot(WARM_UP_AFTER_MS, self, self._import_tab_modules)
 
     # --- tabs ---------------------------------------------------------------------------
+
+    def _import_tab_modules(self) -> None:
+        import_in_background(lazy.entry for lazy in self.lazy_tabs.values())
 
     @property
     def tab_keys(self) -> list[str]:

@@ -14,7 +14,8 @@ when ``ctx.actor.can(Permission.EDIT_LEADS)`` is false), marketing and charts.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import QWidget
 from portal_desktop import clock
 from portal_desktop.db.lists import LISTS
 from portal_desktop.models.enums import UserRole
+from portal_desktop.views import main_thread_gc
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.tab_context import TabContext
 
@@ -130,6 +132,26 @@ def tabs_for(role: UserRole) -> list[TabEntry]:
         for key, tab_class in TAB_CLASSES.items()
         if key in allowed
     ]
+
+
+def import_in_background(entries: Iterable[TabEntry]) -> threading.Thread:
+    """Import the tabs' modules in a thread, so that opening a tab does not wait for them
+    (the charts' pyqtgraph takes half a second to import; on the UI thread that froze the
+    window the first time Charts opened). A module that fails here fails again, with its
+    message, when its tab opens; one imported meanwhile by the UI thread is simply there."""
+    classes = [entry.tab_class for entry in entries]
+
+    def run() -> None:
+        for tab_class in classes:
+            try:
+                tab_class()
+            except Exception:  # the tab's own opening reports it
+                continue
+        main_thread_gc.startup_finished()
+
+    thread = threading.Thread(target=run, name="import tab modules", daemon=True)
+    thread.start()
+    return thread
 
 
 def build_tab(entry: TabEntry, ctx: TabContext, parent: QWidget | None) -> QWidget:

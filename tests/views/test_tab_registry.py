@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import QThreadPool
@@ -18,7 +20,12 @@ from portal_desktop.db.lists import LISTS
 from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.tab_context import DataBus, TabContext
-from portal_desktop.views.tab_registry import TAB_CLASSES, GenericListTab
+from portal_desktop.views.tab_registry import (
+    TAB_CLASSES,
+    GenericListTab,
+    TabEntry,
+    import_in_background,
+)
 
 SCREEN_MODULES = (
     "portal_desktop.views.pipeline.tab",
@@ -80,3 +87,21 @@ def test_the_registered_lists_are_named_by_their_specs_and_tabs() -> None:
     assert all(entry.spec(day, tz).name == name for name, entry in LISTS.items())
     assert {entry.tab for entry in LISTS.values()} <= set(TAB_CLASSES)
     assert {cls.list_name for cls in GenericListTab.__subclasses__()} <= set(LISTS)
+
+
+def test_tab_modules_are_imported_behind_the_window_and_a_failure_stops_none() -> None:
+    imported: list[tuple[str, bool]] = []
+
+    def importer(key: str) -> Callable[[], type[QWidget]]:
+        def tab_class() -> type[QWidget]:
+            on_ui_thread = threading.current_thread() is threading.main_thread()
+            imported.append((key, on_ui_thread))
+            if key == "broken":
+                raise ImportError("No module named 'broken'")
+            return QWidget
+
+        return tab_class
+
+    entries = [TabEntry(key, key.title(), importer(key)) for key in ("one", "broken", "two")]
+    import_in_background(entries).join(timeout=10)
+    assert imported == [("one", False), ("broken", False), ("two", False)]
