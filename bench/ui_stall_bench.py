@@ -40,12 +40,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from portal_desktop.app import application
 from portal_desktop.app_database import load_formatter
 from portal_desktop.db.engine import make_engine, session_factory
 from portal_desktop.services.accounts.users import authenticate
 from portal_desktop.services.reporting.rollups import refresh_rollups
 from portal_desktop.views.main_window import MainWindow
 from portal_desktop.views.tab_context import DataBus, TabContext
+from portal_desktop.views.task_runner import TaskRunner
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,6 +83,8 @@ from PySide6.QtWidgets import (  # noqa: E402
 )
 
 from bench.latency_proxy import LatencyProxy  # noqa: E402
+
+BUSY_KINDS: tuple[type[QObject], ...] = (QAbstractItemModel, TaskRunner)
 from tests.pg_cluster import INSTALL_HINT, PgCluster, find_server_binaries  # noqa: E402
 
 FLOOR_MS = 100.0
@@ -110,6 +114,13 @@ FROM generate_series(1, %(n)s) AS g,
 
 class SkipStepError(Exception):
     """This step cannot be driven on this version of the app (the message says why)."""
+
+
+def paint_queue_kind() -> tuple[type[QObject], ...]:
+    """The Charts tab's paint queue, once the app has imported it: importing it here would
+    import pyqtgraph before the tour and hide what the first opening of Charts costs."""
+    module = sys.modules.get("portal_desktop.views.charts.paint_queue")
+    return (module.PaintQueue,) if module is not None else ()
 
 
 # --- the heartbeat ----------------------------------------------------------------------
@@ -245,8 +256,9 @@ class Measure:
 class Tour:
     """One window signed in as the demo admin, and the steps of the tour over it."""
 
-    def __init__(self, app: QApplication, ctx: Any, word: str) -> None:
+    def __init__(self, app: QApplication, ctx: Any, word: str, profile: str = "") -> None:
         self.app, self.ctx, self.word = app, ctx, word
+        self.profile = profile  # steps whose name holds it are profiled (cProfile, stderr)
         self.heartbeat = Heartbeat()
         self.window: Any = None
         self.dialog: QDialog | None = None
@@ -262,7 +274,11 @@ class Tour:
             return False
         roots = [self.window, *self.dialogs()] if self.window is not None else []
         for root in roots:
-            for model in root.findChildren(QAbstractItemModel):
+            # The list models, and the runners and paint queues of tabs that load in their
+            # own threads (the Charts tab), say when they are busy.
+            kinds = BUSY_KINDS + paint_queue_kind()
+            busy_ones = [child for kind in kinds for child in root.findChildren(kind)]
+            for model in busy_ones:
                 busy = getattr(model, "busy", False)
                 if (busy() if callable(busy) else busy) is True:
                     return False
@@ -299,7 +315,8 @@ class Tour:
             self.settle()
             self.heartbeat.reset()
             started = time.perf_counter()
-            settled = self.settle(step.act())
+            with self.profiled(step.name):
+                settled = self.settle(step.act())
         except SkipStepError as why:
             self.settle()
             return Measure(note=f"skipped: {why}")
@@ -313,6 +330,23 @@ class Tour:
             notes.append(f"message box: {' / '.join(self.unexpected)}")
             self.unexpected.clear()
         return Measure(stall, wall, "; ".join(notes))
+
+    @contextlib.contextmanager
+    def profiled(self, name: str) -> Iterator[None]:
+        if not self.profile or self.profile not in name:
+            yield
+            return
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            yield
+        finally:
+            profiler.disable()
+            print(f"--- profile of {name!r} (UI thread), by cumulative time", file=sys.stderr)
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(35)
 
     def _close_message_boxes(self) -> None:
         for widget in QApplication.topLevelWidgets():
@@ -550,9 +584,11 @@ def signed_in_context(url: str, password: str) -> Any:
     return TabContext(engine, session_factory(engine), actor, load_formatter(engine), DataBus())
 
 
-def tour(app: QApplication, url: str, password: str, word: str, runs: int) -> dict[str, list]:
+def tour(
+    app: QApplication, url: str, password: str, word: str, runs: int, profile: str = ""
+) -> dict[str, list]:
     """{step: [Measure per run]}; each run signs in afresh: a new context and window."""
-    driver = Tour(app, None, word)
+    driver = Tour(app, None, word, profile)
     driver.heartbeat.start()
     found: dict[str, list[Measure]] = {}
     sign_in = Step("sign-in: build and show the window", driver.build_window)
@@ -612,10 +648,13 @@ def main(argv: list[str] | None = None) -> int:
         "--latency-ms", type=float, default=50.0, help="added round trip (half each way)"
     )
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument(
+        "--profile", default="", metavar="TEXT", help="profile the steps whose name holds TEXT"
+    )
     args = parser.parse_args(argv)
     if args.leads < 1 or args.runs < 1 or args.latency_ms < 0:
         parser.error("--leads and --runs must be at least 1, --latency-ms at least 0")
-    app = QApplication.instance() or QApplication([])
+    app = application()  # named, styled and with the style sheet, as the app starts
     qInstallMessageHandler(quiet_offscreen_notes)
     settings = tempfile.TemporaryDirectory(prefix="ui-stall-settings-")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings.name)
@@ -631,7 +670,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"({args.latency_ms / 2:g} ms each way), {args.runs} run(s)",
                 flush=True,
             )
-            found = tour(app, url, database.password, database.word, args.runs)
+            found = tour(app, url, database.password, database.word, args.runs, args.profile)
             print(f"the app opened {proxy.connections} connection(s) through the proxy")
     passed = report(found)
     print(f"the bench took {time.perf_counter() - started:.0f} s")
