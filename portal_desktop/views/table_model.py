@@ -26,6 +26,7 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
     Qt,
@@ -292,7 +293,10 @@ class QueryTableModel(QAbstractTableModel):
     # --- pages ---------------------------------------------------------------------------
 
     def _on_page(self, first: int, last: int) -> None:
-        self.dataChanged.emit(self.index(first, 0), self.index(last, self.columnCount() - 1))
+        # A page read before the count shrank may reach past the rows listed now.
+        last = min(last, self.rowCount() - 1)
+        if first <= last:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, self.columnCount() - 1))
         self.rows_loaded.emit(first, last)
 
     def is_loaded(self, first: int, last: int | None = None) -> bool:
@@ -332,6 +336,13 @@ class QueryTableModel(QAbstractTableModel):
         if role == RAW_ROLE:
             return value
         return self.text.cell(column, value)
+
+    def multiData(self, index: AnyIndex, roleDataSpan: QModelRoleDataSpan) -> None:  # noqa: N802, N803
+        """Every role a view asks of a cell, in one call into Python: Qt asks about eight
+        per painted cell, and each call from C++ into Python waits its turn for the
+        interpreter while a worker holds it (paints of a list took 100 ms and more)."""
+        for role_data in roleDataSpan:
+            role_data.setData(self.data(index, role_data.role()))
 
     def _waits_for(self, index: AnyIndex) -> bool:
         """Whether this cell is listed but its row not read yet (its page is wanted)."""

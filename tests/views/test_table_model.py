@@ -67,6 +67,9 @@ def test_every_list_model_passes_the_model_tester_on_seeded_data(
         _counted(qtbot, model).refresh()
         _counted(qtbot, model).set_search("")
         _counted(qtbot, model)
+        # The tester is one object: it checks the next model from here on, and a page this
+        # model still reads ahead must not be checked against the next one's rows.
+        model.blockSignals(True)
 
 
 def test_every_list_model_passes_the_model_tester_when_empty(qtbot, qtmodeltester, engine) -> None:
