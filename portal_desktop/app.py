@@ -20,7 +20,7 @@ from portal_desktop.launcher import Launcher
 from portal_desktop.package_data import resource
 from portal_desktop.system_libs import require_platform_libraries
 from portal_desktop.views import main_thread_gc
-from portal_desktop.views.app_style import PortalStyle
+from portal_desktop.views.app_style import portal_style, sort_arrow_rules
 
 WINDOW_TITLE = "Info Product Portal"
 UI_SWITCH_INTERVAL_S = 0.001
@@ -45,12 +45,12 @@ def application() -> QApplication:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationDisplayName(WINDOW_TITLE)
-    app.setStyle(PortalStyle())
+    app.setStyle(portal_style())
     # The style sheet draws a light theme: keep the palette light too, whatever the system's
     # colour scheme (a dark system palette would give light text on its light backgrounds).
     app.setPalette(app.style().standardPalette())
     app.setWindowIcon(QIcon(str(resource("icon.svg"))))
-    app.setStyleSheet(resource("style.qss").read_text(encoding="utf-8"))
+    app.setStyleSheet(resource("style.qss").read_text(encoding="utf-8") + sort_arrow_rules())
     main_thread_gc.install(app)  # collections between events, on the UI thread
     # Workers hand the interpreter back to the UI thread after 1 ms instead of 5: a layout
     # pass calls Python (size hints, data()) dozens of times, and with two page readers busy

@@ -7,7 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QTableWidget
 
-from portal_desktop.views.app_style import PortalStyle
+from portal_desktop.package_data import resource
+from portal_desktop.views.app_style import portal_style, sort_arrow_rules
 
 
 def arrow_widths(image: QImage, left: int, right: int, height: int) -> list[int]:
@@ -28,11 +29,11 @@ def arrow_widths(image: QImage, left: int, right: int, height: int) -> list[int]
 def test_the_arrow_points_up_for_ascending_and_down_for_descending(
     qtbot, order: Qt.SortOrder, widest_at: str
 ) -> None:
-    style = PortalStyle()
     table = QTableWidget(3, 1)
     qtbot.addWidget(table)
-    table.setStyle(style)
-    table.horizontalHeader().setStyle(style)
+    table.setStyle(portal_style())
+    # The app's whole style sheet (the header's own rules and the arrows' ones).
+    table.setStyleSheet(resource("style.qss").read_text(encoding="utf-8") + sort_arrow_rules())
     table.setHorizontalHeaderLabels([""])  # no text: only the arrow is dark in the header
     table.horizontalHeader().setSortIndicatorShown(True)
     table.horizontalHeader().setSortIndicator(0, order)
@@ -49,3 +50,8 @@ def test_the_arrow_points_up_for_ascending_and_down_for_descending(
         assert widths[0] < widths[-1], widths
     else:  # ▼
         assert widths[0] > widths[-1], widths
+
+
+def test_the_style_is_qts_own_not_a_python_subclass() -> None:
+    # A style written in Python is called from C++ for every primitive the window draws.
+    assert type(portal_style()).__module__.startswith("PySide6")
