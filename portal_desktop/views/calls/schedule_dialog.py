@@ -278,8 +278,7 @@ class ScheduleCallDialog(FormDialog):
 
     def _check_failed(self, error: BaseException) -> None:
         self.checking = False
-        self.errors.show(error)
-        self.update_state()
+        self._failed(error)  # shown at its field, as a refused save is
 
     def work(self) -> Callable[[Session], tuple[uuid.UUID, list[str]]]:
         booking = self.booking()
