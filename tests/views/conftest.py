@@ -19,13 +19,11 @@ from portal_desktop.views import table_model
 LISTS_ANSWER_AT_ONCE = frozenset(
     {
         "test_admin_tab",
-        "test_calls_tab",
         "test_enrollments_tab",
         "test_main_window",
         "test_marketing_tab",
         "test_payments_tab",
         "test_pipeline_tab",
-        "test_team_tab",
     }
 )
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
+
+from PySide6.QtCore import QEventLoop
+from PySide6.QtWidgets import QApplication
 
 from portal_desktop.db.paged_rows import Row
 from portal_desktop.views.table_model import QueryTableModel
@@ -13,6 +17,17 @@ TIMEOUT_MS = 10_000
 def settled(qtbot: Any, model: QueryTableModel) -> QueryTableModel:
     """Wait until the query asked for is on screen, counted, and no worker of it runs."""
     qtbot.waitUntil(lambda: model.counted and not model.busy, timeout=TIMEOUT_MS)
+    return model
+
+
+def settle_now(model: QueryTableModel, timeout_ms: int = TIMEOUT_MS) -> QueryTableModel:
+    """:func:`settled` for helpers that have no qtbot: the event loop runs until then."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not (model.counted and not model.busy):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the list did not settle in {timeout_ms} ms")
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        time.sleep(0.001)
     return model
 
 

@@ -20,6 +20,7 @@ from portal_desktop.views.member_picker import select_data
 from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE
 from tests.services.factories import make_sales_call
 from tests.views.call_fixtures import make_context, make_world, statements_on_this_thread
+from tests.views.list_rows import settle_now
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
@@ -64,9 +65,8 @@ def tab(qtbot, engine, sessions, world) -> SalesCallsTab:
 
 
 def _listed(tab: SalesCallsTab) -> set:
-    model = tab.list.model
-    qtbot_rows = range(model.rowCount())
-    return {model.index(row, 0).data(KEY_ROLE) for row in qtbot_rows}
+    model = settle_now(tab.list.model)
+    return {model.index(row, 0).data(KEY_ROLE) for row in range(model.rowCount())}
 
 
 def _calls(sessions, *conditions) -> set:
@@ -130,7 +130,7 @@ def test_past_calls_without_an_outcome_are_amber(tab, sessions) -> None:
     select_data(tab.range, "all")
     now = dt.datetime.now(dt.UTC)
     overdue = {c.id for c in _all(sessions) if c.outcome is None and c.scheduled_at <= now}
-    view, model = tab.view, tab.list.model
+    view, model = tab.view, settle_now(tab.list.model)
     amber = set()
     for row in range(model.rowCount()):
         for column in (0, 4):  # a plain cell and the outcome badge
@@ -147,7 +147,7 @@ def test_enter_records_the_outcome_of_the_selected_call(qtbot, tab, sessions, wo
     select_data(tab.outcome, "overdue")
     row = next(
         r
-        for r in range(tab.list.model.rowCount())
+        for r in range(settle_now(tab.list.model).rowCount())
         if tab.list.model.index(r, 0).data(KEY_ROLE) == world.past_call_id
     )
     tab.view.selectRow(row)
@@ -211,6 +211,7 @@ def test_ctrl_n_books_with_the_selected_calls_lead_and_escape_writes_nothing(
 ) -> None:
     select_data(tab.range, "all")
     select_data(tab.setter, world.setter_id)  # only the lead's call is listed
+    settle_now(tab.list.model)
     tab.view.selectRow(0)
     tab.new_record()  # the selected call's lead is read first
     qtbot.waitUntil(lambda: isinstance(tab.dialog, ScheduleCallDialog), timeout=10_000)
@@ -249,7 +250,7 @@ def test_with_nothing_selected_the_dialog_finds_the_lead_by_name(
 
 def test_close_deal_is_offered_for_won_calls_only(tab, sessions) -> None:
     select_data(tab.range, "all")
-    model = tab.list.model
+    model = settle_now(tab.list.model)
     for row in range(model.rowCount()):
         tab.view.selectRow(row)
         won = model.index(row, 4).data(RAW_ROLE) == CallOutcome.CLOSED_WON
@@ -263,6 +264,7 @@ def test_won_then_wizard_from_the_tab_says_where_the_enrollment_is(
 ) -> None:
     select_data(tab.range, "all")
     select_data(tab.setter, world.setter_id)  # the lead's past call only
+    settle_now(tab.list.model)
     tab.view.selectRow(0)
     tab.open_selected()
     qtbot.waitUntil(lambda: tab.dialog.ready, timeout=10_000)
@@ -289,7 +291,7 @@ def test_a_call_deleted_elsewhere_is_said_not_crashed_on(qtbot, tab, sessions, w
     select_data(tab.host, world.other_host_id)
     row = next(
         r
-        for r in range(tab.list.model.rowCount())
+        for r in range(settle_now(tab.list.model).rowCount())
         if tab.list.model.index(r, 0).data(KEY_ROLE) == world.future_call_id
     )
     tab.view.selectRow(row)
@@ -325,6 +327,7 @@ def test_building_the_schedule_dialog_runs_no_sql_on_the_ui_thread(
 def test_the_tabs_lookups_run_no_sql_on_the_ui_thread(qtbot, tab, world) -> None:
     select_data(tab.range, "all")
     select_data(tab.setter, world.setter_id)  # the lead's past call only
+    settle_now(tab.list.model)
     tab.view.selectRow(0)
     with statements_on_this_thread(tab.ctx.engine) as on_ui_thread:
         tab.new_record()  # reads the selected call's lead
