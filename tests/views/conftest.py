@@ -21,8 +21,6 @@ LISTS_ANSWER_AT_ONCE = frozenset(
         "test_admin_tab",
         "test_enrollments_tab",
         "test_main_window",
-        "test_marketing_tab",
-        "test_payments_tab",
         "test_pipeline_tab",
     }
 )

@@ -417,9 +417,19 @@ def test_the_totals_go_ahead_of_the_lists_waiting_workers(qtbot, seeded, session
     pool = QThreadPool.globalInstance()
     gates = [threading.Event() for _ in range(pool.maxThreadCount())]
     try:
+        started: list[threading.Event] = []
+
+        def hold(gate: threading.Event) -> None:
+            mine = threading.Event()
+            started.append(mine)
+            mine.set()
+            gate.wait(20)
+
         for gate in gates:
-            pool.start(lambda gate=gate: gate.wait(20))
-        qtbot.waitUntil(lambda: pool.activeThreadCount() == len(gates), timeout=5000)
+            pool.start(lambda gate=gate: hold(gate))
+        # Every thread held by a gate (not merely busy: a job of the opening still running
+        # would free its thread for the bar's figures, which go ahead of a queued gate).
+        qtbot.waitUntil(lambda: len(started) == len(gates), timeout=5000)
         # What landed, and whether the bar was still waiting for its figures at that moment.
         landed: list[tuple[str, bool]] = []
         model = tab.list.model
