@@ -18,8 +18,6 @@ from portal_desktop.views import table_model
 
 LISTS_ANSWER_AT_ONCE = frozenset(
     {
-        "test_admin_tab",
-        "test_enrollments_tab",
         "test_main_window",
         "test_pipeline_tab",
     }

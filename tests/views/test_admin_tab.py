@@ -30,6 +30,7 @@ from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.table_model import RAW_ROLE
+from tests.views.list_rows import settle_now
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "admin.png"
@@ -62,7 +63,7 @@ def settle(qtbot, entity_tab: EntityTab) -> None:
 
 
 def column(entity_tab: EntityTab, number: int) -> list:
-    model = entity_tab.model
+    model = settle_now(entity_tab.model)
     return [model.index(row, number).data(RAW_ROLE) for row in range(model.rowCount())]
 
 
