@@ -141,6 +141,11 @@ class QueryTableModel(QAbstractTableModel):
         self._ask(self._query.with_filters(*conditions))
 
     @property
+    def query_asked(self) -> ListQuery:
+        """The query asked for last (``rows.query`` is the one on screen until it lands)."""
+        return self._query
+
+    @property
     def chips_chosen(self) -> dict[str, tuple[Any, ...]]:
         return self._query.chips_chosen
 

@@ -16,12 +16,7 @@ import pytest
 
 from portal_desktop.views import table_model
 
-LISTS_ANSWER_AT_ONCE = frozenset(
-    {
-        "test_main_window",
-        "test_pipeline_tab",
-    }
-)
+LISTS_ANSWER_AT_ONCE = frozenset({})
 
 
 def _at_once(

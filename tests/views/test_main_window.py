@@ -21,6 +21,7 @@ from portal_desktop.views.main_window import MainWindow
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.tab_registry import TAB_TITLES as REGISTERED_TITLES
 from tests.shell_helpers import generic_tabs, temp_settings  # noqa: F401
+from tests.views.list_rows import settle_now
 
 TAB_TITLES = [
     "Pipeline",
@@ -44,6 +45,7 @@ def window(qtbot, engine: Engine, request: pytest.FixtureRequest) -> MainWindow:
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
+    settle_now(win.tab("pipeline").model)  # the first tab's list has been read
     return win
 
 
@@ -59,7 +61,7 @@ def test_every_tab_lists_its_entity_with_the_right_count(window: MainWindow, eng
         tab = window.tab(name)
         assert isinstance(tab, EntityTab)
         assert tabs.tabText(tabs.indexOf(window.lazy_tabs[name])) == REGISTERED_TITLES[name]
-        assert tab.model.rowCount() == _count(engine, tab.spec.base) > 0, name
+        assert settle_now(tab.model).rowCount() == _count(engine, tab.spec.base) > 0, name
     charts = window.tab("charts")
     assert not isinstance(charts, EntityTab)
     assert "comes with its own issue" in charts.findChild(QLabel, "placeholderNote").text()
@@ -72,12 +74,13 @@ def test_the_status_bar_names_the_database_and_counts_the_current_list(
     assert window.rows_label.text() == "80 leads"
     assert window.refreshed_label.text().startswith("Refreshed ")
     window.tabs.setCurrentIndex(TAB_TITLES.index("Team"))
+    settle_now(window.tab("team").model)
     assert window.rows_label.text() == f"{_count(engine, TEAM.base)} team members"
     window.tabs.setCurrentIndex(TAB_TITLES.index("Charts"))
     assert window.rows_label.text() == ""
 
 
-def test_refresh_counts_again(window: MainWindow, engine) -> None:
+def test_refresh_counts_again(qtbot, window: MainWindow, engine) -> None:
     assert window.refresh_action.shortcut() == QKeySequence(Qt.Key.Key_F5)
     with engine.begin() as conn:
         conn.execute(
@@ -93,9 +96,10 @@ def test_refresh_counts_again(window: MainWindow, engine) -> None:
             ],
         )
     pipeline = window.tab("pipeline")
-    assert pipeline.model.rowCount() == 80
+    assert settle_now(pipeline.model).rowCount() == 80
     window.refresh_action.trigger()
-    assert pipeline.model.rowCount() == 81
+    qtbot.waitUntil(lambda: pipeline.model.rowCount() == 81, timeout=5000)
+    settle_now(pipeline.model)
     assert window.rows_label.text() == "81 leads"
     newest = pipeline.model.index(0, 0).data()
     assert newest == "Late Arrival"  # the list is newest first
@@ -115,7 +119,7 @@ def test_the_search_box_filters_once_typing_pauses(qtbot, window: MainWindow, en
     # A coarse QTimer may fire up to 5 % early.
     assert dt.datetime.now() - started >= dt.timedelta(milliseconds=0.9 * SEARCH_DEBOUNCE_MS)
     assert queries == [email]  # one query once typing paused, not one per key
-    assert tab.model.index(0, 1).data() == email
+    assert settle_now(tab.model).index(0, 1).data() == email
     assert window.rows_label.text() == "1 lead"
     assert tab.count_label.text() == "1 lead found"
     tab.search.clear()

@@ -62,8 +62,11 @@ def ui_thread_statements(engine: Engine) -> Iterator[list[str]]:
 
 def settle(qtbot, tab: PipelineTab) -> None:
     """Wait for the list's count, the chips' counts and the panel/board workers."""
-    qtbot.waitUntil(lambda: tab.list.model.counted, timeout=5000)
-    qtbot.waitUntil(lambda: not tab.counts_loading, timeout=5000)
+    qtbot.wait(50)  # a change asks its query on the next turn of the event loop
+    model = tab.list.model
+    qtbot.waitUntil(
+        lambda: model.counted and not model.busy and not tab.counts_loading, timeout=10_000
+    )
     qtbot.wait(50)
 
 
@@ -174,7 +177,7 @@ def test_selecting_a_lead_shows_its_details_and_calls(qtbot, tab: PipelineTab, s
         email = lead.email
     tab.open_lead(lead_id)
     qtbot.waitUntil(lambda: tab.detail.detail is not None and tab.detail.detail["id"] == lead_id)
-    assert tab.selected_lead_id() == lead_id
+    qtbot.waitUntil(lambda: tab.selected_lead_id() == lead_id, timeout=10_000)
     assert tab.detail.values["email"].text() == email
     assert tab.detail.calls.count() == expected_calls
 
@@ -196,7 +199,7 @@ def test_new_lead_through_the_dialog_then_change_its_status(
         new_id = new.id
     assert new.status == LeadStatus.NEW and new.first_name == "Zelda"
     qtbot.waitUntil(lambda: tab.detail.detail is not None and tab.detail.detail["id"] == new_id)
-    assert tab.selected_lead_id() == new_id
+    qtbot.waitUntil(lambda: tab.selected_lead_id() == new_id, timeout=10_000)
 
     qtbot.mouseClick(tab.detail.buttons["status"], Qt.MouseButton.LeftButton)
     status = tab.dialog

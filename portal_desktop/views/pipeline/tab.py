@@ -252,7 +252,8 @@ class PipelineTab(QWidget):
             box.setCurrentIndex(max(box.findData(chosen), 0))
 
     def _load_counts(self) -> None:
-        self.chip_row.load(self.list.model.rows.query)
+        # The query just asked for: the one on screen is the old one until it lands.
+        self.chip_row.load(self.list.model.query_asked)
 
     @property
     def counts(self) -> dict[str, int]:
