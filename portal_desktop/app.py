@@ -19,6 +19,7 @@ from portal_desktop.db.paths import APP_AUTHOR, APP_NAME
 from portal_desktop.launcher import Launcher
 from portal_desktop.package_data import resource
 from portal_desktop.system_libs import require_platform_libraries
+from portal_desktop.views import theme_choice
 from portal_desktop.views.app_style import PortalStyle
 
 WINDOW_TITLE = "Info Product Portal"
@@ -35,7 +36,7 @@ def display_available() -> bool:
 
 
 def application() -> QApplication:
-    """The QApplication, named for QSettings, with the app's icon and style sheet."""
+    """The QApplication, named for QSettings, with the app's icon, theme and style sheet."""
     require_platform_libraries()  # names a missing X11 library instead of Qt's abort
     QApplication.setOrganizationName(APP_AUTHOR)
     QApplication.setApplicationName(APP_NAME)
@@ -44,11 +45,10 @@ def application() -> QApplication:
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationDisplayName(WINDOW_TITLE)
     app.setStyle(PortalStyle())
-    # The style sheet draws a light theme: keep the palette light too, whatever the system's
-    # colour scheme (a dark system palette would give light text on its light backgrounds).
-    app.setPalette(app.style().standardPalette())
     app.setWindowIcon(QIcon(str(resource("icon.svg"))))
-    app.setStyleSheet(resource("style.qss").read_text(encoding="utf-8"))
+    # The palette and the style sheet built from it: the theme last chosen (View → Theme),
+    # System (the desktop's colour scheme) until somebody chooses.
+    theme_choice.apply_for(None)
     return app
 
 

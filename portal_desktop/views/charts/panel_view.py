@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from portal_desktop.services.reporting.chart_model import Panel, Target
@@ -31,6 +31,7 @@ from portal_desktop.views.charts.values import (
     value_text,
 )
 from portal_desktop.views.formatting import Formatter
+from portal_desktop.views.theme import chart_colours
 
 
 class PanelView(QWidget):
@@ -219,7 +220,7 @@ class PanelView(QWidget):
                 rect.setBrush(fill)
                 rect.setPen(pg.mkPen(None))
                 item.addItem(rect)
-                ink = QColor("white") if share > 0.55 else self._foreground()
+                ink = chart_colours(self.palette()).on_fill if share > 0.55 else self._foreground()
                 text = pg.TextItem(
                     value_text("ratio", value, self.formatter), color=ink, anchor=(0.5, 0.5)
                 )
@@ -237,10 +238,10 @@ class PanelView(QWidget):
     # --- theme ---
 
     def _background(self) -> QColor:
-        return self.palette().color(QPalette.ColorRole.Base)
+        return chart_colours(self.palette()).background
 
     def _foreground(self) -> QColor:
-        return self.palette().color(QPalette.ColorRole.Text)
+        return chart_colours(self.palette()).foreground
 
     def _apply_theme(self) -> None:
         if self.plot_widget is None:
