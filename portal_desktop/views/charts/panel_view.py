@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
@@ -43,6 +43,7 @@ class PanelView(QWidget):
         super().__init__(parent)
         self.formatter = formatter
         self.panel: Panel | None = None
+        self._redraw_due = False  # a theme change's redraw is on its way
         self.title = QLabel(self)
         font = self.title.font()
         font.setBold(True)
@@ -256,9 +257,17 @@ class PanelView(QWidget):
             item.legend.setLabelTextColor(self._foreground())
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
-        if event.type() == QEvent.Type.PaletteChange and self.panel is not None:
-            self.show_panel(self.panel)
+        # Redrawn after the theme change, not inside it: Qt sends PaletteChange while it
+        # re-styles every widget, and clearing the plot's items there crashes.
+        if event.type() == QEvent.Type.PaletteChange and not self._redraw_due:
+            self._redraw_due = True
+            QTimer.singleShot(0, self, self._redraw)
         super().changeEvent(event)
+
+    def _redraw(self) -> None:
+        self._redraw_due = False
+        if self.panel is not None:
+            self.show_panel(self.panel)
 
     # --- hover and click ---
 
