@@ -2,7 +2,7 @@
 
 The README's pictures are made here and nowhere else (the test suite never writes them). On a
 temporary SQLite database with the demo data (a fixed seed), signed in as the demo admin in a
-1280×800 window, each screen is drawn offscreen once per theme: ``<screen>.png`` in the light
+1280x800 window, each screen is drawn offscreen once per theme: ``<screen>.png`` in the light
 theme, ``<screen>_dark.png`` in the dark one. The user's own data and settings are never
 touched.
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from string import Template
 
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
@@ -87,6 +88,7 @@ SERIES = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#BB
 
 # Tones: what a colour means, as a hue (badges.py's hues); ink, fill and edge follow the theme.
 ERROR, NOTICE, SUCCESS, FLAG = "error", "notice", "success", "flag"
+INK_CONTRAST = 5.0  # WCAG AA asks 4.5 for text; a little more, for the window's grey
 MUTED = "muted"  # quiet text: the palette's placeholder colour
 TONE_HUES = {ERROR: RED, NOTICE: AMBER, SUCCESS: GREEN, FLAG: AMBER}
 
@@ -117,14 +119,45 @@ class Tone:
 
 def tone(name: str, palette: QPalette | None = None) -> Tone:
     """The colours of a tone (:data:`ERROR`, :data:`NOTICE`, …) on the palette's theme."""
+    return _tone(name, is_dark(palette or current_palette()))
+
+
+@cache
+def _tone(name: str, dark: bool) -> Tone:
     hue = TONE_HUES[name]
-    if is_dark(palette or current_palette()):
-        return Tone(
-            QColor.fromHsl(hue, 200, 178), QColor.fromHsl(hue, 90, 46), QColor.fromHsl(hue, 110, 95)
-        )
-    return Tone(
-        QColor.fromHsl(hue, 190, 78), QColor.fromHsl(hue, 200, 236), QColor.fromHsl(hue, 170, 190)
-    )
+    if dark:
+        fill, edge = QColor.fromHsl(hue, 90, 46), QColor.fromHsl(hue, 110, 95)
+    else:
+        fill, edge = QColor.fromHsl(hue, 200, 236), QColor.fromHsl(hue, 170, 190)
+    palette = palette_for(dark)
+    grounds = (palette.color(Role.Window), palette.color(Role.Base), fill)
+    return Tone(_readable(hue, grounds, dark), fill, edge)
+
+
+def _readable(hue: int, grounds: tuple[QColor, ...], dark: bool) -> QColor:
+    """The ink of a hue nearest the middle grey that still reads on every one of ``grounds``
+    (WCAG contrast ``INK_CONTRAST``): as light as it may be on a light theme, as dark on a
+    dark one."""
+    steps = range(128, 256) if dark else range(128, 0, -1)
+    for lightness in steps:
+        ink = QColor.fromHsl(hue, 200, lightness)
+        if min(contrast(ink, ground) for ground in grounds) >= INK_CONTRAST:
+            return ink
+    return palette_for(dark).color(Role.Text)
+
+
+def contrast(first: QColor, second: QColor) -> float:
+    """WCAG's contrast ratio of two colours (1 to 21)."""
+
+    def luminance(colour: QColor) -> float:
+        def channel(value: float) -> float:
+            return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+        red, green, blue = (channel(c) for c in colour.getRgbF()[:3])
+        return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
 
 
 def mix(first: QColor, second: QColor, share: float) -> QColor:

@@ -16,9 +16,10 @@ from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.services.files.lead_mapping import LeadField
 from portal_desktop.views.import_dialog import FILE, MAPPING, REPORT, RESULT, ImportDialog
 from portal_desktop.views.tab_context import DataBus
+from tests.screens import TEST_SCREENS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = TEST_SCREENS
 STYLE = Path(__file__).resolve().parents[2] / "resources" / "style.qss"
 WAIT_MS = 20_000
 

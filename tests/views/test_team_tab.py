@@ -5,7 +5,6 @@ checked against the database."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -31,7 +30,6 @@ from portal_desktop.views.team.tab import TeamTab
 from tests.services.factories import make_sales_call, make_team_member
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @dataclass
@@ -225,12 +223,7 @@ def test_screenshot_on_demo_data(qtbot, engine, sessions, tmp_path: Path) -> Non
     with sessions() as session:
         active = session.scalars(select(TeamMember.id).where(TeamMember.active.is_(True))).all()
     assert board.table.rowCount() >= len(active) > 0
-    folder = (
-        SCREENSHOTS
-        if os.environ.get("PORTAL_SCREENSHOTS") and engine.dialect.name == "sqlite"
-        else tmp_path
-    )
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = tmp_path
     tab.pages.tabBar().setFocus()
     tab.grab().save(str(folder / "team.png"))
     tab.pages.setCurrentWidget(tab.members)
