@@ -125,10 +125,13 @@ def tone(name: str, palette: QPalette | None = None) -> Tone:
 @cache
 def _tone(name: str, dark: bool) -> Tone:
     hue = TONE_HUES[name]
+    strong = name == FLAG  # a flagged cell must stand out among plain ones
     if dark:
-        fill, edge = QColor.fromHsl(hue, 90, 46), QColor.fromHsl(hue, 110, 95)
+        fill = QColor.fromHsl(hue, 120 if strong else 90, 58 if strong else 46)
+        edge = QColor.fromHsl(hue, 110, 95)
     else:
-        fill, edge = QColor.fromHsl(hue, 200, 236), QColor.fromHsl(hue, 170, 190)
+        fill = QColor.fromHsl(hue, 255 if strong else 200, 216 if strong else 236)
+        edge = QColor.fromHsl(hue, 170, 190)
     palette = palette_for(dark)
     grounds = (palette.color(Role.Window), palette.color(Role.Base), fill)
     return Tone(_readable(hue, grounds, dark), fill, edge)

@@ -27,6 +27,7 @@ from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.team.leaderboard import REPORTED_CASH, REPORTED_CLOSES
 from portal_desktop.views.team.tab import TeamTab
+from portal_desktop.views.theme import FLAG, tone
 from tests.services.factories import make_sales_call, make_team_member
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -172,7 +173,7 @@ def test_leaderboard_flags_reported_closes_that_differ_from_the_records(
     flagged = table.item(alice, REPORTED_CLOSES)
     assert flagged.text() == "3"
     assert "reported 3 closes, the records show 1 close" in flagged.toolTip()
-    assert flagged.background().color().name() == "#ffe0a3"
+    assert flagged.background().color() == tone(FLAG).fill  # the theme's flag amber
     # Cash agrees (0 reported, 0 recorded), and Bob's numbers agree: nothing flagged there.
     assert table.item(alice, REPORTED_CASH).toolTip() == ""
     assert table.item(bob, REPORTED_CLOSES).toolTip() == ""
