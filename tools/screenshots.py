@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -140,6 +141,55 @@ def import_mapping(shooter: Shooter) -> None:
         dialog.previews.wait()
 
 
+def import_report(shooter: Shooter) -> None:
+    from portal_desktop.views.import_dialog import MAPPING, REPORT, ImportDialog
+
+    ctx = shooter.window.ctx
+    with shown(ImportDialog(ctx.sessions, ctx.actor, shooter.window)) as dialog:
+        dialog.set_file(IMPORT_SAMPLE)
+        dialog.next_button.click()
+        wait_for(lambda: dialog.page == MAPPING and not dialog.runner.busy)
+        wait_for(lambda: not dialog.previews.busy and dialog.next_button.isEnabled())
+        dialog.next_button.click()
+        wait_for(lambda: dialog.page == REPORT and not dialog.runner.busy)
+        shooter.save("import_report", dialog)
+        dialog.runner.wait()
+        dialog.previews.wait()
+
+
+def _first_call(shooter: Shooter, *, past: bool) -> object:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from portal_desktop import clock
+    from portal_desktop.models.crm import SalesCall
+
+    query = select(SalesCall.id).where(SalesCall.outcome.is_(None))
+    query = query.where(SalesCall.scheduled_at <= clock.now()) if past else query
+    with Session(shooter.engine) as session:
+        return session.scalars(query.order_by(SalesCall.scheduled_at).limit(1)).one()
+
+
+def outcome_dialog(shooter: Shooter) -> None:
+    from portal_desktop.views.calls.outcome_dialog import OutcomeDialog
+
+    call = _first_call(shooter, past=True)
+    with shown(OutcomeDialog(shooter.window.ctx, call, shooter.window)) as dialog:  # type: ignore[arg-type]
+        shooter.save("outcome_dialog", dialog)
+
+
+def close_deal_wizard(shooter: Shooter) -> None:
+    from portal_desktop.views.calls.close_deal_wizard import CloseDealWizard
+
+    call = _first_call(shooter, past=True)
+    wizard = CloseDealWizard(shooter.window.ctx, sales_call_id=call, parent=shooter.window)  # type: ignore[arg-type]
+    with shown(wizard):
+        wait_for(lambda: not wizard.loading)
+        wizard.next()  # the deal: program, plan and the live schedule preview
+        settle()
+        shooter.save("close_deal_wizard", wizard)
+
+
 SCREENS: dict[str, Callable[[Shooter], None]] = {
     "main_window": tab_shot("pipeline", "main_window"),
     "pipeline_board": pipeline_board,
@@ -156,6 +206,9 @@ SCREENS: dict[str, Callable[[Shooter], None]] = {
     "connection_dialog": connection,
     "lead_dialog": lead_dialog,
     "import_mapping": import_mapping,
+    "import_report": import_report,
+    "outcome_dialog": outcome_dialog,
+    "close_deal_wizard": close_deal_wizard,
 }
 
 
@@ -188,12 +241,17 @@ def make_screenshots(out: Path, only: list[str], leads: int) -> list[Path]:
     if unknown:
         raise SystemExit(f"unknown screen {', '.join(unknown)}; the screens: {', '.join(SCREENS)}")
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="portal-screenshots-") as tmp:
-        folder = Path(tmp)
-        os.environ["PORTAL_DATA_DIR"] = str(folder / "data")
-        os.environ["XDG_CONFIG_HOME"] = str(folder / "config")
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    # One folder name every time: the status bar's database path reads the same in each run.
+    folder = Path(tempfile.gettempdir()) / "portal-screenshots"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    os.environ["PORTAL_DATA_DIR"] = str(folder / "data")
+    os.environ["XDG_CONFIG_HOME"] = str(folder / "config")
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    try:
         return _shoot_all(folder, out, only or list(SCREENS), leads)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _shoot_all(folder: Path, out: Path, names: list[str], leads: int) -> list[Path]:

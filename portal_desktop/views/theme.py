@@ -17,8 +17,9 @@ from enum import StrEnum
 from functools import cache
 from string import Template
 
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from portal_desktop.package_data import resource
 from portal_desktop.views.badges import AMBER, GREEN, RED, is_dark
@@ -250,6 +251,27 @@ def set_tone(widget: QWidget, name: str | None) -> None:
     widget.style().unpolish(widget)
     widget.style().polish(widget)
     widget.update()
+
+
+class Legend(QLabel):
+    """A legend line: a swatch of a tone's fill, then what it means; it takes the new
+    theme's colour when the theme changes."""
+
+    def __init__(self, tone_name: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("legend")
+        self._tone, self._text = tone_name, text
+        self._render()
+
+    def _render(self) -> None:
+        fill = tone(self._tone, self.palette()).fill.name()
+        swatch = f'<span style="background:{fill}">&nbsp;&nbsp;&nbsp;&nbsp;</span>'
+        self.setText(f"{swatch}&nbsp;{self._text}")
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.PaletteChange:
+            self._render()
+        super().changeEvent(event)
 
 
 def rich_tone(text: str, name: str, palette: QPalette | None = None) -> str:

@@ -25,8 +25,10 @@ from portal_desktop.views.main_window import MainWindow
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.theme import (
     ERROR,
+    FLAG,
     NOTICE,
     SUCCESS,
+    Legend,
     Scheme,
     chart_colours,
     contrast,
@@ -184,3 +186,13 @@ def test_system_follows_the_desktop_while_the_app_runs(qtbot, themed: QApplicati
     theme_choice.apply(Scheme.LIGHT)  # a choice of the user's wins over the desktop
     hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)
     assert not is_dark(QApplication.palette())
+
+
+def test_a_legend_takes_the_new_theme_colour(qtbot, themed: QApplication) -> None:
+    theme_choice.apply(Scheme.LIGHT)
+    legend = Legend(FLAG, "past call without an outcome")
+    qtbot.addWidget(legend)
+    assert tone(FLAG, palette_for(dark=False)).fill.name() in legend.text()
+    theme_choice.apply(Scheme.DARK)
+    assert tone(FLAG, palette_for(dark=True)).fill.name() in legend.text()
+    assert legend.text().endswith("&nbsp;past call without an outcome")

@@ -43,7 +43,7 @@ from portal_desktop.views.member_picker import fill_members, select_data
 from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE
-from portal_desktop.views.theme import NOTICE, set_tone
+from portal_desktop.views.theme import FLAG, NOTICE, Legend, set_tone
 from portal_desktop.views.wall_clock import to_aware
 from portal_desktop.views.workers import OpGeneration
 
@@ -117,12 +117,7 @@ class SalesCallsTab(QWidget):
         self.notice.setOpenExternalLinks(False)
         self.notice.linkActivated.connect(self._on_link)
         self.notice.hide()
-        legend = QLabel(self)
-        legend.setObjectName("legend")
-        legend.setText(
-            f'<span style="background:{overdue_color().name()}">&nbsp;&nbsp;&nbsp;&nbsp;</span>'
-            "&nbsp;past call without an outcome"
-        )
+        legend = Legend(FLAG, "past call without an outcome", self)
 
         bar = QHBoxLayout()
         bar.setContentsMargins(12, 10, 12, 0)

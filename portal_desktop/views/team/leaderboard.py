@@ -38,7 +38,7 @@ from portal_desktop.views.field_errors import error_text
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
-from portal_desktop.views.theme import ERROR, FLAG, set_tone, tone
+from portal_desktop.views.theme import ERROR, FLAG, Legend, set_tone, tone
 from portal_desktop.views.workers import OpGeneration
 
 TABLES = frozenset(
@@ -126,11 +126,7 @@ class LeaderboardPage(QWidget):
         set_tone(self.error, ERROR)
         self.error.setWordWrap(True)
         self.error.hide()
-        legend = QLabel(
-            f'<span style="background:{tone(FLAG).fill.name()}">&nbsp;&nbsp;&nbsp;&nbsp;</span>'
-            "&nbsp;reported numbers differ from the records (hover for the days)",
-            self,
-        )
+        legend = Legend(FLAG, "reported numbers differ from the records (hover for the days)", self)
 
         bar = QHBoxLayout()
         bar.addWidget(QLabel("From", self))
