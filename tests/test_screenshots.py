@@ -70,3 +70,18 @@ def test_no_test_writes_the_committed_screenshots() -> None:
     assert changed(files, dict(files)) == []
     assert changed(files, {"a.png": b"1", "b.png": b"3", "c.png": b"4"}) == ["b.png", "c.png"]
     assert changed(files, {"a.png": b"1"}) == ["b.png"]
+
+
+def test_the_readme_shows_committed_pictures_of_every_screen_in_both_themes() -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        from screenshots import SCREENS  # tools/screenshots.py
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    committed = {path.name for path in DOCS_SCREENS.glob("*.png")}
+    made = {f"{name}{suffix}.png" for name in SCREENS for suffix in ("", "_dark")}
+    assert committed == made  # no picture left over from a screen that is gone
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = set(re.findall(r"\(docs/screenshots/(\w+\.png)\)", readme))
+    assert shown <= committed
+    assert {"main_window.png", "main_window_dark.png"} <= shown

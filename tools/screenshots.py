@@ -96,6 +96,12 @@ def admin_audit(shooter: Shooter) -> None:
     tab.pages.setCurrentIndex(0)  # type: ignore[attr-defined]
 
 
+def team_leaderboard(shooter: Shooter) -> None:
+    tab = shooter.tab("team")
+    tab.pages.setCurrentWidget(tab.leaderboard)  # type: ignore[attr-defined]
+    shooter.save("team", shooter.window)
+
+
 def welcome(shooter: Shooter) -> None:
     from portal_desktop.views.welcome_dialog import WelcomeDialog
 
@@ -196,7 +202,7 @@ SCREENS: dict[str, Callable[[Shooter], None]] = {
     "sales_calls": tab_shot("sales_calls"),
     "enrollments": tab_shot("enrollments"),
     "payment_schedules": tab_shot("payment_schedules"),
-    "team": tab_shot("team"),
+    "team": team_leaderboard,
     "marketing": tab_shot("marketing"),
     "charts": tab_shot("charts"),
     "admin": tab_shot("users", "admin"),
