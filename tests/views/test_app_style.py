@@ -1,13 +1,15 @@
-"""The sort arrow: ▲ when a column is sorted smallest first, ▼ when largest first."""
+"""The sort arrow: ▲ when a column is sorted smallest first, ▼ when largest first; the
+command link's arrow in the theme's text colour."""
 
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QTableWidget
+from PySide6.QtGui import QImage, QPalette
+from PySide6.QtWidgets import QStyle, QTableWidget, QWidget
 
 from portal_desktop.views.app_style import PortalStyle
+from portal_desktop.views.theme import palette_for
 
 
 def arrow_widths(image: QImage, left: int, right: int, height: int) -> list[int]:
@@ -49,3 +51,22 @@ def test_the_arrow_points_up_for_ascending_and_down_for_descending(
         assert widths[0] < widths[-1], widths
     else:  # ▼
         assert widths[0] > widths[-1], widths
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_the_command_link_arrow_is_drawn_in_the_text_colour(qtbot, dark: bool) -> None:
+    """Qt's own arrow is a fixed dark picture, invisible on the dark theme."""
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    widget.setPalette(palette_for(dark))
+    icon = PortalStyle().standardIcon(QStyle.StandardPixmap.SP_CommandLink, None, widget)
+    image = icon.pixmap(32, 32).toImage()
+    drawn = [
+        image.pixelColor(x, y)
+        for y in range(32)
+        for x in range(32)
+        if image.pixelColor(x, y).alpha() == 255
+    ]
+    assert drawn, "no arrow was drawn"
+    text = palette_for(dark).color(QPalette.ColorRole.ButtonText)
+    assert all(colour.rgb() == text.rgb() for colour in drawn)

@@ -43,10 +43,10 @@ from tests.shell_helpers import temp_settings  # noqa: F401
 VIEWS = Path(portal_desktop.__file__).parent / "views"
 STYLE = Path(portal_desktop.__file__).parents[1] / "resources" / "style.qss"
 # A colour written out: #rgb/#rrggbb, rgb()/rgba()/hsl(), QColor("…")/QColor(1, 2, 3), Qt's
-# named colours, or a colour name in a style sheet.
+# named colours (transparent is no colour), or a colour name in a style sheet.
 LITERAL = re.compile(
     r"#[0-9a-fA-F]{3}\b|#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{8}\b|\b(?:rgba?|hsla?)\(|"
-    r"QColor\(\s*[\"'\d]|Qt\.GlobalColor|:\s*(?:white|black|red|green|blue|gray|grey)\b"
+    r"QColor\(\s*[\"'\d]|Qt\.GlobalColor\.(?!transparent)|:\s*(?:white|black|red|green|blue|gray|grey)\b"
 )
 
 
