@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench seed-demo clean installer self-test
+.PHONY: run test lint bench seed-demo clean installer self-test screenshots
 
 # (Re)install only when the dependency pins change.
 $(STAMP): pyproject.toml constraints.txt
@@ -36,6 +36,11 @@ installer: $(INSTALLER_STAMP)
 # The bundle's own smoke test (no display needed).
 self-test: installer
 	dist/portal-desktop/portal-desktop --self-test
+
+# The README's pictures: every screen, light and dark, on the demo data (tools/screenshots.py).
+# Only this writes docs/screenshots/; the test suite never does.
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tools/screenshots.py --out docs/screenshots
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

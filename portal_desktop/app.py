@@ -19,8 +19,8 @@ from portal_desktop.db.paths import APP_AUTHOR, APP_NAME
 from portal_desktop.launcher import Launcher
 from portal_desktop.package_data import resource
 from portal_desktop.system_libs import require_platform_libraries
-from portal_desktop.views import main_thread_gc
-from portal_desktop.views.app_style import portal_style, sort_arrow_rules
+from portal_desktop.views import main_thread_gc, theme_choice
+from portal_desktop.views.app_style import portal_style
 
 WINDOW_TITLE = "Info Product Portal"
 UI_SWITCH_INTERVAL_S = 0.001
@@ -37,7 +37,7 @@ def display_available() -> bool:
 
 
 def application() -> QApplication:
-    """The QApplication, named for QSettings, with the app's icon and style sheet."""
+    """The QApplication, named for QSettings, with the app's icon, theme and style sheet."""
     require_platform_libraries()  # names a missing X11 library instead of Qt's abort
     QApplication.setOrganizationName(APP_AUTHOR)
     QApplication.setApplicationName(APP_NAME)
@@ -46,11 +46,10 @@ def application() -> QApplication:
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationDisplayName(WINDOW_TITLE)
     app.setStyle(portal_style())
-    # The style sheet draws a light theme: keep the palette light too, whatever the system's
-    # colour scheme (a dark system palette would give light text on its light backgrounds).
-    app.setPalette(app.style().standardPalette())
     app.setWindowIcon(QIcon(str(resource("icon.svg"))))
-    app.setStyleSheet(resource("style.qss").read_text(encoding="utf-8") + sort_arrow_rules())
+    # The palette and the style sheet built from it: the theme last chosen (View → Theme),
+    # System (the desktop's colour scheme) until somebody chooses.
+    theme_choice.apply_for(None)
     main_thread_gc.install(app)  # collections between events, on the UI thread
     # Workers hand the interpreter back to the UI thread after 1 ms instead of 5: a layout
     # pass calls Python (size hints, data()) dozens of times, and with two page readers busy

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from portal_desktop.db import migrate
 from portal_desktop.db.engine import make_engine, session_factory
+from tests import screens
 from tests.pg_cluster import INSTALL_HINT, PgCluster, find_server_binaries
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -25,6 +26,15 @@ BACKENDS = ("sqlite", "postgresql")
 def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
     """Nothing a test does may touch the user's real data directory or settings."""
     monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _docs_screenshots_untouched() -> Iterator[None]:
+    """The suite never writes docs/screenshots/: `make screenshots` does (tests/screens.py)."""
+    before = screens.snapshot(screens.DOCS_SCREENS)
+    yield
+    written = screens.changed(before, screens.snapshot(screens.DOCS_SCREENS))
+    assert written == [], f"the tests changed docs/screenshots/: {', '.join(written)}"
 
 
 @pytest.fixture(scope="session")

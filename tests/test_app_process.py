@@ -86,32 +86,48 @@ def test_a_corrupt_database_gets_one_clear_line_and_exit_code_2(tmp_path: Path) 
     assert "Traceback" not in result.stderr
 
 
-def test_the_app_stays_light_on_a_dark_system() -> None:
-    """The style sheet is light: a dark system palette must not leave light text on it."""
+def _theme_on_a_system(system_window: str, system_text: str, env: dict[str, str]) -> list[int]:
+    """Start the app's QApplication on a system whose palette has these colours; the applied
+    palette's window, window text, base and text lightness, and the style sheet's table
+    background lightness."""
     script = (
+        "import re, sys\n"
         "from PySide6.QtGui import QColor, QPalette\n"
         "from PySide6.QtWidgets import QApplication\n"
         "from portal_desktop.app import application\n"
         "app = QApplication([])\n"
-        "dark = QPalette()\n"
-        "for role, colour in ((QPalette.ColorRole.Window, '#1e1f22'),"
-        " (QPalette.ColorRole.WindowText, '#e6e6e6'), (QPalette.ColorRole.Base, '#16171a'),"
-        " (QPalette.ColorRole.Text, '#e6e6e6')):\n"
-        "    dark.setColor(role, QColor(colour))\n"
-        "app.setPalette(dark)  # what a dark system gives\n"
+        "system = QPalette()\n"
+        f"for role, colour in ((QPalette.ColorRole.Window, '{system_window}'),"
+        f" (QPalette.ColorRole.WindowText, '{system_text}'),"
+        f" (QPalette.ColorRole.Base, '{system_window}'),"
+        f" (QPalette.ColorRole.Text, '{system_text}')):\n"
+        "    system.setColor(role, QColor(colour))\n"
+        "app.setPalette(system)  # what the desktop gives\n"
         "application()\n"
         "p = app.palette()\n"
+        "table = re.search(r'QTableView {\\s*background: (#\\w+);', app.styleSheet()).group(1)\n"
         "print(p.window().color().lightness(), p.windowText().color().lightness(),"
-        " p.base().color().lightness(), p.text().color().lightness())\n"
+        " p.base().color().lightness(), p.text().color().lightness(),"
+        " QColor(table).lightness())\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script],
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", **env},
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    window, window_text, base, text = map(int, result.stdout.split())
-    assert window > 200 and base > 200  # light backgrounds…
-    assert window_text < 80 and text < 80  # …with dark text
+    return [int(value) for value in result.stdout.split()]
+
+
+def test_the_app_follows_a_dark_or_light_system(tmp_path) -> None:
+    """Nobody chose a theme yet (View → Theme: System): a dark desktop gets the dark theme,
+    light text on dark backgrounds, style sheet included; a light desktop the light one."""
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config")}  # no saved choice
+    window, window_text, base, text, table = _theme_on_a_system("#1e1f22", "#e6e6e6", env)
+    assert window < 60 and base < 60 and table < 60  # dark backgrounds…
+    assert window_text > 200 and text > 200  # …with light text
+    window, window_text, base, text, table = _theme_on_a_system("#fafafa", "#202020", env)
+    assert window > 200 and base > 200 and table > 200
+    assert window_text < 80 and text < 80

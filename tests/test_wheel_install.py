@@ -96,17 +96,21 @@ def test_the_installed_app_reads_its_files_from_the_installed_package(
         "import json, portal_desktop\n"
         "from portal_desktop.app import application\n"
         "from portal_desktop.package_data import resource, shipped_folder\n"
+        "from portal_desktop.views.theme import style_sheet\n"
         "app = application()\n"
         "print(json.dumps({'package': portal_desktop.__file__,\n"
         "    'migrations': str(shipped_folder('migrations')),\n"
         "    'style_sheet': str(resource('style.qss')),\n"
-        "    'applied': app.styleSheet()}))\n"
+        "    'template': resource('style.qss').read_text(encoding='utf-8'),\n"
+        "    'applied': app.styleSheet() == style_sheet(app.palette())}))\n"
     )
     result = _run([installed.python, "-c", probe], installed.cwd, QT_QPA_PLATFORM="offscreen")
     found = json.loads(result.stdout)
     for key in ("package", "migrations", "style_sheet"):
         assert Path(found[key]).is_relative_to(installed.venv), (key, found[key])
-    assert found["applied"] == (ROOT / "resources" / "style.qss").read_text(encoding="utf-8")
+    # The installed style sheet is the checkout's template, filled from the applied palette.
+    assert found["template"] == (ROOT / "resources" / "style.qss").read_text(encoding="utf-8")
+    assert found["applied"] is True
 
 
 def test_db_upgrade_seed_and_report_from_the_installed_app(

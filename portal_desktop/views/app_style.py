@@ -1,40 +1,47 @@
-"""The application's widget style: Fusion, with the sort arrow people expect.
+"""The application's widget style: Qt's own Fusion, the same look on every desktop.
 
-Qt's header views ask the style for a *down* arrow when a column is sorted ascending
-(``QStyleOptionHeader.SortDown``), so an A→Z or oldest-first column shows ▼ and a
-newest-first one ▲: the opposite of spreadsheets and file managers, and of what our users
-read as "smallest first". The style sheet rules of :func:`sort_arrow_rules` draw ▲ for the
-ascending order and ▼ for the descending one.
+Two of Fusion's pictures are replaced without writing a style in Python (a Python subclass
+of the style is called from C++ for every frame, panel and focus rectangle the window draws,
+4,500 calls to open a tab, each one waiting its turn for the interpreter while workers read
+pages):
 
-They are style sheet rules, not a Python subclass of the style: a style written in Python
-is called from C++ for every frame, panel and focus rectangle the window draws (4,500 calls
-to open a tab), each one waiting its turn for the interpreter while workers read pages.
+- the sort arrow: Qt's header views ask for a *down* arrow when a column is sorted ascending,
+  the opposite of spreadsheets and file managers; the style sheet's header rules
+  (``resources/style.qss``) draw ▲ for smallest first and ▼ for largest first;
+- the arrow of a command link (the welcome dialog's choices), a fixed dark picture in Qt that
+  vanishes on the dark theme: :func:`command_link_arrow` draws it in the text colour.
 """
 
 from __future__ import annotations
 
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyleFactory
 
-from portal_desktop.package_data import resource
+ARROW_SIZE = 32
 
 
 def portal_style() -> QStyle:
-    """Fusion: the same look on every desktop."""
+    """Fusion."""
     style = QStyleFactory.create("Fusion")
     if style is None:  # Fusion is built into Qt; this would be a broken installation
         raise RuntimeError("Qt's Fusion style is missing: reinstall Portal")
     return style
 
 
-def sort_arrow_rules() -> str:
-    """Style sheet rules: ▲ on a column sorted smallest first, ▼ on one sorted largest first
-    (the style sheet's ``up-arrow`` is the ascending order's indicator: tests/views/
-    test_app_style.py looks at the pixels)."""
-    ascending = resource("sort-ascending.svg").as_posix()
-    descending = resource("sort-descending.svg").as_posix()
-    return (
-        f'QHeaderView::up-arrow {{ image: url("{ascending}"); width: 9px; height: 6px; '
-        "subcontrol-origin: padding; subcontrol-position: center right; right: 4px; }\n"
-        f'QHeaderView::down-arrow {{ image: url("{descending}"); width: 9px; height: 6px; '
-        "subcontrol-origin: padding; subcontrol-position: center right; right: 4px; }\n"
-    )
+def command_link_arrow(colour: QColor) -> QIcon:
+    """A right-pointing chevron in ``colour``."""
+    pixmap = QPixmap(ARROW_SIZE, ARROW_SIZE)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    pen = QPen(colour)
+    pen.setWidthF(3)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    painter.setPen(pen)
+    third = ARROW_SIZE / 3
+    painter.drawPolyline([QPointF(third, third * 0.6), QPointF(third * 2, third * 1.5),
+                          QPointF(third, third * 2.4)])  # fmt: skip
+    painter.end()
+    return QIcon(pixmap)

@@ -20,14 +20,12 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 from portal_desktop.errors import PortalError
+from portal_desktop.views.theme import ERROR, SUCCESS, set_tone
 
 SUCCESS_MS = 15_000
 WIDTH = 560
 MARGIN = 12
-_STYLE = {
-    "saved": "background: #e8f5e9; border: 1px solid #2e7d32;",
-    "failed": "background: #fdecea; border: 1px solid #c62828;",
-}
+_TONES = {"saved": SUCCESS, "failed": ERROR}  # the style sheet colours the bar by its tone
 
 
 def failure_text(path: str | Path, error: BaseException) -> str:
@@ -83,7 +81,6 @@ class ExportNotice(QFrame):
         self.text.setObjectName("exportNoticeText")
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.text.setStyleSheet("background: transparent; border: none; color: #1b1b1b;")
         self.open_button = QPushButton("Open folder", self)
         self.open_button.setObjectName("exportNoticeOpen")
         self.open_button.clicked.connect(self.open_folder)
@@ -107,7 +104,7 @@ class ExportNotice(QFrame):
     def show_message(self, kind: str, message: str, folder: Path | None) -> None:
         self.folder = folder
         self.setProperty("kind", kind)
-        self.setStyleSheet(f"QFrame#exportNotice {{ {_STYLE[kind]} border-radius: 4px; }}")
+        set_tone(self, _TONES[kind])
         self.text.setText(message)
         self.open_button.setVisible(folder is not None)
         self._timer.stop()

@@ -1,14 +1,12 @@
 """Errors shown where the user can fix them: under the field a ValidationError names, or in
-words at the bottom of the form; the colours of error and notice texts."""
+words at the bottom of the form (in the theme's error tone)."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QWidget
 
 from portal_desktop.errors import PortalError, ValidationError
-
-ERROR_STYLE = "color: #c62828;"
-NOTICE_STYLE = "color: #8a5a00;"
+from portal_desktop.views.theme import ERROR, set_tone
 
 
 def error_text(error: BaseException) -> str:
@@ -26,14 +24,14 @@ class FieldErrors:
     def __init__(self, general: QLabel) -> None:
         self._labels: dict[str, QLabel] = {}
         self.general = general
-        general.setStyleSheet(ERROR_STYLE)
+        set_tone(general, ERROR)
         general.setWordWrap(True)
         general.hide()
 
     def label_for(self, parent: QWidget, *fields: str) -> QLabel:
         label = QLabel(parent)
         label.setObjectName(f"error_{fields[0]}")
-        label.setStyleSheet(ERROR_STYLE)
+        set_tone(label, ERROR)
         label.setWordWrap(True)
         label.hide()
         for name in fields:

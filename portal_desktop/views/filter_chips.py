@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from portal_desktop.db.query_spec import DATE_RANGES, NONE_VALUE, ChipGroup, ChipKind
@@ -128,6 +128,14 @@ class FilterChips(QWidget):
             "border: 1px solid transparent; border-radius: 10px; padding: 2px 10px; }"
             f"QToolButton:checked {{ border: 2px solid {border}; font-weight: bold; }}"
         )
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        """A theme change: the chips take the new theme's badge colours."""
+        if event.type() == QEvent.Type.PaletteChange:
+            for group in self.groups:
+                for value, button in self._buttons[group.key].items():
+                    button.setStyleSheet(self._style(group, value))
+        super().changeEvent(event)
 
     def _toggled(self, key: str, value: Any, on: bool) -> None:
         chosen = self._chosen[key]

@@ -64,6 +64,7 @@ from portal_desktop.views.import_pages import (
     ResultPage,
 )
 from portal_desktop.views.task_runner import TaskRunner, Work
+from portal_desktop.views.theme import ERROR, rich_tone
 
 FILE, MAPPING, REPORT, PROGRESS, RESULT = range(5)
 
@@ -217,7 +218,7 @@ class ImportDialog(QDialog):
             return
         problem = self._mapping_problem()
         if problem is not None:
-            self.mapping_page.summary.setText(f"<span style='color:#b91c1c'>{problem}</span>")
+            self.mapping_page.summary.setText(rich_tone(problem, ERROR))
             self.mapping_page.show_lead_preview([])
             return
         table, mapping, tz = self.table, self.mapping_page.mapping(), self.tz
@@ -337,7 +338,7 @@ class ImportDialog(QDialog):
             refusal = error if isinstance(error, ImportRefusedError) else refused_by(error)
             self._show_refusal(str(refusal), refusal.problems)
         elif isinstance(error, PortalError) and self.page in (FILE, MAPPING):
-            self.file_page.info.setText(f"<span style='color:#b91c1c'>{error}</span>")
+            self.file_page.info.setText(rich_tone(str(error), ERROR))
             self._go(FILE)
         elif isinstance(error, PortalError):
             self._show_refusal(str(error), ())

@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -32,24 +32,30 @@ from portal_desktop.services.files.csv_table import CsvTable
 from portal_desktop.services.files.import_common import Problem
 from portal_desktop.services.files.lead_mapping import LeadField, Mapping
 from portal_desktop.services.files.lead_rows import PREVIEW_COLUMNS, PreviewRow
+from portal_desktop.views.theme import (
+    ERROR,
+    MUTED,
+    NOTICE,
+    current_palette,
+    rich_tone,
+    set_tone,
+    tone,
+)
 
 IGNORE = "— ignore —"
-PROBLEM_TEXT = QColor("#92400e")
-PROBLEM_BACKGROUND = QColor("#fef3c7")
 SAMPLE_ROWS = 20
 
 
 def _title(text: str, parent: QWidget) -> QLabel:
     label = QLabel(text, parent)
     label.setObjectName("importPageTitle")
-    label.setStyleSheet("font-size: 13pt; font-weight: bold; color: #1e3a8a;")
     return label
 
 
 def _note(parent: QWidget) -> QLabel:
     label = QLabel(parent)
     label.setWordWrap(True)
-    label.setStyleSheet("color: #4b5563;")
+    set_tone(label, MUTED)
     return label
 
 
@@ -191,7 +197,7 @@ class MappingPage(QWidget):
         for index, title in enumerate(header):
             self.columns.setItem(index, 0, QTableWidgetItem(title))
             sample = QTableWidgetItem(samples[index].replace("\n", " ⏎ "))
-            sample.setForeground(Qt.GlobalColor.darkGray)
+            sample.setForeground(current_palette().color(QPalette.ColorRole.PlaceholderText))
             self.columns.setItem(index, 1, sample)
             combo = QComboBox(self.columns)
             combo.setObjectName(f"mapping_{index}")
@@ -245,11 +251,11 @@ class MappingPage(QWidget):
         for number, row in enumerate(rows):
             if row.problems:
                 item = QTableWidgetItem("⚠ " + "; ".join(row.problems))
-                item.setForeground(PROBLEM_TEXT)
+                item.setForeground(tone(NOTICE).ink)
                 self.preview.setItem(number, 1, item)
                 self.preview.setSpan(number, 1, 1, len(PREVIEW_COLUMNS))
                 for column in (0, 1):
-                    self.preview.item(number, column).setBackground(PROBLEM_BACKGROUND)
+                    self.preview.item(number, column).setBackground(tone(NOTICE).fill)
 
     def problem_of(self, number: int) -> str:
         """The problems the preview shows on its ``number``-th row ('' when none)."""
@@ -287,7 +293,8 @@ class ReportPage(QWidget):
         self.message = QLabel(self)
         self.message.setObjectName("reportMessage")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b91c1c; font-weight: bold;")
+        self.message.setStyleSheet("font-weight: bold;")
+        set_tone(self.message, ERROR)
         self.skip_duplicates = QRadioButton("Skip leads whose email is already known", self)
         self.update_duplicates = QRadioButton("Update them with the file's values", self)
         self.all_or_nothing = QRadioButton("Import nothing if a row is invalid", self)
@@ -334,8 +341,8 @@ class ReportPage(QWidget):
     ) -> None:
         bullet = "".join(f"<li>{line}</li>" for line in lines)
         small = "<br>".join(notes)
-        self.summary.setText(f"<ul style='margin: 0'>{bullet}</ul><span style='color:#6b7280'>"
-                             f"{small}</span>")  # fmt: skip
+        self.summary.setText(f"<ul style='margin: 0'>{bullet}</ul>"
+                             f"{rich_tone(small, MUTED)}")  # fmt: skip
         fill_table(self.problems, [(str(p.row), p.column, p.problem) for p in entries])
         self.problems.horizontalHeader().setStretchLastSection(True)
         self.count.setText(

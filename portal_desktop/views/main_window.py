@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from portal_desktop import clock
 from portal_desktop.db.engine import describe
 from portal_desktop.db.query_spec import ListQuery
-from portal_desktop.views import ui_state
+from portal_desktop.views import theme_choice, ui_state
 from portal_desktop.views.connection_monitor import ConnectionBanner, ConnectionMonitor
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.tab_registry import (
@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(*MINIMUM_SIZE)
         self.resize(*DEFAULT_SIZE)
         ui_state.restore_geometry(self.username, self)
+        theme_choice.apply_for(self.username)
         self.refreshed_at: dt.datetime | None = None
 
         self.tabs = QTabWidget(self)
@@ -223,6 +224,8 @@ class MainWindow(QMainWindow):
         self.columns_menu.aboutToShow.connect(
             lambda: ui_state.fill_columns_menu(self.columns_menu, self.current_tab())
         )
+        self.theme_menu = view_menu.addMenu("&Theme")
+        self.theme_actions = theme_choice.theme_menu(self.theme_menu, self.username, self)
 
         help_menu = bar.addMenu("&Help")
         self.kpi_action = self._action(help_menu, "&KPI definitions", self.show_kpis)

@@ -19,7 +19,6 @@ from portal_desktop.services.common.money import MAX_CONTRACT_VALUE, parse_money
 
 # Currency signs and codes a user may type or paste around the number.
 _DECORATION = re.compile(r"^[A-Z]{2,3}\$?|[A-Z]{3}$|[\s$€£¥₹,]")
-_STYLE = 'QLineEdit[invalid="true"] { border: 1px solid #c62828; border-radius: 3px; }'
 
 
 def read_money(
@@ -56,7 +55,6 @@ class MoneyInput(QLineEdit):
         self._value: Decimal | None = None
         self._problem: str | None = None
         self.setPlaceholderText("0.00")
-        self.setStyleSheet(_STYLE)
         self.textChanged.connect(self._on_text_changed)
         self._on_text_changed(self.text())
 

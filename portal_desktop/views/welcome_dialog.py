@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCommandLinkButton,
     QDialog,
@@ -10,6 +11,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from portal_desktop.views.app_style import command_link_arrow
 
 DEMO, EMPTY, CONNECT = "demo", "empty", "connect"
 CHOICES = (
@@ -47,6 +50,9 @@ class WelcomeDialog(QDialog):
             button.setObjectName(f"choice_{choice}")
             button.setProperty("welcomeChoice", True)
             button.setAutoDefault(False)
+            button.setIcon(
+                command_link_arrow(button.palette().color(QPalette.ColorRole.ButtonText))
+            )
             button.clicked.connect(lambda _=False, c=choice: self.choose(c))
             layout.addWidget(button)
             self.buttons[choice] = button

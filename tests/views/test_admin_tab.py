@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate
@@ -30,10 +29,11 @@ from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.table_model import RAW_ROLE
+from tests.screens import TEST_SCREENS
 from tests.views.list_rows import settle_now
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "admin.png"
+SCREENSHOT = TEST_SCREENS / "admin.png"
 NEW_PASSWORD = "correct horse battery"
 
 
@@ -110,6 +110,7 @@ def test_admin_creates_a_user_who_then_signs_in(qtbot, seeded: Engine, sessions)
     assert not blocker.signal_triggered
     assert "at least 10 characters" in dialog.errors.shown()["password"]
     if tab.ctx.engine.dialect.name == "sqlite":
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         dialog.grab().save(str(SCREENSHOT.with_name("admin_new_user.png")))
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(User)) == 3

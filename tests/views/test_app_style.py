@@ -1,14 +1,16 @@
-"""The sort arrow: ▲ when a column is sorted smallest first, ▼ when largest first."""
+"""The sort arrow: ▲ when a column is sorted smallest first, ▼ when largest first; the
+command link's arrow in the theme's text colour."""
 
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QTableWidget
+from PySide6.QtGui import QImage, QPalette
+from PySide6.QtWidgets import QApplication, QTableWidget
 
-from portal_desktop.package_data import resource
-from portal_desktop.views.app_style import portal_style, sort_arrow_rules
+from portal_desktop.views.app_style import portal_style
+from portal_desktop.views.theme import palette_for, style_sheet
+from portal_desktop.views.welcome_dialog import WelcomeDialog
 
 
 def arrow_widths(image: QImage, left: int, right: int, height: int) -> list[int]:
@@ -33,7 +35,7 @@ def test_the_arrow_points_up_for_ascending_and_down_for_descending(
     qtbot.addWidget(table)
     table.setStyle(portal_style())
     # The app's whole style sheet (the header's own rules and the arrows' ones).
-    table.setStyleSheet(resource("style.qss").read_text(encoding="utf-8") + sort_arrow_rules())
+    table.setStyleSheet(style_sheet(palette_for(dark=False)))
     table.setHorizontalHeaderLabels([""])  # no text: only the arrow is dark in the header
     table.horizontalHeader().setSortIndicatorShown(True)
     table.horizontalHeader().setSortIndicator(0, order)
@@ -55,3 +57,27 @@ def test_the_arrow_points_up_for_ascending_and_down_for_descending(
 def test_the_style_is_qts_own_not_a_python_subclass() -> None:
     # A style written in Python is called from C++ for every primitive the window draws.
     assert type(portal_style()).__module__.startswith("PySide6")
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_the_command_link_arrow_is_drawn_in_the_text_colour(qtbot, dark: bool) -> None:
+    """Qt's own arrow is a fixed dark picture, invisible on the dark theme."""
+    app = QApplication.instance()
+    before = app.palette()
+    app.setPalette(palette_for(dark))
+    try:
+        dialog = WelcomeDialog()
+        qtbot.addWidget(dialog)
+        icon = next(iter(dialog.buttons.values())).icon()
+    finally:
+        app.setPalette(before)
+    image = icon.pixmap(32, 32).toImage()
+    drawn = [
+        image.pixelColor(x, y)
+        for y in range(32)
+        for x in range(32)
+        if image.pixelColor(x, y).alpha() == 255
+    ]
+    assert drawn, "no arrow was drawn"
+    text = palette_for(dark).color(QPalette.ColorRole.ButtonText)
+    assert all(colour.rgb() == text.rgb() for colour in drawn)

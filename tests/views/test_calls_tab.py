@@ -15,7 +15,7 @@ from portal_desktop.models.enums import CallOutcome, LeadStatus, UserRole
 from portal_desktop.views.calls.close_deal_wizard import CloseDealWizard
 from portal_desktop.views.calls.outcome_dialog import OutcomeDialog
 from portal_desktop.views.calls.schedule_dialog import ScheduleCallDialog
-from portal_desktop.views.calls.tab import OVERDUE_COLOR, SalesCallsTab
+from portal_desktop.views.calls.tab import SalesCallsTab, overdue_color
 from portal_desktop.views.member_picker import select_data
 from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE
 from tests.services.factories import make_sales_call
@@ -137,7 +137,7 @@ def test_past_calls_without_an_outcome_are_amber(tab, sessions) -> None:
             index = model.index(row, column)
             option = QStyleOptionViewItem()
             view.itemDelegateForIndex(index).initStyleOption(option, index)
-            if option.backgroundBrush.color() == OVERDUE_COLOR:
+            if option.backgroundBrush.color() == overdue_color():
                 amber.add(index.data(KEY_ROLE))
     assert amber == overdue
 

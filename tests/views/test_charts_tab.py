@@ -5,7 +5,6 @@ exports write the right files; clicks ask for the right records; empty ranges sa
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -37,7 +36,6 @@ pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 TODAY = dt.date(2025, 12, 31)  # the demo data covers the 12 months before it
 YEAR = (dt.date(2025, 1, 1), TODAY)
 SPRING = (dt.date(2025, 4, 1), dt.date(2025, 6, 30))
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module", params=BACKENDS, name="demo")
@@ -221,17 +219,11 @@ def dark_palette() -> QPalette:
 
 
 def test_light_and_dark_screenshots(qtbot, tab: ChartsTab, tmp_path: Path, backend_name) -> None:
-    """Renders both themes (a dark palette gives dark plots); with PORTAL_SCREENSHOTS=1 the
-    pictures are saved to docs/screenshots/ for the README."""
+    """Renders both themes (a dark palette gives dark plots)."""
     pick(qtbot, tab, (dt.date(2025, 10, 1), TODAY), Granularity.WEEK)  # Q4: cards with changes
     tab.resize(1400, 2700)
     qtbot.wait(50)
-    folder = (
-        SCREENSHOTS
-        if os.environ.get("PORTAL_SCREENSHOTS") and backend_name == "sqlite"
-        else tmp_path
-    )
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = tmp_path
     content = tab.scroll.widget()
     content.grab().save(str(folder / "charts_light.png"))
     light = tab.panel_view("funnel").plot_widget.backgroundBrush().color()

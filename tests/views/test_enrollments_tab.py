@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate
@@ -35,6 +34,7 @@ from portal_desktop.views.enrollments.grids import grid_lines
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.table_model import KEY_ROLE
+from tests.screens import TEST_SCREENS
 from tests.services.factories import make_enrollment
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -390,6 +390,6 @@ def test_screenshot(qtbot, seeded: Engine, sessions, backend: str) -> None:
     tab.view.selectRow(row)
     qtbot.waitUntil(lambda: tab.enrollment.detail["id"] == enrollment_id, timeout=5000)
     qtbot.wait(300)
-    path = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "enrollments.png"
+    path = TEST_SCREENS / "enrollments.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     assert tab.grab().save(str(path))

@@ -16,10 +16,11 @@ from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.services.files.lead_mapping import LeadField
 from portal_desktop.views.import_dialog import FILE, MAPPING, REPORT, RESULT, ImportDialog
 from portal_desktop.views.tab_context import DataBus
+from portal_desktop.views.theme import palette_for, style_sheet
+from tests.screens import TEST_SCREENS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-STYLE = Path(__file__).resolve().parents[2] / "resources" / "style.qss"
+SCREENSHOTS = TEST_SCREENS
 WAIT_MS = 20_000
 
 
@@ -27,7 +28,7 @@ WAIT_MS = 20_000
 def dialog(qtbot, sessions) -> ImportDialog:
     widget = ImportDialog(sessions, SYSTEM)
     widget.setStyle(QStyleFactory.create("Fusion"))
-    widget.setStyleSheet(STYLE.read_text(encoding="utf-8"))
+    widget.setStyleSheet(style_sheet(palette_for(dark=False)))  # the app's light theme
     qtbot.addWidget(widget)
     widget.show()
     qtbot.waitExposed(widget)

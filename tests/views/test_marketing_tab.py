@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import shiboken6
@@ -28,9 +27,10 @@ from portal_desktop.views.marketing.campaign_dialog import CampaignDialog
 from portal_desktop.views.marketing.performance_dialog import PerformanceDialog
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE
+from tests.screens import TEST_SCREENS
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = TEST_SCREENS
 SPEND, PLATFORM_REVENUE, PLATFORM_ROAS, CASH, CASH_ROAS, LEADS, CPL = 3, 4, 5, 6, 7, 8, 9
 BOOKED, COST_PER_BOOKED = 10, 11
 

@@ -9,7 +9,6 @@ import datetime as dt
 import threading
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QThreadPool
@@ -43,10 +42,11 @@ from portal_desktop.views.payments.tab import PaymentSchedulesTab
 from portal_desktop.views.payments.totals import TotalsBar
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE
+from tests.screens import TEST_SCREENS
 from tests.services.factories import make_enrollment, table_state
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "payment_schedules.png"
+SCREENSHOT = TEST_SCREENS / "payment_schedules.png"
 STATUS = 6
 
 

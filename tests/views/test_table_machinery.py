@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
@@ -22,11 +21,12 @@ from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.table_model import KEY_ROLE, QueryTableModel
 from tests.db.list_samples import ENROLLMENTS
+from tests.screens import TEST_SCREENS
 
 SEED_LEADS = 120
 # The offscreen platform says so for any shown top-level window.
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = TEST_SCREENS
 
 
 @pytest.fixture
@@ -254,7 +254,7 @@ def test_model_tester_with_chips_and_search(qtbot, qtmodeltester, ctx: TabContex
 
 
 def test_screenshot(qtbot, ctx: TabContext) -> None:
-    """docs/screenshots/list_machinery.png: chips with counts, badges and the totals row."""
+    """A picture of the list machinery: chips with counts, badges and the totals row."""
     pipeline = _tab(qtbot, ctx)
     qtbot.waitUntil(lambda: bool(pipeline.chips._buttons["status"]), timeout=5000)
     pipeline.chips.button("status", "NEW").click()

@@ -5,7 +5,6 @@ checked against the database."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,10 +27,10 @@ from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.team.leaderboard import REPORTED_CASH, REPORTED_CLOSES
 from portal_desktop.views.team.tab import TeamTab
+from portal_desktop.views.theme import FLAG, tone
 from tests.services.factories import make_sales_call, make_team_member
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @dataclass
@@ -174,7 +173,7 @@ def test_leaderboard_flags_reported_closes_that_differ_from_the_records(
     flagged = table.item(alice, REPORTED_CLOSES)
     assert flagged.text() == "3"
     assert "reported 3 closes, the records show 1 close" in flagged.toolTip()
-    assert flagged.background().color().name() == "#ffe0a3"
+    assert flagged.background().color() == tone(FLAG).fill  # the theme's flag amber
     # Cash agrees (0 reported, 0 recorded), and Bob's numbers agree: nothing flagged there.
     assert table.item(alice, REPORTED_CASH).toolTip() == ""
     assert table.item(bob, REPORTED_CLOSES).toolTip() == ""
@@ -225,12 +224,7 @@ def test_screenshot_on_demo_data(qtbot, engine, sessions, tmp_path: Path) -> Non
     with sessions() as session:
         active = session.scalars(select(TeamMember.id).where(TeamMember.active.is_(True))).all()
     assert board.table.rowCount() >= len(active) > 0
-    folder = (
-        SCREENSHOTS
-        if os.environ.get("PORTAL_SCREENSHOTS") and engine.dialect.name == "sqlite"
-        else tmp_path
-    )
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = tmp_path
     tab.pages.tabBar().setFocus()
     tab.grab().save(str(folder / "team.png"))
     tab.pages.setCurrentWidget(tab.members)

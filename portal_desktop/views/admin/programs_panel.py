@@ -8,9 +8,10 @@ from portal_desktop.db.admin_queries import PROGRAMS, ProgramRow, load_program
 from portal_desktop.services.common.context import Permission
 from portal_desktop.views.admin.program_dialog import ProgramDialog
 from portal_desktop.views.entity_tab import EntityTab
-from portal_desktop.views.field_errors import ERROR_STYLE, error_text
+from portal_desktop.views.field_errors import error_text
 from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.theme import ERROR, set_tone
 
 
 class ProgramsPanel(QWidget):
@@ -28,7 +29,7 @@ class ProgramsPanel(QWidget):
         self.edit_button.clicked.connect(self.edit_selected)
         self.message = QLabel(self)
         self.message.setObjectName("programsMessage")
-        self.message.setStyleSheet(ERROR_STYLE)
+        set_tone(self.message, ERROR)
         allowed = ctx.actor.can(Permission.MANAGE_PROGRAMS)
         bar = QHBoxLayout()
         bar.setContentsMargins(12, 8, 12, 0)

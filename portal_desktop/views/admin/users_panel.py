@@ -24,10 +24,11 @@ from portal_desktop.services.accounts import users
 from portal_desktop.services.common.context import Actor, Permission
 from portal_desktop.views.admin.user_dialogs import NewUserDialog, ResetPasswordDialog
 from portal_desktop.views.entity_tab import EntityTab
-from portal_desktop.views.field_errors import ERROR_STYLE, error_text
+from portal_desktop.views.field_errors import error_text
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.ops import ReadOp, WriteOp
 from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.theme import ERROR, set_tone
 
 # How many rows are looked through to select a user again after a refresh.
 KEEP_SCAN = 2000
@@ -171,7 +172,7 @@ class UsersPanel(QWidget):
         WriteOp(self.ctx, work, parent=self).success(finished).failure(self._failed).run()
 
     def say(self, text: str, *, error: bool = False) -> None:
-        self.message.setStyleSheet(ERROR_STYLE if error else "")
+        set_tone(self.message, ERROR if error else None)
         self.message.setText(text)
 
     def _failed(self, error: BaseException) -> None:

@@ -14,9 +14,9 @@ from portal_desktop import clock
 from portal_desktop.db.list_queries import SALES_CALLS
 from portal_desktop.views.badges import BadgeDelegate
 from portal_desktop.views.table_model import QueryTableModel
+from portal_desktop.views.theme import FLAG, tone
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-OVERDUE_COLOR = QColor("#ffe3a3")
 _TITLES = [column.title for column in SALES_CALLS.columns]
 SCHEDULED_COLUMN = _TITLES.index("Scheduled")
 OUTCOME_COLUMN = _TITLES.index("Outcome")
@@ -43,12 +43,17 @@ def needs_outcome(values: tuple[Any, ...] | None, now: dt.datetime) -> bool:
     return values[OUTCOME_COLUMN] is None and values[SCHEDULED_COLUMN] <= now
 
 
+def overdue_color() -> QColor:
+    """The amber of a call that needs an outcome, on the current theme."""
+    return tone(FLAG).fill
+
+
 def _overdue_brush(index: AnyIndex) -> QBrush | None:
     model = index.model()
     if isinstance(model, QueryTableModel):
         values = model.row_values(index.row())
         if needs_outcome(values, clock.now()):
-            return QBrush(OVERDUE_COLOR)
+            return QBrush(overdue_color())
     return None
 
 

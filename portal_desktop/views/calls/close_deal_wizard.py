@@ -40,10 +40,11 @@ from portal_desktop.services.sales.call_facts import (
 )
 from portal_desktop.services.sales.enrollments import NewStudent, close_deal
 from portal_desktop.views.calls.deal_page import DealPage, WizardPage
-from portal_desktop.views.field_errors import ERROR_STYLE, FieldErrors
+from portal_desktop.views.field_errors import FieldErrors
 from portal_desktop.views.form_dialog import LOADING
 from portal_desktop.views.ops import ReadOp, WriteOp
 from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.theme import ERROR, set_tone
 from portal_desktop.views.workers import OpGeneration
 
 BUYER_PAGE, DEAL_PAGE, DONE_PAGE = 0, 1, 2
@@ -232,7 +233,7 @@ class CloseDealWizard(QWizard):
     def _load_failed(self, error: BaseException) -> None:
         self.loading = False
         self.load_failed = True  # nothing to close: Next stays off
-        self.buyer_note.setStyleSheet(ERROR_STYLE)
+        set_tone(self.buyer_note, ERROR)
         self.buyer_note.setText(str(error) if isinstance(error, LookupError) else repr(error))
         self._pages_changed()
         self.loading_failed.emit(error)

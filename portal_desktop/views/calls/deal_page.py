@@ -41,10 +41,11 @@ from portal_desktop.services.common.money import ZERO
 from portal_desktop.services.sales.call_facts import Buyer
 from portal_desktop.services.sales.enrollments import DealTerms
 from portal_desktop.views.date_range import date_edit
-from portal_desktop.views.field_errors import ERROR_STYLE, FieldErrors
+from portal_desktop.views.field_errors import FieldErrors
 from portal_desktop.views.formatting import Formatter, enum_label
 from portal_desktop.views.member_picker import fill_members, select_data
 from portal_desktop.views.money_input import MoneyInput
+from portal_desktop.views.theme import ERROR, set_tone
 
 Program = tuple[uuid.UUID, str, Decimal]  # id, name, price
 
@@ -289,11 +290,11 @@ class DealPage(WizardPage):
                 self.preview.setItem(row, column, cell)
         if not self.schedule:
             self.total.setText("No schedule yet: fix the field in red")
-            self.total.setStyleSheet(ERROR_STYLE)
+            set_tone(self.total, ERROR)
             return
         total = sum((item.amount for item in self.schedule), ZERO)
         count = len(self.schedule)
-        self.total.setStyleSheet("")
+        set_tone(self.total, None)
         self.total.setText(
             f"<b>Total {fmt.money(total)}</b> in {count} payment{'s' if count > 1 else ''}"
         )

@@ -38,11 +38,11 @@ from portal_desktop.services.sales.calls import (
     MIN_DURATION_MINUTES,
     schedule_call,
 )
-from portal_desktop.views.field_errors import NOTICE_STYLE
 from portal_desktop.views.form_dialog import LOADING, FormDialog
 from portal_desktop.views.member_picker import fill_members
 from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.theme import NOTICE, set_tone
 from portal_desktop.views.wall_clock import to_aware, to_wall_clock
 from portal_desktop.views.workers import OpGeneration
 
@@ -143,7 +143,7 @@ class ScheduleCallDialog(FormDialog):
         self.add_field("Notes", self.notes, "notes")
         self.warning_label = QLabel(self)
         self.warning_label.setObjectName("overlapWarnings")
-        self.warning_label.setStyleSheet(NOTICE_STYLE)
+        set_tone(self.warning_label, NOTICE)
         self.warning_label.setWordWrap(True)
         self.warning_label.hide()
         box = self.layout()

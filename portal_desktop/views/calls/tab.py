@@ -28,9 +28,9 @@ from portal_desktop.services.sales.call_facts import CallSummary, call_summary
 from portal_desktop.views.buttons import action_button
 from portal_desktop.views.calls.call_rows import (
     OUTCOME_COLUMN,
-    OVERDUE_COLOR,
     OutcomeBadgeDelegate,
     OverdueRowDelegate,
+    overdue_color,
     period,
 )
 from portal_desktop.views.calls.close_deal_wizard import CloseDealWizard
@@ -38,16 +38,16 @@ from portal_desktop.views.calls.outcome_dialog import OutcomeDialog
 from portal_desktop.views.calls.schedule_dialog import ScheduleCallDialog
 from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.entity_tab import EntityTab
-from portal_desktop.views.field_errors import NOTICE_STYLE
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.member_picker import fill_members, select_data
 from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE
+from portal_desktop.views.theme import FLAG, NOTICE, Legend, set_tone
 from portal_desktop.views.wall_clock import to_aware
 from portal_desktop.views.workers import OpGeneration
 
-__all__ = ["OVERDUE_COLOR", "SalesCallsTab"]
+__all__ = ["SalesCallsTab", "overdue_color"]
 Dialog = OutcomeDialog | ScheduleCallDialog | CloseDealWizard
 
 WATCHED_TABLES = frozenset({"sales_calls", "leads", "students", "team_members", "enrollments"})
@@ -112,17 +112,12 @@ class SalesCallsTab(QWidget):
         )
         self.notice = QLabel(self)
         self.notice.setObjectName("notice")
-        self.notice.setStyleSheet(NOTICE_STYLE)
+        set_tone(self.notice, NOTICE)
         self.notice.setWordWrap(True)
         self.notice.setOpenExternalLinks(False)
         self.notice.linkActivated.connect(self._on_link)
         self.notice.hide()
-        legend = QLabel(self)
-        legend.setObjectName("legend")
-        legend.setText(
-            f'<span style="background:{OVERDUE_COLOR.name()}">&nbsp;&nbsp;&nbsp;&nbsp;</span>'
-            "&nbsp;past call without an outcome"
-        )
+        legend = Legend(FLAG, "past call without an outcome", self)
 
         bar = QHBoxLayout()
         bar.setContentsMargins(12, 10, 12, 0)

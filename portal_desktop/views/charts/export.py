@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QPoint, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtGui import QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtWidgets import QWidget
 
 from portal_desktop.services.reporting.chart_model import Dashboard, Number, Panel
@@ -22,6 +22,7 @@ from portal_desktop.services.reporting.kpi_sql import money_text
 from portal_desktop.views.charts.panel_view import PanelView
 from portal_desktop.views.charts.values import DASH, change_text, value_text
 from portal_desktop.views.formatting import Formatter
+from portal_desktop.views.theme import paper_ink
 
 if TYPE_CHECKING:
     from portal_desktop.views.charts.tab import ChartsTab, SectionView
@@ -154,7 +155,7 @@ def paint_section(painter: QPainter, page: QRect, section: SectionView) -> None:
 def paint_cover(painter: QPainter, page: QRect, data: Dashboard, formatter: Formatter) -> None:
     """The first page: the range, when the report was made, and the KPI cards."""
     made = data.made_at.astimezone(formatter.tz).strftime("%Y-%m-%d %H:%M %Z")
-    painter.setPen(QColor("black"))
+    painter.setPen(paper_ink())
     line = _heading(painter, page, "Dashboard report", 18)
     subtitle = (
         f"{data.period.start.isoformat()} {DASH} {data.period.end.isoformat()} "

@@ -6,8 +6,9 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from portal_desktop.services.reporting.chart_model import Card
-from portal_desktop.views.charts.values import BAD, GOOD, change_text, value_text
+from portal_desktop.views.charts.values import change_text, value_text
 from portal_desktop.views.formatting import Formatter
+from portal_desktop.views.theme import chart_colours
 
 
 class KpiCard(QFrame):
@@ -42,7 +43,8 @@ class KpiCard(QFrame):
             up_is_good = card.key != "receivables_overdue"
             good = (change > 0) == up_is_good if change else True
             self.change.setText(f"{change_text(card)} vs {before}")
-            self.change.setStyleSheet(f"color: {GOOD if good else BAD};")
+            colours = chart_colours(self.palette())
+            self.change.setStyleSheet(f"color: {(colours.good if good else colours.bad).name()};")
         self.setToolTip(
             f"<b>{card.label}</b><br>{card.definition}<br><br>Change against {previous_text}."
         )

@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from portal_desktop.services.reporting.chart_model import Panel, Target
@@ -31,6 +31,7 @@ from portal_desktop.views.charts.values import (
     value_text,
 )
 from portal_desktop.views.formatting import Formatter
+from portal_desktop.views.theme import chart_colours
 
 
 class PanelView(QWidget):
@@ -42,6 +43,7 @@ class PanelView(QWidget):
         super().__init__(parent)
         self.formatter = formatter
         self.panel: Panel | None = None
+        self._redraw_due = False  # a theme change's redraw is on its way
         self.title = QLabel(self)
         font = self.title.font()
         font.setBold(True)
@@ -219,7 +221,7 @@ class PanelView(QWidget):
                 rect.setBrush(fill)
                 rect.setPen(pg.mkPen(None))
                 item.addItem(rect)
-                ink = QColor("white") if share > 0.55 else self._foreground()
+                ink = chart_colours(self.palette()).on_fill if share > 0.55 else self._foreground()
                 text = pg.TextItem(
                     value_text("ratio", value, self.formatter), color=ink, anchor=(0.5, 0.5)
                 )
@@ -237,10 +239,10 @@ class PanelView(QWidget):
     # --- theme ---
 
     def _background(self) -> QColor:
-        return self.palette().color(QPalette.ColorRole.Base)
+        return chart_colours(self.palette()).background
 
     def _foreground(self) -> QColor:
-        return self.palette().color(QPalette.ColorRole.Text)
+        return chart_colours(self.palette()).foreground
 
     def _apply_theme(self) -> None:
         if self.plot_widget is None:
@@ -255,9 +257,17 @@ class PanelView(QWidget):
             item.legend.setLabelTextColor(self._foreground())
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
-        if event.type() == QEvent.Type.PaletteChange and self.panel is not None:
-            self.show_panel(self.panel)
+        # Redrawn after the theme change, not inside it: Qt sends PaletteChange while it
+        # re-styles every widget, and clearing the plot's items there crashes.
+        if event.type() == QEvent.Type.PaletteChange and not self._redraw_due:
+            self._redraw_due = True
+            QTimer.singleShot(0, self, self._redraw)
         super().changeEvent(event)
+
+    def _redraw(self) -> None:
+        self._redraw_due = False
+        if self.panel is not None:
+            self.show_panel(self.panel)
 
     # --- hover and click ---
 

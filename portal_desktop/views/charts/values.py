@@ -1,5 +1,5 @@
 """How chart values read and look: exact texts for hover and cards, short axis ticks, the
-colours (Okabe-Ito: colour-blind safe, readable on light and dark backgrounds)."""
+series' colours (the theme's: views/theme.py chart_colours)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from PySide6.QtGui import QColor
 
 from portal_desktop.services.reporting.chart_model import Card, Number
 from portal_desktop.views.formatting import Formatter
+from portal_desktop.views.theme import chart_colours, mix
 
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#BBBB00")
-GOOD, BAD = "#1B9E4B", "#D1495B"
+__all__ = ["colour", "mix"]  # mix: the theme's, where the charts have always found it
+
 TIMES, DASH = "\u00d7", "\u2013"  # the x of "2.5x" ROAS, the dash of a range
 MAX_TICKS = 12
 LABEL_CHARS = 26
@@ -28,7 +29,8 @@ AXIS_TITLES = {
 
 
 def colour(index: int) -> QColor:
-    return QColor(PALETTE[index % len(PALETTE)])
+    series = chart_colours().series
+    return series[index % len(series)]
 
 
 def value_text(unit: str, value: Number, formatter: Formatter) -> str:
@@ -91,16 +93,3 @@ def change_text(card: Card) -> str:
         return ""
     arrow = "▲" if change > 0 else ("▼" if change < 0 else "■")
     return f"{arrow} {abs(change) * 100:.1f} %"
-
-
-def mix(first: QColor, second: QColor, share: float) -> QColor:
-    """``first`` blended with ``share`` of ``second``."""
-
-    def blend(a: int, b: int) -> int:
-        return round(a + (b - a) * share)
-
-    return QColor(
-        blend(first.red(), second.red()),
-        blend(first.green(), second.green()),
-        blend(first.blue(), second.blue()),
-    )

@@ -30,8 +30,6 @@ from portal_desktop.views.workers import OpGeneration
 
 PANEL_STYLE = """
 QLabel#title { font-size: 16px; font-weight: 600; }
-QLabel#subtitle { color: #4b5563; }
-QLabel#panelMessage { color: #8c1d18; }
 """
 OPEN = (EnrollmentStatus.ACTIVE,)
 

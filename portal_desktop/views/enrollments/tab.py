@@ -21,10 +21,10 @@ from portal_desktop.db.lists import spec_of
 from portal_desktop.views.enrollments.dialogs import EndDialog, PlanDialog, RescheduleDialog
 from portal_desktop.views.enrollments.panels import EnrollmentPanel, StudentPanel
 from portal_desktop.views.entity_tab import EntityTab
-from portal_desktop.views.field_errors import NOTICE_STYLE
 from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.table_model import KEY_ROLE
+from portal_desktop.views.theme import NOTICE, set_tone
 
 WATCHED_TABLES = frozenset({"enrollments", "installments", "payments", "students", "leads"})
 
@@ -49,7 +49,7 @@ class EnrollmentsTab(QWidget):
 
         self.notice = QLabel(self)
         self.notice.setObjectName("notice")
-        self.notice.setStyleSheet(NOTICE_STYLE)
+        set_tone(self.notice, NOTICE)
         self.notice.setWordWrap(True)
         self.notice.hide()
         self.notice.linkActivated.connect(self.clear_id_filters)

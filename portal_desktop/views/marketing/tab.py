@@ -40,7 +40,7 @@ from portal_desktop.services.common.context import Permission
 from portal_desktop.services.marketing.campaign_table import campaign_rows
 from portal_desktop.views.buttons import action_button
 from portal_desktop.views.entity_tab import EntityTab
-from portal_desktop.views.field_errors import ERROR_STYLE, NOTICE_STYLE, error_text
+from portal_desktop.views.field_errors import error_text
 from portal_desktop.views.marketing.broadcast_dialog import BroadcastDialog
 from portal_desktop.views.marketing.campaign_dialog import CampaignDialog
 from portal_desktop.views.marketing.campaign_model import CampaignModel, campaigns_view
@@ -50,6 +50,7 @@ from portal_desktop.views.marketing.range_bar import RangeBar
 from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.table_model import KEY_ROLE
+from portal_desktop.views.theme import ERROR, NOTICE, set_tone
 from portal_desktop.views.workers import OpGeneration
 
 # Tables whose changes move the report's numbers.
@@ -167,7 +168,7 @@ class MarketingTab(QWidget):
         wanted = self._wanted
         self.model.set_rows(rows)
         if not rows:
-            self._say("No campaign was active or had numbers in this range.", NOTICE_STYLE)
+            self._say("No campaign was active or had numbers in this range.", NOTICE)
         else:
             self.message.hide()
         row = self.model.row_of(wanted) if wanted is not None else -1
@@ -185,11 +186,11 @@ class MarketingTab(QWidget):
             return
         self.loading = False
         self.model.set_rows([])
-        self._say(f"The campaigns report could not be loaded: {error_text(error)}", ERROR_STYLE)
+        self._say(f"The campaigns report could not be loaded: {error_text(error)}", ERROR)
         self.report_loaded.emit()
 
-    def _say(self, text: str, style: str) -> None:
-        self.message.setStyleSheet(style)
+    def _say(self, text: str, tone: str) -> None:
+        set_tone(self.message, tone)
         self.message.setText(text)
         self.message.show()
 
@@ -285,7 +286,7 @@ class MarketingTab(QWidget):
 
     def _on_day_saved(self, warnings: tuple[str, ...]) -> None:
         if warnings:
-            self._say("Saved, but: " + "; ".join(warnings) + ".", NOTICE_STYLE)
+            self._say("Saved, but: " + "; ".join(warnings) + ".", NOTICE)
 
     def new_broadcast(self) -> None:
         if self.editable:
@@ -310,10 +311,10 @@ class MarketingTab(QWidget):
 
         def failed(error: BaseException) -> None:
             if isinstance(error, LookupError):
-                self._say(str(error), ERROR_STYLE)
+                self._say(str(error), ERROR)
                 self.refresh()
             else:
-                self._say(f"Could not open it: {error_text(error)}", ERROR_STYLE)
+                self._say(f"Could not open it: {error_text(error)}", ERROR)
 
         ReadOp(self.ctx, load, parent=self).success(
             lambda values: self._open(lambda: build(values))

@@ -38,7 +38,7 @@ from portal_desktop.db.payments_queries import (
 from portal_desktop.services.common.context import Permission
 from portal_desktop.services.common.date_ranges import local_midnight_utc
 from portal_desktop.views.entity_tab import EntityTab
-from portal_desktop.views.field_errors import ERROR_STYLE, error_text
+from portal_desktop.views.field_errors import error_text
 from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.payments.dialogs import (
     FailedChargeDialog,
@@ -52,6 +52,7 @@ from portal_desktop.views.payments.dialogs import (
 from portal_desktop.views.payments.dunning import DunningDialog
 from portal_desktop.views.payments.totals import TotalsBar
 from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.theme import ERROR, set_tone
 
 WATCHED_TABLES = frozenset({"installments", "payments", "enrollments"})
 CHIP_KEYS = frozenset({"when", "bucket", "program", "closer", "search"})
@@ -104,7 +105,7 @@ class PaymentSchedulesTab(QWidget):
             bar.addWidget(button)
         self.message = QLabel(self)
         self.message.setObjectName("actionMessage")
-        self.message.setStyleSheet(ERROR_STYLE)
+        set_tone(self.message, ERROR)
         bar.addWidget(self.message, 1)
         self.dunning_button = QPushButton("Dunning list…", self)
         self.dunning_button.setObjectName("action_dunning")

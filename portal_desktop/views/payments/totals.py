@@ -21,8 +21,7 @@ from portal_desktop.views.workers import OpGeneration
 TOTALS_PRIORITY = 1
 
 STYLE = """
-QFrame#totalCard { background: white; border: 1px solid #dde1e7; border-radius: 6px; }
-QLabel#totalTitle { color: #5f6b7a; font-size: 11px; }
+QLabel#totalTitle { font-size: 11px; }
 QLabel#totalValue { font-size: 17px; font-weight: 600; }
 """
 

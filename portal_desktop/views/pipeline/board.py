@@ -45,17 +45,8 @@ CONVERTED_REFUSAL = (
     "A lead becomes a student only by closing the deal: open the lead and use “Close the deal”."
 )
 BOARD_STYLE = """
-QListWidget#boardColumn { background: #eef0f3; border: none; border-radius: 6px; }
-QListWidget#boardColumn::item {
-    background: white; color: #1f2328; border: 1px solid #d5d9de; border-radius: 6px;
-    margin: 3px 4px; padding: 6px 8px;
-}
-QListWidget#boardColumn::item:selected { border: 1px solid #2f6fed; background: #eaf1ff; }
 QLabel#columnHeader { font-weight: 600; padding: 4px 2px; }
-QLabel#columnNote { color: #6b7280; padding: 0 2px; }
-QLabel#boardMessage {
-    background: #fdecea; color: #8c1d18; padding: 6px 8px; border-radius: 4px;
-}
+QLabel#columnNote { padding: 0 2px; }
 """
 
 

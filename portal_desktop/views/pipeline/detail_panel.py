@@ -42,8 +42,6 @@ CALLS_MODULES = {
 NOT_YET = "{what} comes with the Sales-calls screen."
 PANEL_STYLE = """
 QLabel#leadName { font-size: 16px; font-weight: 600; }
-QLabel#leadStatus { color: #4b5563; }
-QLabel#panelMessage { color: #8c1d18; }
 """
 CONTACT_FIELDS = (("email", "Email"), ("phone", "Phone"), ("owner_name", "Owner"))
 ATTRIBUTION_FIELDS = (("source", "Source"), ("campaign", "Campaign"), ("medium", "Medium"))

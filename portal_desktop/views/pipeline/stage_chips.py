@@ -21,12 +21,6 @@ from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.workers import OpGeneration
 
 ALL = ""
-CHIP_STYLE = """
-QPushButton#chip {
-    border: 1px solid #c9ced6; border-radius: 11px; padding: 3px 10px; background: white;
-}
-QPushButton#chip:checked { background: #2f6fed; color: white; border-color: #2f6fed; }
-"""
 
 
 def chip_title(key: str) -> str:
@@ -41,7 +35,6 @@ class StageChipRow(QWidget):
     def __init__(self, ctx: TabContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("statusChips")
-        self.setStyleSheet(CHIP_STYLE)
         self.ctx = ctx
         self.counts: dict[str, int] = {}  # per stage, once read
         self.loading = False

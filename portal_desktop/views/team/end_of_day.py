@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -48,17 +48,16 @@ from portal_desktop.errors import ValidationError
 from portal_desktop.services.billing.ledger import local_today
 from portal_desktop.services.common.context import Permission
 from portal_desktop.services.sales.team import MAX_DAILY_CASH, MAX_DAILY_COUNT, upsert_daily_metric
-from portal_desktop.views.field_errors import NOTICE_STYLE, FieldErrors
+from portal_desktop.views.field_errors import FieldErrors
 from portal_desktop.views.member_picker import fill_members
 from portal_desktop.views.money_input import MoneyInput, read_money
 from portal_desktop.views.ops import ReadOp, WriteOp
 from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.theme import MUTED, NOTICE, SUCCESS, set_tone
 from portal_desktop.views.workers import OpGeneration
 
 COUNT_FIELDS = ("calls", "conversations", "booked", "offers", "closes")
 TABLES = frozenset({"daily_metrics", "team_members"})
-SAVED_STYLE = "color: #2e7d32;"
-QUIET_COLOR = QColor("#9e9e9e")  # a reported day with no close and no cash
 
 
 @dataclass(frozen=True)
@@ -161,7 +160,7 @@ class EndOfDayPage(QWidget):
         self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.grid.cellClicked.connect(self._on_cell_clicked)
         caption = QLabel("Each cell: closes · cash. Hover for every number; click to open it.")
-        caption.setStyleSheet("color: #666;")
+        set_tone(caption, MUTED)
         top = QHBoxLayout()
         top.addWidget(QLabel("Month", self))
         top.addWidget(self.month)
@@ -303,7 +302,8 @@ class EndOfDayPage(QWidget):
         item = QTableWidgetItem(f"{numbers.closes} · {money(numbers.cash)}")
         item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
         if numbers.closes == 0 and not numbers.cash:
-            item.setForeground(QBrush(QUIET_COLOR))
+            quiet = self.palette().color(QPalette.ColorRole.PlaceholderText)
+            item.setForeground(QBrush(quiet))  # reported: no close, no cash
         lines = [f"{field.capitalize()}: {getattr(numbers, field)}" for field in COUNT_FIELDS]
         lines.append(f"Cash: {money(numbers.cash)}")
         if numbers.notes:
@@ -367,12 +367,12 @@ class EndOfDayPage(QWidget):
         self.save_button.setText("Update day")
         name, day = self.member.currentText(), self.ctx.formatter.date(self.day.date().toPython())
         if warnings:
-            self.notice.setStyleSheet(NOTICE_STYLE)
+            set_tone(self.notice, NOTICE)
             self.notice.setText(
                 f"Saved {name}'s numbers for {day}, but check them: " + "; ".join(warnings) + "."
             )
         else:
-            self.notice.setStyleSheet(SAVED_STYLE)
+            set_tone(self.notice, SUCCESS)
             self.notice.setText(f"Saved {name}'s numbers for {day}.")
         self.notice.show()  # the write op then tells every screen (the grid reloads)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -34,13 +34,13 @@ from portal_desktop.services.billing.ledger import local_today
 from portal_desktop.services.common.context import Actor, Permission
 from portal_desktop.services.reporting.kpi_team import DayCheck, LeaderboardRow
 from portal_desktop.services.sales.team import leaderboard, reported_vs_recorded
-from portal_desktop.views.field_errors import ERROR_STYLE, error_text
+from portal_desktop.views.field_errors import error_text
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.theme import ERROR, FLAG, Legend, set_tone, tone
 from portal_desktop.views.workers import OpGeneration
 
-FLAG_COLOR = QColor("#ffe0a3")
 TABLES = frozenset(
     {"daily_metrics", "team_members", "sales_calls", "enrollments", "payments", "app_settings"}
 )
@@ -123,14 +123,10 @@ class LeaderboardPage(QWidget):
         self.summary = QLabel(self)
         self.summary.setObjectName("boardSummary")
         self.error = QLabel(self)
-        self.error.setStyleSheet(ERROR_STYLE)
+        set_tone(self.error, ERROR)
         self.error.setWordWrap(True)
         self.error.hide()
-        legend = QLabel(
-            f'<span style="background:{FLAG_COLOR.name()}">&nbsp;&nbsp;&nbsp;&nbsp;</span>'
-            "&nbsp;reported numbers differ from the records (hover for the days)",
-            self,
-        )
+        legend = Legend(FLAG, "reported numbers differ from the records (hover for the days)", self)
 
         bar = QHBoxLayout()
         bar.addWidget(QLabel("From", self))
@@ -251,6 +247,6 @@ class LeaderboardPage(QWidget):
         if not checks:
             return
         item = self.table.item(row, column)
-        item.setBackground(QBrush(FLAG_COLOR))
+        item.setBackground(QBrush(tone(FLAG).fill))
         days = [f"{self.ctx.formatter.date(c.day)}: {c.explanation}" for c in checks]
         item.setToolTip("Reported and recorded differ:\n" + "\n".join(days))

@@ -11,10 +11,11 @@ from portal_desktop.db.list_queries import TEAM
 from portal_desktop.db.team_queries import MemberDetails, member_details
 from portal_desktop.services.common.context import Permission
 from portal_desktop.views.entity_tab import EntityTab
-from portal_desktop.views.field_errors import ERROR_STYLE, error_text
+from portal_desktop.views.field_errors import error_text
 from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.team.member_dialog import MemberDialog
+from portal_desktop.views.theme import ERROR, set_tone
 
 
 class MembersPage(QWidget):
@@ -39,7 +40,7 @@ class MembersPage(QWidget):
         self.edit_button.setObjectName("editMember")
         self.edit_button.clicked.connect(self.open_selected)
         self.error = QLabel(self)
-        self.error.setStyleSheet(ERROR_STYLE)
+        set_tone(self.error, ERROR)
         self.error.hide()
         for button in (self.new_button, self.edit_button):
             button.setVisible(self.editable)
