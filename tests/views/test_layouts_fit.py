@@ -10,9 +10,11 @@ import pytest
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QLabel,
     QListWidget,
     QStyle,
+    QStyleOptionComboBox,
     QTableView,
     QTableWidget,
 )
@@ -268,3 +270,29 @@ def test_errors_under_lead_dialog_fields_push_the_next_field_down(qtbot, ctx) ->
     assert dialog.field_error("email") and dialog.field_error("phone")
     assert cut_labels(dialog) == []
     dialog.grab().save("/tmp/layouts_lead_dialog.png")
+
+
+def test_the_sales_calls_filters_show_their_whole_choice(
+    qtbot, seeded: Engine, sessions: sessionmaker[Session]
+) -> None:
+    """The host and setter boxes are filled after the tab is shown ("All setter")."""
+    window = _window(qtbot, seeded, sessions, SCREENS[0])
+    window.tabs.setCurrentWidget(window.lazy_tabs["sales_calls"])
+    calls = window.tab("sales_calls")
+    qtbot.waitUntil(lambda: calls.people_loaded, timeout=10_000)  # type: ignore[attr-defined]
+    qtbot.wait(50)
+    for box in calls.findChildren(QComboBox):
+        if not box.isVisible():
+            continue
+        option = QStyleOptionComboBox()
+        box.initStyleOption(option)
+        field = box.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox,
+            option,
+            QStyle.SubControl.SC_ComboBoxEditField,
+            box,
+        )
+        assert box.fontMetrics().horizontalAdvance(box.currentText()) <= field.width(), (
+            box.objectName(),
+            box.currentText(),
+        )
