@@ -13,7 +13,7 @@ scrolls sideways with every column at its natural width (nothing is cut short fo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -87,12 +87,18 @@ class ColumnFit:
         cells: QFontMetrics,
         titles: QFontMetrics,
         extra: Sequence[int] = (),
+        whole: Collection[int] = (),
     ) -> None:
+        """``extra``: pixels a column's cells add to their text (a badge's padding);
+        ``whole``: text columns never elided either (a phone number cut short is no use)."""
         char = cells.averageCharWidth()
         self._cells = cells
         self._cell_padding = CELL_PADDING_CHARS * char
         self._extra = [*extra, *[0] * (len(columns) - len(extra))]
-        self.shrinkable = [col.kind not in NEVER_ELIDED for col in columns]
+        self.shrinkable = [
+            col.kind not in NEVER_ELIDED and number not in whole
+            for number, col in enumerate(columns)
+        ]
         self._cap = [
             max(col.width, TEXT_MAXIMUM_CHARS) * char if shrinks else 1 << 20
             for col, shrinks in zip(columns, self.shrinkable, strict=True)

@@ -11,17 +11,24 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from portal_desktop.db.query_spec import ColumnKind
+from portal_desktop.db.query_spec import ColumnKind, ListColumn
 from portal_desktop.views.badges import BADGE_PADDING, BadgeDelegate
 from portal_desktop.views.column_widths import ColumnFit
 from portal_desktop.views.table_model import RAW_ROLE, QueryTableModel
 
 # ENUM columns of these names are drawn as badges.
 BADGE_COLUMNS = frozenset({"status", "outcome"})
+# Text columns of these names are never elided (like money and dates).
+WHOLE_COLUMNS = frozenset({"phone"})
 ROW_HEIGHT_PADDING = 10
 # Rows measured each time rows land: about a screenful (~4 ms for the leads list's 32 rows;
 # measuring more would add to the time a tab takes to open).
 MEASURED_ROWS = 32
+
+
+def column_name(column: ListColumn) -> str:
+    """The name of a column's SQL expression ("" for an expression without one)."""
+    return str(getattr(column.expr, "name", "") or "")
 
 
 class ListView(QTableView):
@@ -52,9 +59,11 @@ class ListView(QTableView):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setHighlightSections(False)
         header.setSortIndicatorShown(True)
-        badges = [BADGE_PADDING if self._is_badge(n) else 0 for n in range(model.columnCount())]
+        columns = self.spec.columns
+        badges = [BADGE_PADDING if self._is_badge(n) else 0 for n in range(len(columns))]
+        whole = {n for n, col in enumerate(columns) if column_name(col) in WHOLE_COLUMNS}
         self._fit = ColumnFit(
-            self.spec.columns, model.formatter, self.fontMetrics(), header.fontMetrics(), badges
+            columns, model.formatter, self.fontMetrics(), header.fontMetrics(), badges, whole
         )
         self._fitting = False
         self._user_sized = False
@@ -111,8 +120,7 @@ class ListView(QTableView):
 
     def _is_badge(self, column: int) -> bool:
         spec_column = self.spec.columns[column]
-        name = getattr(spec_column.expr, "name", "")
-        return spec_column.kind is ColumnKind.ENUM and name in BADGE_COLUMNS
+        return spec_column.kind is ColumnKind.ENUM and column_name(spec_column) in BADGE_COLUMNS
 
     def _setup_badges(self) -> None:
         self._badge = BadgeDelegate(self, raw_role=RAW_ROLE)

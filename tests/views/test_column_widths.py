@@ -56,3 +56,11 @@ def test_a_two_line_title_needs_the_width_of_its_longest_line(qapp) -> None:
     one = ColumnFit([Column("Reported closes", K.NUMBER, 1)], Formatter(), metrics, metrics)
     two = ColumnFit([Column("Reported\ncloses", K.NUMBER, 1)], Formatter(), metrics, metrics)
     assert two.natural[0] < one.natural[0]
+
+
+def test_a_whole_text_column_keeps_its_width(qapp) -> None:
+    metrics = QFontMetrics(QApplication.font())
+    fit = ColumnFit(COLUMNS, Formatter(), metrics, metrics, whole={2})
+    widths = fit.widths(sum(fit.minimum))
+    assert widths[2] == fit.natural[2]  # the phone number
+    assert widths[1] < fit.natural[1]

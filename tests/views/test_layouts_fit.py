@@ -33,7 +33,7 @@ from portal_desktop.views.column_widths import title_width
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.formatting import Formatter
-from portal_desktop.views.list_view import ListView
+from portal_desktop.views.list_view import WHOLE_COLUMNS, ListView, column_name
 from portal_desktop.views.main_window import MainWindow
 from portal_desktop.views.payments.dialogs import PaymentDialog
 from portal_desktop.views.payments.dunning import COLUMNS as DUNNING_COLUMNS
@@ -130,7 +130,12 @@ def off_screen(view: QTableView) -> list[str]:
 
 
 def _figures(view: ListView) -> list[int]:
-    return [n for n, col in enumerate(view.spec.columns) if col.kind is not ColumnKind.TEXT]
+    """Money, dates, figures, badges and phone numbers: never elided."""
+    return [
+        n
+        for n, col in enumerate(view.spec.columns)
+        if col.kind is not ColumnKind.TEXT or column_name(col) in WHOLE_COLUMNS
+    ]
 
 
 def cut_labels(dialog: FormDialog) -> list[str]:
