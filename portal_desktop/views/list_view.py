@@ -106,6 +106,17 @@ class ListView(QTableView):
         if grew or first == 0:
             self.fit_columns()
 
+    @property
+    def user_sized(self) -> bool:
+        """Whether the user sized a column by hand (then the columns are not fitted)."""
+        return self._user_sized
+
+    def refit_columns(self) -> None:
+        """Fit the columns to the view again (widths restored from a fitted layout: the
+        order and hidden columns stay)."""
+        self._user_sized = False
+        self.fit_columns()
+
     def keep_column_widths(self) -> None:
         """The user's widths were restored: stop sharing the width out."""
         self._user_sized = True

@@ -76,6 +76,7 @@ def save_widget(username: str, name: str, widget: QWidget) -> None:
         if isinstance(part, QTableView):
             store.setValue(f"{part_name}/state", part.horizontalHeader().saveState())
             store.setValue(f"{part_name}/columns", _columns(part))
+            store.setValue(f"{part_name}/by_hand", bool(getattr(part, "user_sized", True)))
         else:
             store.setValue(f"{part_name}/state", part.saveState())
     store.endGroup()
@@ -84,8 +85,10 @@ def save_widget(username: str, name: str, widget: QWidget) -> None:
 
 def restore_widget(username: str, name: str, widget: QWidget) -> bool:
     """Put back what :func:`save_widget` saved, each part from its own name; whether any
-    table's columns were restored. A restored table that can fit its columns to the view
-    (``keep_column_widths()``) is told to keep the user's widths instead."""
+    table's columns were restored. A table that fits its columns to the view (a ListView)
+    keeps the restored widths if the user had sized a column by hand
+    (``keep_column_widths()``), else fits them to this window (``refit_columns()``): widths
+    fitted to a wider window last time would push columns off this one."""
     store = settings()
     store.beginGroup(_key(username, name))
     columns = False
@@ -99,9 +102,10 @@ def restore_widget(username: str, name: str, widget: QWidget) -> bool:
         same_columns = store.value(f"{part_name}/columns") == _columns(part)
         if same_columns and part.horizontalHeader().restoreState(state):
             columns = True
-            keep = getattr(part, "keep_column_widths", None)
-            if callable(keep):
-                keep()
+            by_hand = str(store.value(f"{part_name}/by_hand", "true")).lower() == "true"
+            then = getattr(part, "keep_column_widths" if by_hand else "refit_columns", None)
+            if callable(then):
+                then()
     store.endGroup()
     return columns
 

@@ -129,3 +129,30 @@ def test_a_layout_saved_for_other_columns_is_not_restored(
     again = _window(qtbot, seeded, sessions)
     header = _admin(again).users.list.view.horizontalHeader()
     assert header.sectionSize(1) != 173
+
+
+def test_widths_fitted_to_a_wider_window_are_fitted_again_to_a_smaller_one(
+    qtbot, seeded: Engine, sessions: sessionmaker[Session]
+) -> None:
+    """Columns nobody sized by hand follow the window: a session on a wide screen must not
+    push the Pipeline's last columns off a 1280-pixel one."""
+    window = _window(qtbot, seeded, sessions)
+    window.resize(1900, 1000)
+    pipeline = window.tab("pipeline").list.view  # type: ignore[attr-defined]
+    header = pipeline.horizontalHeader()
+    header.moveSection(1, 0)  # order and hidden columns are remembered as before
+    qtbot.wait(20)
+    wide = [header.sectionSize(n) for n in range(header.count())]
+    window.close()
+
+    again = _window(qtbot, seeded, sessions)  # 1280 x 800
+    again.resize(1280, 800)
+    view = again.tab("pipeline").list.view  # type: ignore[attr-defined]
+    qtbot.wait(20)
+    header = view.horizontalHeader()
+    assert header.logicalIndex(0) == 1
+    assert [header.sectionSize(n) for n in range(header.count())] != wide
+    last = header.logicalIndex(header.count() - 1)
+    assert header.sectionViewportPosition(last) + header.sectionSize(last) <= (
+        view.viewport().width() + 1
+    )
