@@ -1,6 +1,6 @@
 """How wide a list's columns are: sized to what they show, each with a sensible minimum.
 
-Money, dates, numbers and badges are never cut short: their minimum is the widest of their
+Money, dates, numbers and badges are never cut short: their width is the widest of their
 title, a sample value ("$99,999.99", "2026-12-28 23:58" in the user's formats) and what
 the rows read so far show. Text columns (names, emails, campaigns) start from their spec's
 hint, grow to what they show (up to a cap), and are the ones that give way when the view is
@@ -20,7 +20,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QTableWidget
+from PySide6.QtWidgets import QHeaderView, QTableView, QTableWidget
 
 from portal_desktop.db.query_spec import ColumnKind
 from portal_desktop.views.formatting import Formatter
@@ -66,6 +66,16 @@ def title_width(metrics: QFontMetrics, title: str) -> int:
     return max(metrics.horizontalAdvance(line) for line in title.split("\n"))
 
 
+def two_lines(title: str) -> str:
+    """A title of several words on two lines, broken at the space nearest its middle
+    ("Platform\nrevenue", "Cost /\nbooked call"): a many-column table stays narrow."""
+    spaces = [n for n, char in enumerate(title) if char == " "]
+    if not spaces:
+        return title
+    cut = min(spaces, key=lambda n: abs(len(title) - 2 * n))
+    return f"{title[:cut]}\n{title[cut + 1 :]}"
+
+
 def sample_text(kind: ColumnKind, formatter: Formatter) -> str:
     """The text a column of this kind must always have room for ("" when none)."""
     if kind is ColumnKind.MONEY:
@@ -107,7 +117,10 @@ class ColumnFit:
         self.minimum: list[int] = []
         for number, col in enumerate(columns):
             title = title_width(titles, col.title) + TITLE_PADDING_CHARS * char
-            hint = col.width * char + self._cell_padding
+            # Text starts from its hint; figures from their title and sample, then what
+            # they show (a figure's hint would only add empty space).
+            text = col.kind is ColumnKind.TEXT
+            hint = col.width * char + self._cell_padding if text else 0
             sample = self._measure(number, sample_text(col.kind, formatter))
             natural = max(title, hint, sample)
             self.natural.append(natural)
@@ -168,37 +181,42 @@ class ColumnFit:
 
 
 class TableFit(QObject):
-    """Keeps a QTableWidget's columns sized by a :class:`ColumnFit` over its items: call
-    :meth:`refit` after filling it; a resize of the table fits them again."""
+    """Keeps the columns of a table that is not a list (a QTableWidget, or a view over a
+    small model of its own) sized by a :class:`ColumnFit` over the text it shows: a
+    QTableWidget calls :meth:`refit` after filling it (a model's reset refits by itself);
+    a resize of the table fits them again."""
 
     MEASURED_ROWS = 200
 
     def __init__(
-        self, table: QTableWidget, columns: Sequence[Column], formatter: Formatter
+        self, table: QTableView, columns: Sequence[ColumnShape], formatter: Formatter
     ) -> None:
         super().__init__(table)
         self.table = table
         self.columns = tuple(columns)
         self.formatter = formatter
-        table.setHorizontalHeaderLabels([column.title for column in self.columns])
+        if isinstance(table, QTableWidget):
+            table.setHorizontalHeaderLabels([column.title for column in self.columns])
+        else:
+            table.model().modelReset.connect(self.refit)
         table.setWordWrap(False)
-        table.horizontalHeader().setStretchLastSection(False)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
         table.viewport().installEventFilter(self)
         self.refit()
 
     def refit(self) -> None:
-        table = self.table
+        table, model = self.table, self.table.model()
         self.fit = ColumnFit(
             self.columns,
             self.formatter,
             table.fontMetrics(),
             table.horizontalHeader().fontMetrics(),
         )
-        for row in range(min(table.rowCount(), self.MEASURED_ROWS)):
-            for column in range(table.columnCount()):
-                item = table.item(row, column)
-                if item is not None:
-                    self.fit.see(column, item.text())
+        for row in range(min(model.rowCount(), self.MEASURED_ROWS)):
+            for column in range(min(model.columnCount(), len(self.columns))):
+                self.fit.see(column, str(model.index(row, column).data() or ""))
         self.apply()
 
     def apply(self) -> None:

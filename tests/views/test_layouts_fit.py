@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from portal_desktop.db.marketing_queries import CAMPAIGN_COLUMNS
 from portal_desktop.db.payments_queries import load_installment
 from portal_desktop.db.query_spec import ColumnKind
 from portal_desktop.errors import ValidationError
@@ -301,3 +302,23 @@ def test_the_sales_calls_filters_show_their_whole_choice(
             box.objectName(),
             box.currentText(),
         )
+
+
+def test_the_campaigns_table_gives_each_column_its_width(
+    qtbot, seeded: Engine, sessions: sessionmaker[Session]
+) -> None:
+    """The campaign's name got only what the other columns left ("F…")."""
+    window = _window(qtbot, seeded, sessions, SCREENS[0])
+    window.tabs.setCurrentWidget(window.lazy_tabs["marketing"])
+    table = window.tab("marketing").campaigns  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: table.model().rowCount() > 0, timeout=10_000)
+    qtbot.wait(50)
+    figures = [n for n, col in enumerate(CAMPAIGN_COLUMNS) if col.kind is not ColumnKind.TEXT]
+    assert cut_titles(table) == []
+    assert cut_cells(table, figures) == []
+    names = list(_texts(table, 1))
+    widest = max(table.fontMetrics().horizontalAdvance(name) for name in names)
+    room = table.columnWidth(1) - _cell_margin(table)
+    assert room >= min(widest, 10 * table.fontMetrics().averageCharWidth())
+    assert off_screen(table) == []  # two-line titles: the twelve columns fit
+    window.grab().save("/tmp/layouts_marketing.png")
