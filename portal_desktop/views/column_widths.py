@@ -5,9 +5,9 @@ title, a sample value ("$99,999.99", "2026-12-28 23:58" in the user's formats) a
 the rows read so far show. Text columns (names, emails, campaigns) start from their spec's
 hint, grow to what they show (up to a cap), and are the ones that give way when the view is
 narrower than every column's natural width: the widest first, each down to no less than its
-own minimum (an email is elided before a phone number). A view wider than
-that shares the spare width out in proportion; one too narrow even for the minimums
-scrolls sideways with every column at its natural width (nothing is cut short for nothing).
+own minimum (an email is elided before a phone number). A view wider than that shares the
+spare width out in proportion; one too narrow even for the minimums scrolls sideways with
+every column at its natural width (nothing is cut short for nothing).
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ class ColumnShape(Protocol):
 @dataclass(frozen=True)
 class Column:
     """A column of a table that is not a list (a QTableWidget): its title, kind and hint.
-    A title may break over two lines ("Cash\ncollected") to keep a many-column table narrow."""
+    A title may break over two lines (``"Cash\\ncollected"``, see :func:`two_lines`) to
+    keep a many-column table narrow."""
 
     title: str
     kind: ColumnKind = ColumnKind.TEXT
