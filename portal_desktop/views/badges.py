@@ -58,6 +58,8 @@ TONES: dict[str, int] = {
 AnyIndex = QModelIndex | QPersistentModelIndex
 _PADDING_X = 8
 _MARGIN_Y = 4
+# What a badge adds to its text's width: its inset in the cell and its own padding.
+BADGE_PADDING = 8 + 2 * _PADDING_X
 
 
 def tone(word: str) -> int:

@@ -163,10 +163,6 @@ class EntityTab(QWidget):
         # After the first paint: the chip counts and totals read the whole filtered table.
         QTimer.singleShot(0, self, self._request_aggregates)
 
-    def keep_column_widths(self) -> None:
-        """Remembered widths were restored: do not share the width out again."""
-        self.view.keep_column_widths()
-
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
         self.view.fit_columns()

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -95,6 +95,19 @@ class FormDialog(QDialog):
         layout.addWidget(self.hint)
         layout.addWidget(general)
         layout.addWidget(self.buttons)
+
+    def event(self, event: QEvent) -> bool:
+        """After the layout changed (an error or the hint shown, longer or wrapped), grow to
+        the height the form needs at its width: a window's minimum height does not follow
+        its wrapped labels, so a two-line error would be drawn over the next field."""
+        handled = super().event(event)
+        if event.type() == QEvent.Type.LayoutRequest:
+            layout = self.layout()
+            if layout is not None and layout.hasHeightForWidth():
+                needed = layout.totalHeightForWidth(self.width())
+                if needed > self.height():
+                    self.resize(self.width(), needed)
+        return handled
 
     # -- building the form -------------------------------------------------------------
     def add_field(

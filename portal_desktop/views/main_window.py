@@ -3,8 +3,8 @@
 Tabs are listed in views/tab_registry.py and built the first time they are opened. Every
 tab is asked, if it has them, for ``new_record()`` (Ctrl+N), ``focus_search()`` (Ctrl+F),
 ``open_selected()`` (Enter), ``refresh()`` (F5), ``apply_filters(filters)`` (another screen
-asked to show records here), ``status_text()`` / ``status_changed`` (the row count) and
-``keep_column_widths()`` (the user's remembered widths were restored: stop fitting columns).
+asked to show records here) and ``status_text()`` / ``status_changed`` (the row count). Each
+table and splitter inside a tab keeps its layout under its own name (views/ui_state.py).
 """
 
 from __future__ import annotations
@@ -159,10 +159,7 @@ class MainWindow(QMainWindow):
 
     def _build_tab(self, entry: TabEntry, parent: QWidget) -> QWidget:
         widget = build_tab(entry, self.ctx, parent)
-        if ui_state.restore_widget(self.username, entry.key, widget):
-            keep = getattr(widget, "keep_column_widths", None)
-            if callable(keep):
-                keep()
+        ui_state.restore_widget(self.username, entry.key, widget)
         changed = getattr(widget, "status_changed", None)
         if changed is not None:
             changed.connect(self._update_status)

@@ -1,10 +1,15 @@
 """What the window looked like, remembered per user in QSettings.
 
 Window size, every splitter's sizes and every table's header (column widths, order and
-visibility: ``QHeaderView.saveState`` holds all three) are saved under ``ui/<username>/``.
+visibility: ``QHeaderView.saveState`` holds all three) are saved under
+``ui/<username>/<tab>/<name>/``, where the name is stable: a list view's list name, or the
+widget's object name (see :func:`layout_name`). A table or splitter without one is not
+remembered; tests/views/test_saved_layouts.py checks that every tab names all of its own.
 """
 
 from __future__ import annotations
+
+import re
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, QSize, Qt
 from PySide6.QtGui import QAction
@@ -25,39 +30,83 @@ def _key(username: str, *parts: str) -> str:
     return "/".join(("ui", username.replace("/", "_"), *parts))
 
 
-def _parts(widget: QWidget) -> list[tuple[str, QTableView | QSplitter]]:
-    """The tables and splitters inside a widget, each with a stable key."""
-    found: list[tuple[str, QTableView | QSplitter]] = []
-    for kind, cls in (("table", QTableView), ("splitter", QSplitter)):
-        for number, child in enumerate(widget.findChildren(cls)):
-            found.append((f"{kind}{number}_{child.objectName() or 'unnamed'}", child))
+# What the first version saved: "table<n>_<name>" / "splitter<n>_<name>", numbered in child
+# order, which changes as pages are raised; such keys are dropped, never read.
+_NUMBERED_KEY = re.compile(r"^(table|splitter)\d+_")
+
+
+def layout_name(part: QWidget) -> str:
+    """The stable name a table's or splitter's layout is kept under: a list's name for a
+    list view, else the widget's object name ("" when it has none: not remembered)."""
+    spec_name = getattr(getattr(part, "spec", None), "name", None)
+    if isinstance(part, QTableView) and isinstance(spec_name, str) and spec_name:
+        return f"list_{spec_name}"
+    return part.objectName()
+
+
+def _columns(view: QTableView) -> str:
+    """The column titles a header's state was saved with: a state is restored only onto
+    the same columns (a list that gained a column starts from its defaults)."""
+    model, header = view.model(), view.horizontalHeader()
+    if model is None:
+        return ""
+    titles = (model.headerData(n, header.orientation()) for n in range(model.columnCount()))
+    return "|".join(str(title) for title in titles)
+
+
+def _parts(widget: QWidget) -> dict[str, QTableView | QSplitter]:
+    """The named tables and splitters inside a widget, by :func:`layout_name`."""
+    found: dict[str, QTableView | QSplitter] = {}
+    for cls in (QTableView, QSplitter):
+        for child in widget.findChildren(cls):
+            name = layout_name(child)
+            if name:
+                found.setdefault(name, child)
     return found
 
 
 def save_widget(username: str, name: str, widget: QWidget) -> None:
+    """Save every named table's header and splitter's sizes of a tab, each under its name."""
     store = settings()
-    for key, part in _parts(widget):
-        state = (
-            part.horizontalHeader().saveState()
-            if isinstance(part, QTableView)
-            else part.saveState()
-        )
-        store.setValue(_key(username, name, key), state)
+    store.beginGroup(_key(username, name))
+    for old in store.childKeys():
+        if _NUMBERED_KEY.match(old):
+            store.remove(old)
+    for part_name, part in _parts(widget).items():
+        if isinstance(part, QTableView):
+            store.setValue(f"{part_name}/state", part.horizontalHeader().saveState())
+            store.setValue(f"{part_name}/columns", _columns(part))
+            store.setValue(f"{part_name}/by_hand", bool(getattr(part, "user_sized", True)))
+        else:
+            store.setValue(f"{part_name}/state", part.saveState())
+    store.endGroup()
     store.sync()
 
 
 def restore_widget(username: str, name: str, widget: QWidget) -> bool:
-    """Put back what :func:`save_widget` saved; whether any table's columns were restored."""
+    """Put back what :func:`save_widget` saved, each part from its own name; whether any
+    table's columns were restored. A table that fits its columns to the view (a ListView)
+    keeps the restored widths if the user had sized a column by hand
+    (``keep_column_widths()``), else fits them to this window (``refit_columns()``): widths
+    fitted to a wider window last time would push columns off this one."""
     store = settings()
+    store.beginGroup(_key(username, name))
     columns = False
-    for key, part in _parts(widget):
-        state = store.value(_key(username, name, key))
+    for part_name, part in _parts(widget).items():
+        state = store.value(f"{part_name}/state")
         if not isinstance(state, QByteArray) or state.isEmpty():
             continue
-        if isinstance(part, QTableView):
-            columns = part.horizontalHeader().restoreState(state) or columns
-        else:
+        if not isinstance(part, QTableView):
             part.restoreState(state)
+            continue
+        same_columns = store.value(f"{part_name}/columns") == _columns(part)
+        if same_columns and part.horizontalHeader().restoreState(state):
+            columns = True
+            by_hand = str(store.value(f"{part_name}/by_hand", "true")).lower() == "true"
+            then = getattr(part, "keep_column_widths" if by_hand else "refit_columns", None)
+            if callable(then):
+                then()
+    store.endGroup()
     return columns
 
 

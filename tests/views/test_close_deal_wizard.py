@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QLabel, QWizard
+from PySide6.QtWidgets import QLabel, QLineEdit, QWizard
 from sqlalchemy import func, select
 
 from portal_desktop.models import Enrollment, Installment, Student
@@ -153,6 +153,23 @@ def test_a_bad_plan_is_shown_at_its_field_and_nothing_is_written(qtbot, engine, 
     assert not wizard.isVisible()
     assert _count(sessions, Enrollment) == 0
     assert _count(sessions, Student) == 0
+
+
+@pytest.mark.parametrize("source", ["sales_call_id", "lead_id"])
+def test_a_known_buyer_page_has_no_text_boxes(qtbot, engine, sessions, source) -> None:
+    """The issue's four empty, typeable, ignored boxes over the buyer's name: a known buyer
+    is read, never typed, so the page holds no text box at all, also after Back."""
+    world = make_world(sessions)
+    ids = {"sales_call_id": world.past_call_id, "lead_id": world.lead_id}
+    wizard = _open(qtbot, make_context(engine, sessions), **{source: ids[source]})
+    wizard.resize(1280, 800)
+    assert "Paula Prospect" in wizard.buyer_note.text()
+    assert wizard.buyer_page.findChildren(QLineEdit) == []
+    wizard.next()
+    wizard.back()
+    assert wizard.currentId() == BUYER_PAGE
+    assert wizard.buyer_page.findChildren(QLineEdit) == []
+    wizard.grab().save(f"/tmp/close_deal_buyer_{source}.png")
 
 
 def test_the_service_refusal_goes_back_to_the_buyer_field(qtbot, engine, sessions) -> None:

@@ -87,6 +87,7 @@ class AuditPanel(QWidget):
         detail_layout.addWidget(self.heading)
         detail_layout.addWidget(self.changes, 1)
         split = QSplitter(Qt.Orientation.Vertical, self)
+        split.setObjectName("auditSplitter")
         split.addWidget(self.list)
         split.addWidget(detail)
         split.setStretchFactor(0, 3)

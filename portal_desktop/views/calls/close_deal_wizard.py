@@ -85,6 +85,11 @@ class CloseDealWizard(QWizard):
 
     deal_closed = Signal(object)
     loading_failed = Signal(object)
+    # A new student's details: made by _new_student_form, only when there is no buyer.
+    first_name: QLineEdit
+    last_name: QLineEdit
+    email: QLineEdit
+    phone: QLineEdit
 
     def __init__(
         self,
@@ -138,18 +143,6 @@ class CloseDealWizard(QWizard):
     def _buyer_page(self) -> QWizardPage:
         page = WizardPage(self, self._blocked)
         page.setTitle("Who is buying")
-        self.first_name = QLineEdit(page)
-        self.last_name = QLineEdit(page)
-        self.email = QLineEdit(page)
-        self.phone = QLineEdit(page)
-        for name, edit in (
-            ("firstName", self.first_name),
-            ("lastName", self.last_name),
-            ("email", self.email),
-            ("phone", self.phone),
-        ):
-            edit.setObjectName(name)
-            edit.hide()
         self.buyer_note = QLabel(LOADING, page)
         self.buyer_note.setObjectName("buyerNote")
         self.buyer_note.setWordWrap(True)
@@ -159,7 +152,9 @@ class CloseDealWizard(QWizard):
         return page
 
     def _show_buyer(self, buyer: Buyer | None) -> None:
-        """The buyer as read, or the form for a new student's details."""
+        """The buyer as read, or the form for a new student's details. The form's boxes are
+        made only for a new student: hidden boxes under a known buyer's name could be drawn
+        over it by a later show of the page."""
         page = self.buyer_page
         layout = page.layout()
         assert isinstance(layout, QVBoxLayout)
@@ -169,19 +164,26 @@ class CloseDealWizard(QWizard):
             return
         page.setSubTitle(NEW_STUDENT)
         self.buyer_note.setText("")
+        layout.insertLayout(0, self._new_student_form(page))
+        self.email.editingFinished.connect(self._look_up_email)
+
+    def _new_student_form(self, page: QWizardPage) -> QFormLayout:
         form = QFormLayout()
+        self.first_name = QLineEdit(page)
+        self.last_name = QLineEdit(page)
+        self.email = QLineEdit(page)
+        self.phone = QLineEdit(page)
         rows = (
-            ("First name", self.first_name, ("first_name",)),
-            ("Last name", self.last_name, ("last_name",)),
-            ("Email", self.email, ("email", "student")),
-            ("Phone", self.phone, ("phone",)),
+            ("First name", "firstName", self.first_name, ("first_name",)),
+            ("Last name", "lastName", self.last_name, ("last_name",)),
+            ("Email", "email", self.email, ("email", "student")),
+            ("Phone", "phone", self.phone, ("phone",)),
         )
-        for title, edit, fields in rows:
-            edit.show()
+        for title, name, edit, fields in rows:
+            edit.setObjectName(name)
             form.addRow(title, edit)
             form.addRow("", self.errors.label_for(page, *fields))
-        layout.insertLayout(0, form)
-        self.email.editingFinished.connect(self._look_up_email)
+        return form
 
     def _look_up_email(self) -> None:
         """Say which student on file the typed email belongs to (the service's lookup)."""

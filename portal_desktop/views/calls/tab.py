@@ -90,6 +90,8 @@ class SalesCallsTab(QWidget):
         self.host.setObjectName("hostFilter")
         self.setter = QComboBox(self)
         self.setter.setObjectName("setterFilter")
+        for box in (self.host, self.setter):  # filled once the team is read, after the first show
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.outcome = QComboBox(self)
         self.outcome.setObjectName("outcomeFilter")
         self.outcome.addItem("Any outcome", None)

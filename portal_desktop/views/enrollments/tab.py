@@ -75,6 +75,7 @@ class EnrollmentsTab(QWidget):
         left_layout.addWidget(self.list, 1)
         left_layout.addWidget(self.notice)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setObjectName("enrollmentsSplitter")
         splitter.addWidget(left)
         splitter.addWidget(self.details)
         splitter.setStretchFactor(0, 3)

@@ -18,11 +18,12 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
 
 from portal_desktop.db.marketing_queries import CAMPAIGN_COLUMNS, CampaignRow
 from portal_desktop.db.query_spec import ColumnKind
 from portal_desktop.services.marketing.campaign_table import sort_rows
+from portal_desktop.views.column_widths import TableFit, two_lines
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE
 
@@ -31,6 +32,9 @@ NO_PARENT = QModelIndex()
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 ROAS_COLUMNS = frozenset(i for i, column in enumerate(CAMPAIGN_COLUMNS) if "ROAS" in column.title)
 NUMERIC = frozenset({ColumnKind.MONEY, ColumnKind.NUMBER})
+# The columns as the screen shows them: titles of two words or more on two lines, so the
+# twelve columns fit at 1280 pixels (exports keep CAMPAIGN_COLUMNS' titles).
+SHOWN_COLUMNS = tuple(column._replace(title=two_lines(column.title)) for column in CAMPAIGN_COLUMNS)
 TIPS = {
     "Platform ROAS": "Revenue the ad platform claims ÷ spend",
     "Cash ROAS": "Net cash paid by the campaign's students in the range ÷ spend",
@@ -92,7 +96,7 @@ class CampaignModel(QAbstractTableModel):
             return None
         title = CAMPAIGN_COLUMNS[section].title
         if role == Qt.ItemDataRole.DisplayRole:
-            return title
+            return SHOWN_COLUMNS[section].title
         if role == Qt.ItemDataRole.ToolTipRole:
             return TIPS.get(title)
         if role == Qt.ItemDataRole.TextAlignmentRole and CAMPAIGN_COLUMNS[section].kind in NUMERIC:
@@ -134,9 +138,8 @@ def campaigns_view(model: CampaignModel, parent: QWidget) -> QTableView:
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setAlternatingRowColors(True)
     view.verticalHeader().hide()
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-    header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    # Sized to what the columns show: the campaign's name no longer gets only what is left.
+    TableFit(view, SHOWN_COLUMNS, model.formatter)  # owned by the view
+    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
     view.setSortingEnabled(True)
     return view

@@ -26,24 +26,26 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from portal_desktop.db.query_spec import ColumnKind as K
 from portal_desktop.services.accounts.settings import load_settings
 from portal_desktop.services.billing.receivables import MAX_PAGE, DunningRow, dunning_list
 from portal_desktop.services.reporting.report_exports import ReportName
+from portal_desktop.views.column_widths import Column, TableFit
 from portal_desktop.views.export_actions import Exporter
 from portal_desktop.views.field_errors import error_text
 from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
 
-HEADERS = (
-    "Student",
-    "Email",
-    "Phone",
-    "Program",
-    "No.",
-    "Due date",
-    "Days late",
-    "Amount due",
-    "Failed attempts",
+COLUMNS = (
+    Column("Student", K.TEXT, 16),
+    Column("Email", K.TEXT, 22),
+    Column("Phone", K.TEXT, 14),
+    Column("Program", K.TEXT, 16),
+    Column("No.", K.NUMBER, 3),
+    Column("Due date", K.DATE),
+    Column("Days late", K.NUMBER),
+    Column("Amount due", K.MONEY),
+    Column("Failed\nattempts", K.NUMBER),
 )
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
@@ -62,12 +64,12 @@ class DunningDialog(QDialog):
         self.loading = True
         self.summary = QLabel("Loading…", self)
         self.summary.setWordWrap(True)
-        self.table = QTableWidget(0, len(HEADERS), self)
-        self.table.setHorizontalHeaderLabels(HEADERS)
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setObjectName("dunningTable")
+        self.fit = TableFit(self.table, COLUMNS, ctx.formatter)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
         self.export_button = QPushButton("Export…", self)
         self.export_button.clicked.connect(self.ask_export)
         self.status = QLabel(self)
@@ -115,7 +117,7 @@ class DunningDialog(QDialog):
                 if right:
                     item.setTextAlignment(RIGHT)
                 self.table.setItem(number, column, item)
-        self.table.resizeColumnsToContents()
+        self.fit.refit()
         total = sum((row.amount_due for row in rows), start=0)
         more = " (the first ones; the export has them all)" if len(rows) == MAX_PAGE else ""
         self.summary.setText(

@@ -48,9 +48,10 @@ ATTRIBUTION_FIELDS = (("source", "Source"), ("campaign", "Campaign"), ("medium",
 
 
 def call_line(call: CallEntry, when: str) -> str:
+    """One call of the timeline, on two lines: the panel is narrow and nothing is elided."""
     outcome = enum_label(call.outcome) if call.outcome else "Pending"
-    offer = ", offer made" if call.offer_made else ""
-    return f"{when} · {outcome}{offer} · {call.host} · {call.duration_minutes} min"
+    offer = "offer made · " if call.offer_made else ""
+    return f"{when} · {outcome}\n{offer}{call.host} · {call.duration_minutes} min"
 
 
 def load_calls_class(name: str) -> type | None:
@@ -95,6 +96,9 @@ class LeadDetailPanel(QWidget):
         timeline = QGroupBox("Sales calls", self)
         self.calls = QListWidget(timeline)
         self.calls.setObjectName("callTimeline")
+        self.calls.setWordWrap(True)  # a long host name wraps rather than scroll sideways
+        self.calls.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.calls.setSpacing(2)
         self.calls.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         QVBoxLayout(timeline).addWidget(self.calls)
 

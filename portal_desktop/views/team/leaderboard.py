@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -30,10 +29,12 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from portal_desktop.db.query_spec import ColumnKind as K
 from portal_desktop.services.billing.ledger import local_today
 from portal_desktop.services.common.context import Actor, Permission
 from portal_desktop.services.reporting.kpi_team import DayCheck, LeaderboardRow
 from portal_desktop.services.sales.team import leaderboard, reported_vs_recorded
+from portal_desktop.views.column_widths import Column, TableFit
 from portal_desktop.views.field_errors import error_text
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.ops import ReadOp
@@ -44,22 +45,23 @@ from portal_desktop.views.workers import OpGeneration
 TABLES = frozenset(
     {"daily_metrics", "team_members", "sales_calls", "enrollments", "payments", "app_settings"}
 )
-# Column titles and their header tooltips.
+# Column titles (two lines where they are two words: twelve columns fit at 1280 pixels),
+# kinds (figures are never elided) and header tooltips.
 HEADERS = (
-    ("Member", ""),
-    ("Role", ""),
-    ("Calls held", "Calls they hosted that took place"),
-    ("Offers", "Calls they hosted with an offer made"),
-    ("Closes", "Calls they hosted that closed (won), by the day of the call"),
-    ("Close rate", "Closes ÷ calls held"),
-    ("Revenue", "Contract value of the enrollments they closed in the range"),
-    ("Cash collected", "Net cash received in the range, as closer and as setter"),
-    ("Calls set", "Calls they booked for a closer"),
-    ("Set closes", "Closes on the calls they set"),
-    ("Reported closes", "Closes they entered in their end-of-day forms"),
-    ("Reported cash", "Cash they entered in their end-of-day forms"),
+    (Column("Member", K.TEXT, 14), ""),
+    (Column("Role", K.ENUM, 8), ""),
+    (Column("Calls\nheld", K.NUMBER), "Calls they hosted that took place"),
+    (Column("Offers", K.NUMBER), "Calls they hosted with an offer made"),
+    (Column("Closes", K.NUMBER), "Calls they hosted that closed (won), by the day of the call"),
+    (Column("Close\nrate", K.PERCENT), "Closes ÷ calls held"),
+    (Column("Revenue", K.MONEY), "Contract value of the enrollments they closed in the range"),
+    (Column("Cash\ncollected", K.MONEY), "Net cash received in the range, as closer and as setter"),
+    (Column("Calls\nset", K.NUMBER), "Calls they booked for a closer"),
+    (Column("Set\ncloses", K.NUMBER), "Closes on the calls they set"),
+    (Column("Reported\ncloses", K.NUMBER), "Closes they entered in their end-of-day forms"),
+    (Column("Reported\ncash", K.MONEY), "Cash they entered in their end-of-day forms"),
 )
-COLUMNS = tuple(title for title, _ in HEADERS)
+COLUMNS = tuple(column.title.replace("\n", " ") for column, _ in HEADERS)
 REPORTED_CLOSES = COLUMNS.index("Reported closes")
 REPORTED_CASH = COLUMNS.index("Reported cash")
 
@@ -110,16 +112,13 @@ class LeaderboardPage(QWidget):
         self.end = self._date_edit("boardEnd")
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("leaderboardTable")
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.fit = TableFit(self.table, [column for column, _ in HEADERS], ctx.formatter)
         for column, (_, tip) in enumerate(HEADERS):
             self.table.horizontalHeaderItem(column).setToolTip(tip)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.summary = QLabel(self)
         self.summary.setObjectName("boardSummary")
         self.error = QLabel(self)
@@ -202,6 +201,7 @@ class LeaderboardPage(QWidget):
         for row, entry in enumerate(board.rows):
             seen = board.checked is None or entry.member_id in board.checked
             self._fill_row(row, entry, by_member.get(entry.member_id, []) if seen else None)
+        self.fit.refit()
         flagged = sum(
             1
             for checks in by_member.values()
