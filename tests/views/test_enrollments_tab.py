@@ -36,6 +36,7 @@ from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.table_model import KEY_ROLE
 from tests.services.factories import make_enrollment
+from tests.views.confirming import answer
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 SEED_LEADS = 300
@@ -359,6 +360,10 @@ def test_end_actions_are_admin_only(qtbot, seeded: Engine, sessions) -> None:
     dialog.reason.setText("stopped answering")
     with qtbot.waitSignal(dialog.saved, timeout=5000):
         dialog.save()
+        question = answer(qtbot, dialog)
+    detail = admin.enrollment.detail
+    assert question.startswith(f"Mark the enrollment of {detail['student']} · ")
+    assert f"{admin.ctx.formatter.money(detail['balance'])} unpaid stays owed" in question
     with sessions() as session:
         assert session.get(Enrollment, enrollment_id).status is EnrollmentStatus.DEFAULTED
     qtbot.waitUntil(

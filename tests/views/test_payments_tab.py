@@ -44,6 +44,7 @@ from portal_desktop.views.payments.totals import TotalsBar
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE
 from tests.services.factories import make_enrollment, table_state
+from tests.views.confirming import answer, answer_if_asked
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "payment_schedules.png"
@@ -96,6 +97,7 @@ def save(qtbot, dialog: InstallmentDialog) -> None:
     """Press Save and wait for the write: accepted, or an error shown."""
     assert dialog.save_button.isEnabled()
     dialog.save_button.click()
+    answer_if_asked(dialog)  # a refund asks first, naming the amount
     qtbot.waitUntil(lambda: not dialog.writing, timeout=5000)
 
 
@@ -314,6 +316,11 @@ def test_pay_pay_again_from_another_session_and_refund(qtbot, engine, sessions, 
     save(qtbot, refund)
     assert "more than" in refund.errors.shown()["amount"]
     refund.amount.setText("500")
+    refund.save_button.click()  # asks first, naming the amounts; "Go back" writes nothing
+    assert answer(qtbot, refund, yes=False).startswith(
+        f"Refund $500.00 of the $2,000.00 payment on {refund.info.label}?"
+    )
+    assert payments_of(sessions, first) == [("PAID", Decimal("2000.00"), Decimal("0.00"))]
     save(qtbot, refund)
     assert refund.result() == QDialog.DialogCode.Accepted
     assert payments_of(sessions, first) == [("PAID", Decimal("2000.00"), Decimal("500.00"))]

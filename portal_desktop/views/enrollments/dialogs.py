@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, cast
 
 from PySide6.QtCore import Signal
@@ -84,8 +85,10 @@ class EndDialog(FormDialog):
         version: int,
         label: str,
         parent: QWidget | None = None,
+        balance: Decimal | None = None,
     ) -> None:
         title, self.action = self.ACTIONS[kind]
+        self.kind, self.label, self.balance = kind, label, balance
         explain = (
             "Nothing more will be owed; unpaid installments stay for the record."
             if kind == "cancel"
@@ -101,6 +104,20 @@ class EndDialog(FormDialog):
         self.reason.setMaxLength(500)
         self.add_field("Reason", self.reason, "reason", "enrollment_id")
         self.update_state()
+
+    def confirmation(self) -> str:
+        unpaid = self.ctx.formatter.money(self.balance) if self.balance is not None else None
+        if self.kind == "cancel":
+            owed = f"{unpaid} still unpaid will no longer be owed" if unpaid else ""
+            question = f"Cancel the enrollment of {self.label}?"
+        else:
+            owed = f"{unpaid} unpaid stays owed" if unpaid else ""
+            question = f"Mark the enrollment of {self.label} defaulted?"
+        return f"{question}\n\n{owed + '; ' if owed else ''}this cannot be undone here."
+
+    def done_text(self, outcome: str) -> str:
+        done = "Cancelled" if self.kind == "cancel" else "Marked defaulted:"
+        return f"{done} the enrollment of {self.label}."
 
     def work(self) -> Callable[[Session], str]:
         actor, action, enrollment_id = self.ctx.actor, self.action, self.enrollment_id

@@ -89,6 +89,10 @@ class PaymentDialog(InstallmentDialog):
     def problem(self) -> str | None:
         return amount_problem(self.amount)
 
+    def done_text(self, outcome: Any) -> str:
+        money = self.ctx.formatter.money(self.amount.value())
+        return f"Recorded a payment of {money} on {self.info.label}."
+
     def work(self) -> Callable[[Session], Any]:
         actor, info, when = self.ctx.actor, self.info, self.moment()
         amount, method = self.amount.value(), self.method.currentData()
@@ -123,6 +127,10 @@ class FailedChargeDialog(InstallmentDialog):
         if not self.reason.text().strip():
             return "Type why the charge failed, e.g. card declined."
         return amount_problem(self.amount)
+
+    def done_text(self, outcome: Any) -> str:
+        money = self.ctx.formatter.money(self.amount.value())
+        return f"Recorded a failed charge of {money} on {self.info.label}."
 
     def work(self) -> Callable[[Session], Any]:
         actor, info, when = self.ctx.actor, self.info, self.moment()
@@ -159,6 +167,17 @@ class RefundDialog(InstallmentDialog):
             return "Nothing was paid on this installment, so there is nothing to refund."
         return amount_problem(self.amount)
 
+    def confirmation(self) -> str:
+        money, info = self.ctx.formatter.money, self.info
+        return (
+            f"Refund {money(self.amount.value())} of the {money(info.paid)} payment on "
+            f"{info.label}?\n\nThe money goes back to the student; a refund cannot be undone."
+        )
+
+    def done_text(self, outcome: Any) -> str:
+        money = self.ctx.formatter.money
+        return f"Refunded {money(self.amount.value())} on {self.info.label}."
+
     def work(self) -> Callable[[Session], Any]:
         actor, payment_id = self.ctx.actor, self.info.payment_id
         amount, reason = self.amount.value(), self.reason.text().strip() or None
@@ -187,6 +206,11 @@ class RescheduleDialog(InstallmentDialog):
         if self.day.date().toPython() == self.info.due_date:
             return "Choose the new due date."
         return None
+
+    def done_text(self, outcome: Any) -> str:
+        return (
+            f"{self.info.label} is now due {self.ctx.formatter.date(self.day.date().toPython())}."
+        )
 
     def work(self) -> Callable[[Session], Any]:
         actor, info, day = self.ctx.actor, self.info, self.day.date().toPython()
