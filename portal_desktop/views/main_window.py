@@ -209,6 +209,7 @@ class MainWindow(QMainWindow):
         self.undo_action = self._action(
             edit_menu, NOTHING, self.undo, QKeySequence.StandardKey.Undo
         )
+        self.addAction(self.undo_action)  # Ctrl+Z wherever the focus is (a text box keeps its own)
         undo_slot_of(self).changed.connect(self._update_undo)
         self._update_undo()
 

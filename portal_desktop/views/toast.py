@@ -8,8 +8,8 @@ progress toast — a bar, what it is doing, and Cancel — but only once it has 
 :data:`PROGRESS_AFTER_MS`: quick work never flickers it.
 
 Success goes away after a while; a failure stays until closed. One toast per window: a new
-message replaces the last one. Colours come from the palette (tool-tip roles), so the toast
-follows the light or dark theme.
+message replaces the last one. Colours come from the palette (base, text, highlight) and a
+failure carries the style's warning icon, so the toast follows the light or dark theme.
 
 Use ``show_toast(widget, "Saved the lead Jane Doe.")``, ``show_toast(widget, text,
 folder=path.parent)``, ``show_toast(widget, text, action=("Undo", callback))`` or
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QStyle,
     QToolButton,
     QWidget,
 )
@@ -40,11 +41,12 @@ WIDTH = 560
 MARGIN = 12
 NAME = "toast"
 _STYLE = (
-    "QFrame#toast { background: palette(tool-tip-base); border: 1px solid palette(mid);"
-    " border-radius: 4px; }"
-    " QFrame#toast[kind='failed'] { border: 2px solid palette(highlight); }"
-    " QLabel#toastText { background: transparent; border: none; color: palette(tool-tip-text); }"
+    "QFrame#toast { background: palette(base); border: 1px solid palette(dark);"
+    " border-left: 4px solid palette(highlight); border-radius: 4px; }"
+    " QLabel#toastText, QLabel#toastIcon { background: transparent; border: none;"
+    " color: palette(text); }"
 )
+ICON_SIZE = 20
 Action = tuple[str, Callable[[], object]]
 
 
@@ -59,6 +61,11 @@ class Toast(QFrame):
         self.setStyleSheet(_STYLE)
         self.folder: Path | None = None
         self._action: Callable[[], object] | None = None
+        self.icon = QLabel(self)  # a warning sign on a failure (the style's own icon)
+        self.icon.setObjectName("toastIcon")
+        warning = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        self.icon.setPixmap(warning.pixmap(ICON_SIZE, ICON_SIZE))
+        self.icon.hide()
         self.text = QLabel(self)
         self.text.setObjectName("toastText")
         self.text.setWordWrap(True)
@@ -83,12 +90,13 @@ class Toast(QFrame):
         close.clicked.connect(self.hide)
         layout = QGridLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
-        layout.addWidget(self.text, 0, 0)
-        layout.addWidget(self.open_button, 0, 1)
-        layout.addWidget(self.action_button, 0, 2)
-        layout.addWidget(close, 0, 3)
-        layout.addWidget(self.progress, 1, 0, 1, 3)
-        layout.setColumnStretch(0, 1)
+        layout.addWidget(self.icon, 0, 0)
+        layout.addWidget(self.text, 0, 1)
+        layout.addWidget(self.open_button, 0, 2)
+        layout.addWidget(self.action_button, 0, 3)
+        layout.addWidget(close, 0, 4)
+        layout.addWidget(self.progress, 1, 1, 1, 3)
+        layout.setColumnStretch(1, 1)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.hide)
@@ -160,9 +168,8 @@ class Toast(QFrame):
         self._grace.stop()
         self.folder = folder
         self.setProperty("kind", kind)
-        self.style().unpolish(self)
-        self.style().polish(self)
         self.text.setText(message)
+        self.icon.setVisible(kind == "failed")
         self.open_button.setVisible(folder is not None)
         self._action = action[1] if action else None
         self.action_button.setText(action[0] if action else "")
