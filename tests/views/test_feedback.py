@@ -29,6 +29,8 @@ from portal_desktop.views.toast import Toast, toast_of
 from portal_desktop.views.undo import NOTHING
 from tests.shell_helpers import temp_settings  # noqa: F401
 
+DATA = Path(__file__).resolve().parents[1] / "data"
+
 
 @pytest.fixture
 def window(qtbot, engine: Engine, request: pytest.FixtureRequest) -> MainWindow:
@@ -194,3 +196,43 @@ def test_quick_work_never_flickers_a_progress_toast(qtbot, window: MainWindow) -
     toast.end_progress()
     qtbot.wait(toast_module.PROGRESS_AFTER_MS + 100)
     assert not toast.isVisible()
+
+
+def test_an_import_says_what_it_wrote_in_the_window_and_the_report_where_it_is(
+    qtbot, sessions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    from portal_desktop.views.import_dialog import MAPPING, REPORT, RESULT, ImportDialog
+
+    main = QWidget()
+    qtbot.addWidget(main)
+    main.resize(1280, 800)
+    main.show()
+    dialog = ImportDialog(sessions, SYSTEM, main)
+    dialog.show()
+    dialog.set_file(DATA / "leads_invalid_and_duplicates.csv")
+
+    def idle(page: int) -> None:
+        qtbot.waitUntil(
+            lambda: dialog.page == page and not dialog.runner.busy and not dialog.previews.busy,
+            timeout=20_000,
+        )
+
+    dialog.next_button.click()
+    idle(MAPPING)
+    qtbot.waitUntil(dialog.next_button.isEnabled, timeout=20_000)
+    dialog.next_button.click()
+    idle(REPORT)
+    report = tmp_path / "report.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args: (str(report), ""))
+    dialog._ask_save_report()  # the report page's "Save report…"
+    saved = _shown(qtbot, dialog, f"Saved the report to {report.resolve()}.")
+    assert saved.open_button.isVisibleTo(saved) and report.exists()
+    dialog.report_page.skip_invalid.setChecked(True)
+    idle(REPORT)
+    dialog.next_button.click()
+    idle(RESULT)
+    _shown(qtbot, main, "Import finished: 3 leads created, 0 updated.")
+    dialog.runner.wait()
+    dialog.previews.wait()
