@@ -1,6 +1,7 @@
-"""Feedback that never blocks: one small message at the bottom right of the window.
+"""Feedback that never blocks: one small message in a corner of the window.
 
-A toast says what just happened ("Saved the lead Jane Doe.", "Exported 1,204 rows to …"),
+A toast (bottom right of a main window; top right of a dialog, whose buttons are at its
+bottom) says what just happened ("Saved the lead Jane Doe.", "Exported 1,204 rows to …"),
 with, when there is one, a button for the next step: "Open folder" (the system's file
 manager, through ``QDesktopServices``) after a file was written, "Undo" after a change that
 can be taken back (:mod:`portal_desktop.views.undo`). Work that takes a while shows a
@@ -25,6 +26,7 @@ import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QDialog,
     QFrame,
     QGridLayout,
     QLabel,
@@ -194,6 +196,9 @@ class Toast(QFrame):
         layout.activate()
         height = layout.totalHeightForWidth(width)
         self.setFixedSize(width, height if height > 0 else self.sizeHint().height())
+        if isinstance(window, QDialog):  # a dialog's buttons are at its bottom: keep them free
+            self.move(window.width() - width - MARGIN, MARGIN)
+            return
         self.move(
             window.width() - width - MARGIN,
             max(0, window.height() - self.height() - MARGIN - _status_bar_height(window)),

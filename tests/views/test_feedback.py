@@ -4,16 +4,19 @@ export shows progress (with Cancel) once it has lasted half a second."""
 
 from __future__ import annotations
 
+import itertools
 import threading
+import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 from sqlalchemy import Engine
 
 from portal_desktop.db.engine import session_factory
 from portal_desktop.db.list_queries import PIPELINE
+from portal_desktop.launcher import LOADING_DEMO
 from portal_desktop.models import Lead
 from portal_desktop.models.enums import LeadStatus
 from portal_desktop.services.common.context import SYSTEM
@@ -27,7 +30,9 @@ from portal_desktop.views.pipeline.status_dialog import StatusDialog
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.toast import Toast, toast_of
 from portal_desktop.views.undo import NOTHING
-from tests.shell_helpers import temp_settings  # noqa: F401
+from portal_desktop.views.welcome_dialog import DEMO
+from tests.shell_helpers import generic_tabs, temp_settings  # noqa: F401
+from tests.views.test_signin import _wait_ready, _welcome, launch  # noqa: F401
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -236,3 +241,25 @@ def test_an_import_says_what_it_wrote_in_the_window_and_the_report_where_it_is(
     _shown(qtbot, main, "Import finished: 3 leads created, 0 updated.")
     dialog.runner.wait()
     dialog.previews.wait()
+
+
+@pytest.mark.usefixtures("temp_settings", "generic_tabs")
+def test_seeding_the_demo_shows_progress_and_never_freezes_the_sign_in(qtbot, launch) -> None:  # noqa: F811
+    """Before: migrating and seeding ran on the UI thread after the sign-in painted — a
+    frozen "Opening the database…" for seconds (6 s on a busy machine)."""
+    beats: list[float] = []
+    heart = QTimer()
+    heart.timeout.connect(lambda: beats.append(time.perf_counter()))
+    heart.start(20)
+    launcher = _welcome(qtbot, launch, DEMO)
+    qtbot.waitUntil(lambda: launcher.signin is not None, timeout=5000)
+    toast = toast_of(launcher.signin)
+    qtbot.waitUntil(lambda: toast.isVisible() and toast.kind == "progress", timeout=10_000)
+    assert toast.text.text() == LOADING_DEMO
+    launcher.signin.grab().save("/tmp/feedback_demo_seeding.png")
+    _wait_ready(qtbot, launcher)
+    heart.stop()
+    assert not toast.isVisible()
+    assert launcher.signin.username.text() == "admin"  # the demo's notice still lands
+    gaps = [later - earlier for earlier, later in itertools.pairwise(beats)]
+    assert max(gaps) < 1.5, f"the window froze for {max(gaps):.1f} s"
