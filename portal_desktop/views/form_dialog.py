@@ -181,6 +181,10 @@ class FormDialog(QDialog):
         at stake (e.g. "Refund $200.00 of Jane Doe's payment of $997.00?"); None: none."""
         return None
 
+    def confirm_text(self) -> str:
+        """The button answering :meth:`confirmation` with yes (says the act, e.g. "Refund")."""
+        return self.save_text
+
     def done_text(self, outcome: Any) -> str:
         """What the window's toast says once saved (the service returned ``outcome``)."""
         return f"{self.windowTitle()}: saved."
@@ -253,7 +257,7 @@ class FormDialog(QDialog):
             self._confirmed = True
             self.save()
 
-        ask(self, self.windowTitle(), question, self.save_text, confirmed)
+        ask(self, self.windowTitle(), question, self.confirm_text(), confirmed)
 
     def _saved(self, outcome: Any) -> None:
         self.writing = False

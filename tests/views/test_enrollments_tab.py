@@ -35,6 +35,8 @@ from portal_desktop.views.enrollments.grids import grid_lines
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.table_model import KEY_ROLE
+from portal_desktop.views.toast import toast_of
+from portal_desktop.views.undo import undo_slot_of
 from tests.services.factories import make_enrollment
 from tests.views.confirming import answer
 
@@ -296,6 +298,14 @@ def test_reschedule_shows_error_then_saves_and_audits(qtbot, seeded: Engine, ses
         timeout=5000,
     )
     assert fmt_in(tab, new_day)
+    # Undo (Ctrl+Z, the toast's Undo) moves it back, through the same service.
+    slot = undo_slot_of(tab)
+    assert slot.text == f"Undo the new due date of Installment {schedule[unpaid].sequence}"
+    with qtbot.waitSignal(tab.ctx.bus.data_changed, timeout=5000):
+        slot.undo()
+    with sessions() as session:
+        assert session.get(Installment, schedule[unpaid].id).due_date == schedule[unpaid].due_date
+    qtbot.waitUntil(lambda: toast_of(tab).text.text().endswith(" again."), timeout=5000)
 
 
 def fmt_in(tab: EnrollmentsTab, day: dt.date) -> bool:

@@ -28,7 +28,8 @@ from portal_desktop.models.enums import (
 )
 from portal_desktop.services.accounts.settings import load_settings
 from portal_desktop.services.billing import payments as payment_service
-from portal_desktop.services.common.context import Actor
+from portal_desktop.services.billing.plan_changes import reschedule_installment
+from portal_desktop.services.common.context import SYSTEM, Actor
 from portal_desktop.services.common.date_ranges import end_of_day_utc, local_midnight_utc
 from portal_desktop.services.seeding import seed_database
 from portal_desktop.views.formatting import Formatter
@@ -43,6 +44,8 @@ from portal_desktop.views.payments.tab import PaymentSchedulesTab
 from portal_desktop.views.payments.totals import TotalsBar
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE
+from portal_desktop.views.toast import toast_of
+from portal_desktop.views.undo import undo_slot_of
 from tests.services.factories import make_enrollment, table_state
 from tests.views.confirming import answer, answer_if_asked
 
@@ -376,6 +379,15 @@ def test_pay_pay_again_from_another_session_and_refund(qtbot, engine, sessions, 
     with sessions() as session:
         moved = session.get(Installment, third)
         assert moved is not None and moved.due_date == new_day
+    # Its undo is refused, in words, once someone moved it again meanwhile.
+    with sessions() as session:
+        reschedule_installment(session, SYSTEM, third, new_day + dt.timedelta(days=1))
+    undo_slot_of(mine).undo()
+    toast = toast_of(mine)
+    qtbot.waitUntil(lambda: toast.isVisible() and toast.kind == "failed", timeout=5000)
+    assert toast.text.text().startswith("Nothing was undone: ")
+    with sessions() as session:
+        assert session.get(Installment, third).due_date == new_day + dt.timedelta(days=1)
 
 
 def test_roles_hide_actions_and_services_refuse(qtbot, engine, sessions, world) -> None:

@@ -13,6 +13,10 @@ Two checks still apply, since the world may have moved around the lead: a lead t
 a student cannot be LOST again, and an email given to another lead meanwhile is not taken
 back from it.
 
+Also undoable, without a module of its own: moving an installment's due date (moved back by
+``plan_changes.reschedule_installment`` at the version the move left, which refuses when it
+was paid or changed since: ``views/payments/reschedule_undo.py``).
+
 What is not undoable, and why: payments, failed charges and refunds (money moved, possibly at
 a processor; a refund is undone by recording a payment, a payment by a refund); cancelling
 or defaulting an enrollment and changing its plan (what is owed, the rollups and

@@ -25,7 +25,9 @@ from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.form_fields import enum_combo
 from portal_desktop.views.member_picker import select_data
 from portal_desktop.views.ops import ReadOp
+from portal_desktop.views.payments.reschedule_undo import Moved, reschedule, reschedule_undo
 from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.undo import Undo
 from portal_desktop.views.workers import OpGeneration
 
 PREVIEWING = "Save is possible once the preview below shows the new schedule."
@@ -57,16 +59,15 @@ class RescheduleDialog(FormDialog):
         self.add_field("New due date", self.due_date, "due_date", "installment_id", required=True)
         self.update_state()
 
-    def work(self) -> Callable[[Session], dt.date]:
-        actor, row, day = self.ctx.actor, self.row, self.due_date.date().toPython()
+    def undo(self, outcome: Moved) -> Undo:
+        label = f"Installment {self.row.sequence}"
+        return reschedule_undo(
+            self.ctx, outcome, label, self.row.due_date, self.due_date.date().toPython()
+        )
 
-        def write(session: Session) -> dt.date:
-            plan_changes.reschedule_installment(
-                session, actor, row.installment_id, day, expected_version=row.version
-            )
-            return day
-
-        return write
+    def work(self) -> Callable[[Session], Moved]:
+        row, day = self.row, self.due_date.date().toPython()
+        return reschedule(self.ctx, row.installment_id, day, row.version)
 
 
 class EndDialog(FormDialog):

@@ -16,13 +16,15 @@ from sqlalchemy.orm import Session
 from portal_desktop import clock
 from portal_desktop.db.payments_queries import InstallmentInfo
 from portal_desktop.models.enums import PaymentMethod
-from portal_desktop.services.billing import payments, plan_changes
+from portal_desktop.services.billing import payments
 from portal_desktop.services.common.date_ranges import local_midnight_utc
 from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.form_fields import enum_combo
 from portal_desktop.views.money_input import MoneyInput
+from portal_desktop.views.payments.reschedule_undo import Moved, reschedule, reschedule_undo
 from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.undo import Undo
 
 NOON = dt.timedelta(hours=12)
 ENTER_AMOUNT = "Type the amount, e.g. 1,250.00."
@@ -174,6 +176,9 @@ class RefundDialog(InstallmentDialog):
             f"{info.label}?\n\nThe money goes back to the student; a refund cannot be undone."
         )
 
+    def confirm_text(self) -> str:
+        return f"Refund {self.ctx.formatter.money(self.amount.value())}"
+
     def done_text(self, outcome: Any) -> str:
         money = self.ctx.formatter.money
         return f"Refunded {money(self.amount.value())} on {self.info.label}."
@@ -207,17 +212,11 @@ class RescheduleDialog(InstallmentDialog):
             return "Choose the new due date."
         return None
 
-    def done_text(self, outcome: Any) -> str:
-        return (
-            f"{self.info.label} is now due {self.ctx.formatter.date(self.day.date().toPython())}."
+    def undo(self, outcome: Moved) -> Undo:
+        info = self.info
+        return reschedule_undo(
+            self.ctx, outcome, info.label, info.due_date, self.day.date().toPython()
         )
 
-    def work(self) -> Callable[[Session], Any]:
-        actor, info, day = self.ctx.actor, self.info, self.day.date().toPython()
-
-        def write(session: Session) -> Any:
-            return plan_changes.reschedule_installment(
-                session, actor, info.id, day, expected_version=info.version
-            ).id
-
-        return write
+    def work(self) -> Callable[[Session], Moved]:
+        return reschedule(self.ctx, self.info.id, self.day.date().toPython(), self.info.version)
