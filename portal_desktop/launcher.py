@@ -56,9 +56,6 @@ if TYPE_CHECKING:
     from portal_desktop.services.common.context import Actor
     from portal_desktop.views.main_window import MainWindow
 
-OPENING = "Opening the database…"
-LOADING_DEMO = "Opening the database (the first time, loading the demo data: a few seconds)…"
-
 EXIT_DATABASE_PROBLEM = 2
 
 
@@ -195,29 +192,18 @@ class Launcher(QObject):
 
     def _open_in_background(self, url: object, seed: bool) -> None:
         """Migrating and seeding the demo take seconds: off the UI thread, with progress."""
-        from portal_desktop.views.toast import start_progress
-        from portal_desktop.views.workers import run_in_worker
+        from portal_desktop.views.opening import open_in_background
 
-        seeded: list[bool] = []
-        toast = start_progress(self.signin, LOADING_DEMO if seed else OPENING)  # type: ignore[arg-type]
+        opening = lambda on_seeded: self._open_url(url, seed, on_seeded)  # noqa: E731
+        open_in_background(self.signin, opening, seed, self._opened, self._failed)  # type: ignore[arg-type]
 
-        def opened(engine: Engine) -> None:
-            toast.end_progress()
-            if seeded:
-                self._demo_seeded()
-            try:
-                self._use_engine(engine)
-            except PortalError as exc:  # e.g. a schema newer than the app
-                self._failed(str(exc))
-
-        def failed(error: BaseException) -> None:
-            toast.end_progress()
-            self._failed(str(error) if isinstance(error, PortalError) else repr(error))
-
-        run_in_worker(
-            lambda: self._open_url(url, seed, lambda: seeded.append(True)),
-            on_success=opened, on_failure=failed, parent=self.signin,
-        )  # fmt: skip
+    def _opened(self, engine: Engine, seeded: bool) -> None:
+        if seeded:
+            self._demo_seeded()
+        try:
+            self._use_engine(engine)
+        except PortalError as exc:  # e.g. a schema newer than the app
+            self._failed(str(exc))
 
     def _open_url(self, url: object, seed: bool, on_seeded: Callable[[], None]) -> Engine:
         from portal_desktop.db.engine import make_engine, parse_url

@@ -16,7 +16,6 @@ from sqlalchemy import Engine
 
 from portal_desktop.db.engine import session_factory
 from portal_desktop.db.list_queries import PIPELINE
-from portal_desktop.launcher import LOADING_DEMO
 from portal_desktop.models import Lead
 from portal_desktop.models.enums import LeadStatus
 from portal_desktop.services.common.context import SYSTEM
@@ -26,6 +25,7 @@ from portal_desktop.views import toast as toast_module
 from portal_desktop.views.export_actions import Exporter
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.main_window import MainWindow
+from portal_desktop.views.opening import LOADING_DEMO
 from portal_desktop.views.pipeline.status_dialog import StatusDialog
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.toast import Toast, toast_of
