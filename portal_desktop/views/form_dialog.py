@@ -13,9 +13,10 @@ Esc (Cancel) leaves without writing anything. ``saved`` carries the service's re
 
 A write that cannot be taken back (a refund, a cancellation) asks first: :meth:`confirmation`
 returns the question, naming what is at stake (the amount, the person), and Save writes only
-once it is answered with the dialog's save button. After a save, the window shows
-:meth:`done_text` in a toast (:mod:`portal_desktop.views.toast`), with "Undo" when
-:meth:`undo` offers a way back (:mod:`portal_desktop.views.undo`).
+once it is answered yes (:meth:`confirm_text`, e.g. "Refund $200.00"; "Go back" writes
+nothing). After a save, the window shows :meth:`done_text` in a toast
+(:mod:`portal_desktop.views.toast`), with "Undo" when :meth:`undo` offers a way back
+(:mod:`portal_desktop.views.undo`).
 """
 
 from __future__ import annotations
