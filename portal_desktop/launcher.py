@@ -181,16 +181,35 @@ class Launcher(QObject):
             if kind == "profile":
                 self._open_profile(value)  # type: ignore[arg-type]
             else:
-                seed = value if kind == "local" else self.seed_demo
-                self._use_engine(self._open_url(value if kind == "url" else None, bool(seed)))
+                seed = bool(value if kind == "local" else self.seed_demo)
+                url = value if kind == "url" else None
+                if self.interactive:  # someone watches: progress, and the window stays alive
+                    self._open_in_background(url, seed)
+                else:  # headless (--quit-after, no display): opened before anything else
+                    self._use_engine(self._open_url(url, seed, self._demo_seeded))
         except PortalError as exc:
             self._failed(str(exc))
 
-    def _open_url(self, url: object, seed: bool) -> Engine:
+    def _open_in_background(self, url: object, seed: bool) -> None:
+        """Migrating and seeding the demo take seconds: off the UI thread, with progress."""
+        from portal_desktop.views.opening import open_in_background
+
+        opening = lambda on_seeded: self._open_url(url, seed, on_seeded)  # noqa: E731
+        open_in_background(self.signin, opening, seed, self._opened, self._failed)  # type: ignore[arg-type]
+
+    def _opened(self, engine: Engine, seeded: bool) -> None:
+        if seeded:
+            self._demo_seeded()
+        try:
+            self._use_engine(engine)
+        except PortalError as exc:  # e.g. a schema newer than the app
+            self._failed(str(exc))
+
+    def _open_url(self, url: object, seed: bool, on_seeded: Callable[[], None]) -> Engine:
         from portal_desktop.db.engine import make_engine, parse_url
 
         if url is None or parse_url(str(url)).get_backend_name() == "sqlite":
-            return open_database(url, seed_demo=seed, on_seeded=self._demo_seeded)
+            return open_database(url, seed_demo=seed, on_seeded=on_seeded)
         return make_engine(url, must_exist=True)  # type: ignore[arg-type]
 
     def _demo_seeded(self) -> None:

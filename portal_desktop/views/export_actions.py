@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +27,7 @@ from portal_desktop.db.query_spec import ListQuery
 from portal_desktop.services.common.context import Actor
 from portal_desktop.services.files import exports
 from portal_desktop.services.files.exports import ExportFormat
+from portal_desktop.services.files.import_common import ImportCancelledError, Progress
 from portal_desktop.services.reporting import report_exports
 from portal_desktop.views.export_notice import (
     check_folder,
@@ -34,6 +36,7 @@ from portal_desktop.views.export_notice import (
     show_saved,
 )
 from portal_desktop.views.task_runner import TaskRunner, in_session
+from portal_desktop.views.toast import Toast, show_toast, start_progress
 
 FILTERS = "Excel workbook (*.xlsx);;CSV, UTF-8 (*.csv)"
 
@@ -71,6 +74,7 @@ class Exporter(QObject):
     ) -> None:
         super().__init__(parent)
         self._sessions, self._actor = sessions_factory, actor
+        self.toast: Toast | None = None  # the window's toast while an export runs
         self.tz = tz  # the installation's zone: the suggested file names carry its today
         self.runner = TaskRunner(self)
 
@@ -116,12 +120,24 @@ class Exporter(QObject):
         except OSError as error:
             self._failed(path, error)
             return
+        widget = self._parent_widget()
+        self.toast = None if widget is None else start_progress(
+            widget, f"Exporting to {Path(path).name}…", cancel=self.cancel
+        )  # fmt: skip
         self.runner.start(
             work,
             lambda count: self._done(path, count),
             lambda error: self._failed(path, error),
-            lambda progress: self.progressed.emit(progress.describe()),
+            self._progressed,
         )
+
+    def _progressed(self, progress: Progress) -> None:
+        text = progress.describe()
+        self.progressed.emit(text)
+        if self.toast is not None and shiboken6.isValid(self.toast):
+            self.toast.set_progress(
+                text, progress.done / progress.total if progress.total else None
+            )
 
     def _done(self, path: str | Path, count: int) -> None:
         self.finished.emit(f"Exported {count:,} rows to {Path(path).name}.")
@@ -129,6 +145,12 @@ class Exporter(QObject):
             show_saved(widget, path, f"Exported {count:,} rows")
 
     def _failed(self, path: str | Path, error: BaseException) -> None:
+        if isinstance(error, ImportCancelledError):  # the toast's Cancel: not a failure
+            message = f"Export cancelled; nothing was saved to {Path(path).name}."
+            self.failed.emit(message)
+            if (widget := self._parent_widget()) is not None:
+                show_toast(widget, message)
+            return
         message = failure_text(path, error)
         self.failed.emit(message)
         if (widget := self._parent_widget()) is not None:

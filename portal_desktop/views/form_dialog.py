@@ -10,6 +10,13 @@ is built; the form stays disabled with "Loading…" until :meth:`loaded` has fil
 
 A ValidationError is shown under the field it names, any other error in words at the bottom;
 Esc (Cancel) leaves without writing anything. ``saved`` carries the service's result.
+
+A write that cannot be taken back (a refund, a cancellation) asks first: :meth:`confirmation`
+returns the question, naming what is at stake (the amount, the person), and Save writes only
+once it is answered yes (:meth:`confirm_text`, e.g. "Refund $200.00"; "Go back" writes
+nothing). After a save, the window shows :meth:`done_text` in a toast
+(:mod:`portal_desktop.views.toast`), with "Undo" when :meth:`undo` offers a way back
+(:mod:`portal_desktop.views.undo`).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -31,10 +39,13 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from portal_desktop.errors import ValidationError
+from portal_desktop.views.confirm import ask
 from portal_desktop.views.field_errors import FieldErrors
 from portal_desktop.views.money_input import MoneyInput
 from portal_desktop.views.ops import ReadOp, WriteOp
 from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.toast import show_toast
+from portal_desktop.views.undo import Undo, offer_undo
 
 REQUIRED = " *"
 DIALOG_WIDTH = 440
@@ -68,6 +79,9 @@ class FormDialog(QDialog):
         self.loading = False
         self.load_failed = False
         self.outcome: Any = None  # what the service returned, once saved
+        self.save_text = save_text
+        self.confirm_box: QMessageBox | None = None  # the open question (views.confirm)
+        self._confirmed = False
         general = QLabel(self)
         general.setObjectName("error_general")
         self.errors = FieldErrors(general)
@@ -176,6 +190,23 @@ class FormDialog(QDialog):
         Built on the UI thread; a ValidationError it raises is shown at its field."""
         raise NotImplementedError
 
+    def confirmation(self) -> str | None:
+        """The question to answer before a write that cannot be taken back, naming what is
+        at stake (e.g. "Refund $200.00 of Jane Doe's payment of $997.00?"); None: none."""
+        return None
+
+    def confirm_text(self) -> str:
+        """The button answering :meth:`confirmation` with yes (says the act, e.g. "Refund")."""
+        return self.save_text
+
+    def done_text(self, outcome: Any) -> str:
+        """What the window's toast says once saved (the service returned ``outcome``)."""
+        return f"{self.windowTitle()}: saved."
+
+    def undo(self, outcome: Any) -> Undo | None:
+        """How to take the saved change back (Ctrl+Z, the toast's Undo), if it can be."""
+        return None
+
     def load(self, session: Session) -> Any:
         """What the form needs from the database, run off the UI thread by :meth:`start_loading`."""
         raise NotImplementedError
@@ -220,6 +251,11 @@ class FormDialog(QDialog):
     def save(self) -> None:
         if self.writing or self.loading or self.load_failed or self.problem() is not None:
             return
+        question = self.confirmation()
+        if question is not None and not self._confirmed:
+            self._ask(question)
+            return
+        self._confirmed = False
         self.errors.clear()
         try:
             work = self.work()
@@ -230,10 +266,24 @@ class FormDialog(QDialog):
         self.update_state()
         WriteOp(self.ctx, work, parent=self).success(self._saved).failure(self._failed).run()
 
+    def _ask(self, question: str) -> None:
+        def confirmed() -> None:
+            self._confirmed = True
+            self.save()
+
+        ask(self, self.windowTitle(), question, self.confirm_text(), confirmed)
+
     def _saved(self, outcome: Any) -> None:
         self.writing = False
         self.outcome = outcome
         self.saved.emit(outcome)
+        owner = self.parentWidget()
+        if owner is not None:
+            undo = self.undo(outcome)
+            if undo is not None:
+                offer_undo(owner, self.ctx, undo)
+            else:
+                show_toast(owner, self.done_text(outcome))
         self.accept()
 
     def _failed(self, error: BaseException) -> None:

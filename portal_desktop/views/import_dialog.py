@@ -49,6 +49,7 @@ from portal_desktop.services.files.lead_import import (
     LeadImportOptions,
 )
 from portal_desktop.services.files.lead_mapping import check_mapping, guess_mapping
+from portal_desktop.views.export_notice import failure_text, show_failed, show_saved
 from portal_desktop.views.import_jobs import (
     PLATFORMS,
     describe_table,
@@ -65,6 +66,7 @@ from portal_desktop.views.import_pages import (
 )
 from portal_desktop.views.task_runner import TaskRunner, Work
 from portal_desktop.views.theme import ERROR, rich_tone
+from portal_desktop.views.toast import show_toast
 
 FILE, MAPPING, REPORT, PROGRESS, RESULT = range(5)
 
@@ -323,6 +325,9 @@ class ImportDialog(QDialog):
         if skipped:
             text += "<br><br><b>Skipped rows</b><br>" + "<br>".join(skipped)
         self._finish("Import finished", text)
+        if (window := self.parentWidget()) is not None:  # stays said once the dialog is closed
+            written = lines[-1].removeprefix("Written: ")
+            show_toast(window, f"Import finished: {written}.")
         if changed:
             self.data_changed.emit(changed.tables, changed.ids)
 
@@ -368,7 +373,12 @@ class ImportDialog(QDialog):
             self, "Save report", "import-report.csv", "CSV files (*.csv)"
         )
         if path:
-            self.save_report(path)
+            try:
+                self.save_report(path)
+            except OSError as error:
+                show_failed(self, failure_text(path, error))
+            else:
+                show_saved(self, path, "Saved the report")
 
     # --- closing ------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from portal_desktop.views.tab_registry import (
     import_in_background,
     tabs_for,
 )
+from portal_desktop.views.undo import NOTHING, undo_slot_of
 
 WINDOW_TITLE = "Info Product Portal"
 DEFAULT_SIZE = (1280, 800)
@@ -215,6 +216,14 @@ class MainWindow(QMainWindow):
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action = quit_action
 
+        edit_menu = bar.addMenu("&Edit")
+        self.undo_action = self._action(
+            edit_menu, NOTHING, self.undo, QKeySequence.StandardKey.Undo
+        )
+        self.addAction(self.undo_action)  # Ctrl+Z wherever the focus is (a text box keeps its own)
+        undo_slot_of(self).changed.connect(self._update_undo)
+        self._update_undo()
+
         view_menu = bar.addMenu("&View")
         self.refresh_action = self._action(view_menu, "&Refresh", self.refresh, Qt.Key.Key_F5)
         self.columns_menu = view_menu.addMenu("&Columns")
@@ -241,6 +250,15 @@ class MainWindow(QMainWindow):
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(lambda m=method: self._call_current(m))
             self.shortcuts.setdefault(method, shortcut)
+
+    def undo(self) -> None:
+        """Take back the window's last undoable change (views.undo)."""
+        undo_slot_of(self).undo()
+
+    def _update_undo(self) -> None:
+        slot = undo_slot_of(self)
+        self.undo_action.setText(slot.text)
+        self.undo_action.setEnabled(slot.last is not None and not slot.running)
 
     def open_import(self) -> None:
         try:

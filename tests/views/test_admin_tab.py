@@ -30,6 +30,7 @@ from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.table_model import RAW_ROLE
 from tests.screens import TEST_SCREENS
+from tests.views.confirming import answer
 from tests.views.list_rows import settle_now
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -165,7 +166,11 @@ def test_role_password_lock_and_deactivation(qtbot, seeded: Engine, sessions) ->
         qtbot.waitUntil(lambda: panel.selected is not None, timeout=5000)
 
     act(panel.unlock_button.click)
-    act(lambda: panel.set_role(UserRole.MARKETING))
+    asked: list[str] = []
+    act(lambda: (panel.set_role(UserRole.MARKETING), asked.append(answer(qtbot, panel))))
+    assert asked == [
+        "Make sales Marketing? (now Sales)\n\nWhat they may see and change follows the new role."
+    ]
     with sessions() as session:
         user = session.scalar(select(User).where(User.username == "sales"))
         assert (user.role, user.failed_logins, user.locked_until) == (UserRole.MARKETING, 0, None)
@@ -193,6 +198,7 @@ def test_role_password_lock_and_deactivation(qtbot, seeded: Engine, sessions) ->
     select_row(qtbot, users, 0, "admin")
     qtbot.waitUntil(lambda: panel.selected is not None, timeout=5000)
     panel.set_role(UserRole.SALES)
+    answer(qtbot, panel)
     qtbot.waitUntil(lambda: "last active administrator" in panel.message.text(), timeout=5000)
     with sessions() as session:
         assert session.scalar(select(User.role).where(User.username == "admin")) is UserRole.ADMIN

@@ -34,8 +34,11 @@ from portal_desktop.views.enrollments.grids import grid_lines
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.table_model import KEY_ROLE
+from portal_desktop.views.toast import toast_of
+from portal_desktop.views.undo import undo_slot_of
 from tests.screens import TEST_SCREENS
 from tests.services.factories import make_enrollment
+from tests.views.confirming import answer
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 SEED_LEADS = 300
@@ -295,6 +298,14 @@ def test_reschedule_shows_error_then_saves_and_audits(qtbot, seeded: Engine, ses
         timeout=5000,
     )
     assert fmt_in(tab, new_day)
+    # Undo (Ctrl+Z, the toast's Undo) moves it back, through the same service.
+    slot = undo_slot_of(tab)
+    assert slot.text == f"Undo the new due date of Installment {schedule[unpaid].sequence}"
+    with qtbot.waitSignal(tab.ctx.bus.data_changed, timeout=5000):
+        slot.undo()
+    with sessions() as session:
+        assert session.get(Installment, schedule[unpaid].id).due_date == schedule[unpaid].due_date
+    qtbot.waitUntil(lambda: toast_of(tab).text.text().endswith(" again."), timeout=5000)
 
 
 def fmt_in(tab: EnrollmentsTab, day: dt.date) -> bool:
@@ -359,6 +370,10 @@ def test_end_actions_are_admin_only(qtbot, seeded: Engine, sessions) -> None:
     dialog.reason.setText("stopped answering")
     with qtbot.waitSignal(dialog.saved, timeout=5000):
         dialog.save()
+        question = answer(qtbot, dialog)
+    detail = admin.enrollment.detail
+    assert question.startswith(f"Mark the enrollment of {detail['student']} · ")
+    assert f"{admin.ctx.formatter.money(detail['balance'])} unpaid stays owed" in question
     with sessions() as session:
         assert session.get(Enrollment, enrollment_id).status is EnrollmentStatus.DEFAULTED
     qtbot.waitUntil(

@@ -31,6 +31,7 @@ from portal_desktop.views.team.end_of_day import EndOfDayPage
 from portal_desktop.views.team.leaderboard import LeaderboardPage
 from portal_desktop.views.team.member_dialog import MemberDialog
 from tests.services.factories import make_enrollment, make_team_member, make_user
+from tests.views.confirming import answer_if_asked
 from tests.views.test_pipeline_tab import make_ctx
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -69,6 +70,7 @@ def heard_after_save(qtbot, ctx, dialog: FormDialog) -> frozenset[str]:
     assert dialog.save_button.isEnabled(), dialog.hint.text()
     with qtbot.waitSignal(dialog.saved, timeout=5000):
         dialog.save_button.click()
+        answer_if_asked(dialog)  # a cancellation asks first
     qtbot.waitUntil(lambda: bool(heard), timeout=5000)
     assert len(heard) == 1
     return heard[0]

@@ -27,7 +27,8 @@ from portal_desktop.models.enums import (
 )
 from portal_desktop.services.accounts.settings import load_settings
 from portal_desktop.services.billing import payments as payment_service
-from portal_desktop.services.common.context import Actor
+from portal_desktop.services.billing.plan_changes import reschedule_installment
+from portal_desktop.services.common.context import SYSTEM, Actor
 from portal_desktop.services.common.date_ranges import end_of_day_utc, local_midnight_utc
 from portal_desktop.services.seeding import seed_database
 from portal_desktop.views.formatting import Formatter
@@ -42,8 +43,11 @@ from portal_desktop.views.payments.tab import PaymentSchedulesTab
 from portal_desktop.views.payments.totals import TotalsBar
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE
+from portal_desktop.views.toast import toast_of
+from portal_desktop.views.undo import undo_slot_of
 from tests.screens import TEST_SCREENS
 from tests.services.factories import make_enrollment, table_state
+from tests.views.confirming import answer, answer_if_asked
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 SCREENSHOT = TEST_SCREENS / "payment_schedules.png"
@@ -96,6 +100,7 @@ def save(qtbot, dialog: InstallmentDialog) -> None:
     """Press Save and wait for the write: accepted, or an error shown."""
     assert dialog.save_button.isEnabled()
     dialog.save_button.click()
+    answer_if_asked(dialog)  # a refund asks first, naming the amount
     qtbot.waitUntil(lambda: not dialog.writing, timeout=5000)
 
 
@@ -314,6 +319,11 @@ def test_pay_pay_again_from_another_session_and_refund(qtbot, engine, sessions, 
     save(qtbot, refund)
     assert "more than" in refund.errors.shown()["amount"]
     refund.amount.setText("500")
+    refund.save_button.click()  # asks first, naming the amounts; "Go back" writes nothing
+    assert answer(qtbot, refund, yes=False).startswith(
+        f"Refund $500.00 of the $2,000.00 payment on {refund.info.label}?"
+    )
+    assert payments_of(sessions, first) == [("PAID", Decimal("2000.00"), Decimal("0.00"))]
     save(qtbot, refund)
     assert refund.result() == QDialog.DialogCode.Accepted
     assert payments_of(sessions, first) == [("PAID", Decimal("2000.00"), Decimal("500.00"))]
@@ -369,6 +379,15 @@ def test_pay_pay_again_from_another_session_and_refund(qtbot, engine, sessions, 
     with sessions() as session:
         moved = session.get(Installment, third)
         assert moved is not None and moved.due_date == new_day
+    # Its undo is refused, in words, once someone moved it again meanwhile.
+    with sessions() as session:
+        reschedule_installment(session, SYSTEM, third, new_day + dt.timedelta(days=1))
+    undo_slot_of(mine).undo()
+    toast = toast_of(mine)
+    qtbot.waitUntil(lambda: toast.isVisible() and toast.kind == "failed", timeout=5000)
+    assert toast.text.text().startswith("Nothing was undone: ")
+    with sessions() as session:
+        assert session.get(Installment, third).due_date == new_day + dt.timedelta(days=1)
 
 
 def test_roles_hide_actions_and_services_refuse(qtbot, engine, sessions, world) -> None:

@@ -67,8 +67,9 @@ def launch(qtbot) -> Iterator:
 
 
 def _wait_ready(qtbot, launcher: Launcher) -> None:
-    qtbot.waitUntil(
-        lambda: launcher.signin is not None and launcher.signin.sign_in_button.isEnabled()
+    qtbot.waitUntil(  # opening (and seeding the demo) runs off the UI thread: seconds
+        lambda: launcher.signin is not None and launcher.signin.sign_in_button.isEnabled(),
+        timeout=60_000,
     )
 
 

@@ -16,6 +16,7 @@ The command line's ``--where`` filters are :mod:`.export_where`'s.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import re
@@ -215,8 +216,20 @@ def open_sink(
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_sheet_title(title))
-    yield XlsxSink(sheet, columns, currency, tz)
+    try:
+        yield XlsxSink(sheet, columns, currency, tz)
+    except BaseException:  # cancelled or failed: nothing was written to ``path``
+        _discard(sheet)
+        raise
     workbook.save(path)
+
+
+def _discard(sheet: Any) -> None:
+    """Close a write-only sheet's rows and remove its temporary file (no half-written XML
+    left for the garbage collector to finish on a closed file)."""
+    with contextlib.suppress(Exception):
+        sheet.close()
+        sheet._writer.cleanup()
 
 
 # --- lists ----------------------------------------------------------------------------------
@@ -266,7 +279,7 @@ def export_list(
             for row in page:
                 sink.row(row)
             written += len(page)
-    tracker.step(written)
+        tracker.step(written)  # inside: a cancel at the last step leaves no file either
     return written
 
 

@@ -23,6 +23,7 @@ from portal_desktop.models.enums import UserRole
 from portal_desktop.services.accounts import users
 from portal_desktop.services.common.context import Actor, Permission
 from portal_desktop.views.admin.user_dialogs import NewUserDialog, ResetPasswordDialog
+from portal_desktop.views.confirm import ask
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.field_errors import error_text
 from portal_desktop.views.formatting import enum_label
@@ -143,7 +144,16 @@ class UsersPanel(QWidget):
         self.dialog.open()
 
     def set_role(self, role: UserRole) -> None:
-        self._act(lambda s, a, uid: users.set_role(s, a, uid, role), f"is now {role.value}")
+        """Asks first, naming the user and both roles (views.confirm)."""
+        if (row := self.selected) is None:
+            return
+        question = (
+            f"Make {row.username} {enum_label(role.value)}? (now {enum_label(row.role)})\n\n"
+            "What they may see and change follows the new role."
+        )
+        change: UserAction = lambda s, a, uid: users.set_role(s, a, uid, role)  # noqa: E731
+        ask(self, "Change role", question, "Change role",
+            lambda: self._act(change, f"is now {role.value}"))  # fmt: skip
 
     def toggle_active(self) -> None:
         if self.selected is None:

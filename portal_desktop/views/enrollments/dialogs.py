@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, cast
 
 from PySide6.QtCore import Signal
@@ -24,7 +25,9 @@ from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.form_fields import enum_combo
 from portal_desktop.views.member_picker import select_data
 from portal_desktop.views.ops import ReadOp
+from portal_desktop.views.payments.reschedule_undo import Moved, reschedule, reschedule_undo
 from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.undo import Undo
 from portal_desktop.views.workers import OpGeneration
 
 PREVIEWING = "Save is possible once the preview below shows the new schedule."
@@ -56,16 +59,15 @@ class RescheduleDialog(FormDialog):
         self.add_field("New due date", self.due_date, "due_date", "installment_id", required=True)
         self.update_state()
 
-    def work(self) -> Callable[[Session], dt.date]:
-        actor, row, day = self.ctx.actor, self.row, self.due_date.date().toPython()
+    def undo(self, outcome: Moved) -> Undo:
+        label = f"Installment {self.row.sequence}"
+        return reschedule_undo(
+            self.ctx, outcome, label, self.row.due_date, self.due_date.date().toPython()
+        )
 
-        def write(session: Session) -> dt.date:
-            plan_changes.reschedule_installment(
-                session, actor, row.installment_id, day, expected_version=row.version
-            )
-            return day
-
-        return write
+    def work(self) -> Callable[[Session], Moved]:
+        row, day = self.row, self.due_date.date().toPython()
+        return reschedule(self.ctx, row.installment_id, day, row.version)
 
 
 class EndDialog(FormDialog):
@@ -84,8 +86,10 @@ class EndDialog(FormDialog):
         version: int,
         label: str,
         parent: QWidget | None = None,
+        balance: Decimal | None = None,
     ) -> None:
         title, self.action = self.ACTIONS[kind]
+        self.kind, self.label, self.balance = kind, label, balance
         explain = (
             "Nothing more will be owed; unpaid installments stay for the record."
             if kind == "cancel"
@@ -101,6 +105,20 @@ class EndDialog(FormDialog):
         self.reason.setMaxLength(500)
         self.add_field("Reason", self.reason, "reason", "enrollment_id")
         self.update_state()
+
+    def confirmation(self) -> str:
+        unpaid = self.ctx.formatter.money(self.balance) if self.balance is not None else None
+        if self.kind == "cancel":
+            owed = f"{unpaid} still unpaid will no longer be owed" if unpaid else ""
+            question = f"Cancel the enrollment of {self.label}?"
+        else:
+            owed = f"{unpaid} unpaid stays owed" if unpaid else ""
+            question = f"Mark the enrollment of {self.label} defaulted?"
+        return f"{question}\n\n{owed + '; ' if owed else ''}this cannot be undone here."
+
+    def done_text(self, outcome: str) -> str:
+        done = "Cancelled" if self.kind == "cancel" else "Marked defaulted:"
+        return f"{done} the enrollment of {self.label}."
 
     def work(self) -> Callable[[Session], str]:
         actor, action, enrollment_id = self.ctx.actor, self.action, self.enrollment_id

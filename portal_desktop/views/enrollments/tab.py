@@ -169,7 +169,10 @@ class EnrollmentsTab(QWidget):
         if detail is None:
             return
         label = f"{detail['student']} · {detail['program']}"
-        self._open(EndDialog(self.ctx, detail["id"], kind, detail["version"], label, self))
+        dialog = EndDialog(
+            self.ctx, detail["id"], kind, detail["version"], label, self, detail.get("balance")
+        )
+        self._open(dialog)
 
     def open_calls(self) -> None:
         detail = self.enrollment.detail

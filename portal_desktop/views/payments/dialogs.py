@@ -16,13 +16,15 @@ from sqlalchemy.orm import Session
 from portal_desktop import clock
 from portal_desktop.db.payments_queries import InstallmentInfo
 from portal_desktop.models.enums import PaymentMethod
-from portal_desktop.services.billing import payments, plan_changes
+from portal_desktop.services.billing import payments
 from portal_desktop.services.common.date_ranges import local_midnight_utc
 from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.form_fields import enum_combo
 from portal_desktop.views.money_input import MoneyInput
+from portal_desktop.views.payments.reschedule_undo import Moved, reschedule, reschedule_undo
 from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.undo import Undo
 
 NOON = dt.timedelta(hours=12)
 ENTER_AMOUNT = "Type the amount, e.g. 1,250.00."
@@ -89,6 +91,10 @@ class PaymentDialog(InstallmentDialog):
     def problem(self) -> str | None:
         return amount_problem(self.amount)
 
+    def done_text(self, outcome: Any) -> str:
+        money = self.ctx.formatter.money(self.amount.value())
+        return f"Recorded a payment of {money} on {self.info.label}."
+
     def work(self) -> Callable[[Session], Any]:
         actor, info, when = self.ctx.actor, self.info, self.moment()
         amount, method = self.amount.value(), self.method.currentData()
@@ -123,6 +129,10 @@ class FailedChargeDialog(InstallmentDialog):
         if not self.reason.text().strip():
             return "Type why the charge failed, e.g. card declined."
         return amount_problem(self.amount)
+
+    def done_text(self, outcome: Any) -> str:
+        money = self.ctx.formatter.money(self.amount.value())
+        return f"Recorded a failed charge of {money} on {self.info.label}."
 
     def work(self) -> Callable[[Session], Any]:
         actor, info, when = self.ctx.actor, self.info, self.moment()
@@ -159,6 +169,20 @@ class RefundDialog(InstallmentDialog):
             return "Nothing was paid on this installment, so there is nothing to refund."
         return amount_problem(self.amount)
 
+    def confirmation(self) -> str:
+        money, info = self.ctx.formatter.money, self.info
+        return (
+            f"Refund {money(self.amount.value())} of the {money(info.paid)} payment on "
+            f"{info.label}?\n\nThe money goes back to the student; a refund cannot be undone."
+        )
+
+    def confirm_text(self) -> str:
+        return f"Refund {self.ctx.formatter.money(self.amount.value())}"
+
+    def done_text(self, outcome: Any) -> str:
+        money = self.ctx.formatter.money
+        return f"Refunded {money(self.amount.value())} on {self.info.label}."
+
     def work(self) -> Callable[[Session], Any]:
         actor, payment_id = self.ctx.actor, self.info.payment_id
         amount, reason = self.amount.value(), self.reason.text().strip() or None
@@ -188,12 +212,11 @@ class RescheduleDialog(InstallmentDialog):
             return "Choose the new due date."
         return None
 
-    def work(self) -> Callable[[Session], Any]:
-        actor, info, day = self.ctx.actor, self.info, self.day.date().toPython()
+    def undo(self, outcome: Moved) -> Undo:
+        info = self.info
+        return reschedule_undo(
+            self.ctx, outcome, info.label, info.due_date, self.day.date().toPython()
+        )
 
-        def write(session: Session) -> Any:
-            return plan_changes.reschedule_installment(
-                session, actor, info.id, day, expected_version=info.version
-            ).id
-
-        return write
+    def work(self) -> Callable[[Session], Moved]:
+        return reschedule(self.ctx, self.info.id, self.day.date().toPython(), self.info.version)

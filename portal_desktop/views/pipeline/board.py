@@ -32,10 +32,13 @@ from portal_desktop.db import pipeline_queries
 from portal_desktop.db.pipeline_queries import BOARD_COLUMNS, BOARD_LIMIT, CONVERTED, Card
 from portal_desktop.models.enums import LeadStatus
 from portal_desktop.services.common.context import Permission
+from portal_desktop.services.sales.lead_undo import LeadChange
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.ops import ReadOp, WriteOp
+from portal_desktop.views.pipeline.lead_undo import lead_undo
 from portal_desktop.views.pipeline.status_dialog import move_lead, refusal_text
 from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.undo import offer_undo
 from portal_desktop.views.workers import OpGeneration
 
 CARD_MIME = "application/x-portal-lead-card"
@@ -267,8 +270,11 @@ class PipelineBoard(QWidget):
         ).success(self._moved).failure(self._refused).run()
         # The bus reloads the tab after a move; a refusal leaves the card where it was.
 
-    def _moved(self, _lead_id: uuid.UUID) -> None:
+    def _moved(self, change: LeadChange) -> None:
         self.moving = False
+        undo = lead_undo(self.ctx, change)
+        if undo is not None:
+            offer_undo(self, self.ctx, undo)
 
     def _refused(self, error: BaseException) -> None:
         self.moving = False

@@ -33,9 +33,12 @@ from portal_desktop.db import pipeline_queries
 from portal_desktop.errors import NotFoundError, ValidationError
 from portal_desktop.services.common.fields import clean_email
 from portal_desktop.services.sales import leads as lead_service
+from portal_desktop.services.sales.lead_undo import LeadChange, update_lead_undoably
 from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.ops import ReadOp
+from portal_desktop.views.pipeline.lead_undo import lead_undo
 from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.undo import Undo
 
 OPEN_EXISTING = "Open the existing lead"
 NEEDS_IDENTITY = "Fill in a name, an email or a phone number."
@@ -183,17 +186,25 @@ class LeadDialog(FormDialog):
 
     # --- saving ------------------------------------------------------------------------
 
-    def work(self) -> Callable[[Session], uuid.UUID]:
+    def work(self) -> Callable[[Session], uuid.UUID | LeadChange]:
         actor, lead_id, version, values = self.ctx.actor, self.lead_id, self._version, self.values()
         if lead_id is None:
             return lambda session: lead_service.create_lead(session, actor, **values).id
         assert version is not None  # loaded before Save is enabled
-        return lambda session: (
-            lead_service.update_lead(session, actor, lead_id, version, **values).id
-        )
+        return lambda session: update_lead_undoably(session, actor, lead_id, version, **values)
 
-    def _remember(self, lead_id: uuid.UUID) -> None:
-        self.saved_id = lead_id
+    def _remember(self, outcome: uuid.UUID | LeadChange) -> None:
+        self.saved_id = outcome.lead_id if isinstance(outcome, LeadChange) else outcome
+
+    def done_text(self, outcome: uuid.UUID | LeadChange) -> str:
+        if isinstance(outcome, LeadChange):  # saved as it was: nothing to undo
+            return f"Nothing to save: the lead {outcome.label} was already so."
+        values = self.values()
+        name = " ".join(filter(None, (values["first_name"], values["last_name"])))
+        return f"Added the lead {name or values['email'] or values['phone']}."
+
+    def undo(self, outcome: uuid.UUID | LeadChange) -> Undo | None:
+        return lead_undo(self.ctx, outcome) if isinstance(outcome, LeadChange) else None
 
     def _failed(self, error: BaseException) -> None:
         super()._failed(error)

@@ -1,7 +1,8 @@
 """Change a lead's status; LOST asks why. The move itself is the service's to allow.
 
 :func:`move_lead` is the write (one service call) both this dialog and a drop on the board
-run as a :class:`~portal_desktop.views.ops.WriteOp`, which announces what it changed.
+run as a :class:`~portal_desktop.views.ops.WriteOp`, which announces what it changed; the
+window then offers to undo the move (Ctrl+Z, :mod:`portal_desktop.views.undo`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from sqlalchemy.orm import Session
 
 from portal_desktop.errors import PortalError
 from portal_desktop.models.enums import LeadStatus
-from portal_desktop.services.sales import leads as lead_service
+from portal_desktop.services.sales.lead_undo import LeadChange, change_status_undoably
 from portal_desktop.services.sales.leads import LOST_REASON_MAX_LENGTH
 from portal_desktop.views.field_errors import error_text
 from portal_desktop.views.form_dialog import FormDialog
 from portal_desktop.views.formatting import enum_label
+from portal_desktop.views.pipeline.lead_undo import lead_undo
 from portal_desktop.views.tab_context import TabContext
+from portal_desktop.views.undo import Undo
 
 NEEDS_REASON = "Say why the lead is lost."
 
@@ -30,15 +33,14 @@ def move_lead(
     status: LeadStatus,
     lost_reason: str | None = None,
     expected_version: int | None = None,
-) -> Callable[[Session], uuid.UUID]:
-    """The write moving the lead (run it as a WriteOp): the lead's id once moved."""
+) -> Callable[[Session], LeadChange]:
+    """The write moving the lead (run it as a WriteOp): what changed, to undo it."""
     actor = ctx.actor
 
-    def work(session: Session) -> uuid.UUID:
-        lead_service.change_lead_status(
+    def work(session: Session) -> LeadChange:
+        return change_status_undoably(
             session, actor, lead_id, status, lost_reason, expected_version=expected_version
         )
-        return lead_id
 
     return work
 
@@ -94,7 +96,13 @@ class StatusDialog(FormDialog):
         lost = self.chosen() == LeadStatus.LOST
         return NEEDS_REASON if lost and not self.reason.text().strip() else None
 
-    def work(self) -> Callable[[Session], uuid.UUID]:
+    def done_text(self, outcome: LeadChange) -> str:
+        return f"{outcome.label} is already {enum_label(self.chosen().value)}."
+
+    def undo(self, outcome: LeadChange) -> Undo | None:
+        return lead_undo(self.ctx, outcome)
+
+    def work(self) -> Callable[[Session], LeadChange]:
         lost = self.chosen() == LeadStatus.LOST
         reason = self.reason.text().strip() if lost else None
         return move_lead(self.ctx, self.lead_id, self.chosen(), reason, self.expected_version)
