@@ -220,7 +220,9 @@ def test_detail_shows_schedule_payments_and_student(qtbot, seeded: Engine, sessi
     with qtbot.waitSignal(tab.ctx.bus.open_list) as asked:
         tab.enrollment.buttons["calls"].click()
     assert asked.args[0] == "sales_calls"
-    assert asked.args[1]["student_id"] == tab.student.detail["id"]
+    with sessions() as session:  # the student of the enrollment shown now (the list changed)
+        shown = session.get(Enrollment, tab.enrollment.detail["id"])
+        assert asked.args[1]["student_id"] == shown.student_id
 
 
 def test_a_partial_refund_shows_and_the_figures_add_up(qtbot, engine: Engine, sessions) -> None:
