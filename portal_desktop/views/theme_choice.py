@@ -72,8 +72,12 @@ def apply(choice: Scheme, scheme: Qt.ColorScheme | None = None) -> None:
         _State.system_palette = QPalette(app.palette())
     _State.choice = choice
     palette = palette_for(resolved_dark(choice, scheme))
-    app.setPalette(palette)
-    app.setStyleSheet(style_sheet(palette))
+    sheet = style_sheet(palette)
+    # The same theme again (each window applies its user's): nothing to do. Setting even an
+    # equal style sheet re-polishes every widget of the application, a stall at sign-in.
+    if app.styleSheet() != sheet or app.palette() != palette:
+        app.setPalette(palette)
+        app.setStyleSheet(sheet)
     if not _State.following:
         app.styleHints().colorSchemeChanged.connect(_system_changed)
         _State.following = True
