@@ -31,6 +31,7 @@ from portal_desktop.views import ui_state
 from portal_desktop.views.connection_monitor import ConnectionBanner, ConnectionMonitor
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.tab_registry import TabEntry, build_tab, tabs_for
+from portal_desktop.views.tls_badge import TlsBadge
 
 WINDOW_TITLE = "Info Product Portal"
 DEFAULT_SIZE = (1280, 800)
@@ -288,6 +289,7 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.rows_label)
         status.addPermanentWidget(self.user_label)
         status.addPermanentWidget(self.refreshed_label)
+        status.addPermanentWidget(TlsBadge(self.ctx, self))
 
     def _mark_refreshed(self, *_: object) -> None:
         self.refreshed_at = clock.local_now(self.ctx.formatter.tz)
