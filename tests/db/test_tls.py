@@ -69,8 +69,7 @@ def test_a_wrong_host_name_is_refused_in_words(tls_server: TlsServer) -> None:
     message = _refusal(url)
     assert message.startswith(f"cannot connect to postgres@127.0.0.1:{tls_server.port}/")
     assert (
-        'the server\'s certificate is for "localhost", not for the host name "127.0.0.1"'
-        in message
+        'the server\'s certificate is for "localhost", not for the host name "127.0.0.1"' in message
     )
     assert 'Connect by the name in the certificate ("localhost")' in message
 
