@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import URL, make_url
 
+from portal_desktop.cli import main
 from portal_desktop.db.engine import check_connection, make_engine
 from portal_desktop.db.profiles import Profile
-from portal_desktop.db.tls import TlsLevel, TlsState, tls_state
+from portal_desktop.db.tls import TlsLevel, TlsState, tls_problem, tls_state
 from portal_desktop.errors import DatabaseUnreachableError
 from tests.tls_cluster import TlsServer
 
@@ -110,3 +111,22 @@ def test_a_missing_or_unreadable_root_certificate_is_said_in_words(
     message = _refusal(tls_server.url(sslmode="verify-full", sslrootcert=str(garbage)))
     assert f"the root certificate file {garbage} cannot be read as a certificate" in message
     assert "-----BEGIN CERTIFICATE-----" in message
+
+
+def test_the_command_line_says_a_tls_refusal_in_one_line(tls_server: TlsServer, capsys) -> None:
+    url = tls_server.url("127.0.0.1", sslmode="verify-full", sslrootcert=_ca(tls_server))
+    assert main(["--url", url.render_as_string(), "db", "status"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("portal-desktop: error: cannot connect to ")
+    assert 'not for the host name "127.0.0.1"' in err
+
+
+def test_a_certificate_with_several_names_is_named_by_its_first() -> None:
+    libpq = (
+        'connection to server at "10.0.0.5", port 5432 failed: server certificate for '
+        '"db.example.com" (and 2 other names) does not match host name "10.0.0.5"'
+    )
+    words = tls_problem(libpq) or ""
+    assert 'the server\'s certificate is for "db.example.com", not for the host name' in words
+    assert tls_problem("connection refused") is None
