@@ -16,6 +16,7 @@ from portal_desktop.db import migrate
 from portal_desktop.db.engine import make_engine, session_factory
 from tests import screens
 from tests.pg_cluster import INSTALL_HINT, PgCluster, find_server_binaries
+from tests.tls_cluster import tls_server  # noqa: F401 (one TLS server per session, on demand)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

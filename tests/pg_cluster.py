@@ -66,7 +66,9 @@ class PgCluster:
         subprocess.run(cmd, check=True, capture_output=True, text=True)
 
     @classmethod
-    def start(cls, bin_dir: Path) -> PgCluster:
+    def start(cls, bin_dir: Path, *, tls: tuple[bytes, bytes] | None = None) -> PgCluster:
+        """``tls``: (certificate chain PEM, private key PEM) to serve with ``ssl=on``;
+        without it the server speaks plain text only (as the suite's normal cluster)."""
         root = Path(tempfile.mkdtemp(prefix="portal-pg-"))
         run_as = None
         if os.geteuid() == 0:  # initdb refuses to run as root
@@ -98,6 +100,8 @@ class PgCluster:
             f"-p {cluster.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
+        if tls is not None:
+            options += cluster._tls_options(*tls)
         cluster._run(
             "pg_ctl",
             "-D",
@@ -112,6 +116,19 @@ class PgCluster:
             "start",
         )
         return cluster
+
+    def _tls_options(self, chain: bytes, key: bytes) -> str:
+        """Write the server's certificate and key (the key readable by the server's user
+        only, as PostgreSQL insists) and the settings that serve them."""
+        cert_file, key_file = self.root / "server.crt", self.root / "server.key"
+        cert_file.write_bytes(chain)
+        key_file.write_bytes(key)
+        key_file.chmod(0o600)
+        if self.run_as:
+            entry = pwd.getpwnam(self.run_as)
+            for path in (cert_file, key_file):
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+        return f" -c ssl=on -c ssl_cert_file={cert_file} -c ssl_key_file={key_file}"
 
     def stop(self) -> None:
         try:

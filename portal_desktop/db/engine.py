@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, Oper
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal_desktop.db.paths import local_database_url
+from portal_desktop.db.tls import tls_problem
 from portal_desktop.errors import (
     CorruptDatabaseError,
     DatabaseUnreachableError,
@@ -133,6 +134,8 @@ def check_connection(engine: Engine) -> None:
             raise CorruptDatabaseError(
                 f"cannot open {where}: {_first_line(exc)}. Check the path and its permissions."
             ) from None
+        if tls := tls_problem(str(exc.orig or exc)):
+            raise DatabaseUnreachableError(f"cannot connect to {where} securely: {tls}.") from None
         raise DatabaseUnreachableError(
             f"cannot connect to {where}: {_first_line(exc)}. Check the host, port, user and "
             "password, and that the server is running."

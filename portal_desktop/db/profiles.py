@@ -2,6 +2,13 @@
 
 The file (in the data directory) holds host, port, database, user and SSL settings, and the
 name of the profile used last. Never a password: that lives in the OS keyring (db/secrets.py).
+
+A new profile's sslmode is ``verify-full`` when it has a root certificate and ``require``
+otherwise (db/tls.py ``default_sslmode``); ``prefer``/``allow``/``disable`` are kept only
+when chosen. Files written before format 2 saved the old default ``prefer`` for every profile
+whose mode nobody touched, so a choice cannot be told from a default there: such a profile
+loads as the new default (``require``, or ``verify-full`` with a root certificate), and the
+next save writes format 2. ``allow`` and ``disable`` were never defaults and stay as saved.
 """
 
 from __future__ import annotations
@@ -12,14 +19,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from portal_desktop.db.paths import data_dir
+from portal_desktop.db.tls import default_sslmode
 from portal_desktop.errors import ValidationError
 
 if TYPE_CHECKING:  # SQLAlchemy is imported when a URL is made, not when the app starts
     from sqlalchemy.engine import URL
 
 PROFILES_FILE = "connections.json"
-SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+SSL_MODES = ("verify-full", "verify-ca", "require", "prefer", "allow", "disable")
 DEFAULT_PORT = 5432
+FORMAT = 2  # 2: sslmode "prefer" in the file is a user's choice, not the old default
 
 
 @dataclass(frozen=True)
@@ -29,8 +38,12 @@ class Profile:
     database: str
     user: str
     port: int = DEFAULT_PORT
-    sslmode: str = "prefer"
+    sslmode: str = ""  # empty: the default for the root certificate (default_sslmode)
     sslrootcert: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.sslmode:
+            object.__setattr__(self, "sslmode", default_sslmode(self.sslrootcert))
 
     def check(self) -> None:
         """Raise ValidationError naming the first field that cannot work."""
@@ -96,19 +109,28 @@ def load_profiles(path: Path | None = None) -> ProfileStore:
     path = path or profiles_path()
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        profiles = {
-            item["name"]: Profile(**{k: v for k, v in item.items() if k in _KNOWN})
-            for item in raw.get("profiles", [])
-        }
+        old_format = raw.get("format", 1) < FORMAT
+        profiles = {item["name"]: _profile_of(item, old_format) for item in raw.get("profiles", [])}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return ProfileStore()
     last = raw.get("last")
     return ProfileStore(profiles, last if last in profiles else None)
 
 
+def _profile_of(item: dict[str, object], old_format: bool) -> Profile:
+    known = {k: v for k, v in item.items() if k in _KNOWN}
+    if old_format and known.get("sslmode") == "prefer":
+        known["sslmode"] = ""  # the old default, not a choice: the new default
+    return Profile(**known)  # type: ignore[arg-type]
+
+
 def save_profiles(store: ProfileStore, path: Path | None = None) -> None:
     path = path or profiles_path()
-    data = {"last": store.last, "profiles": [asdict(p) for p in store.profiles.values()]}
+    data = {
+        "format": FORMAT,
+        "last": store.last,
+        "profiles": [asdict(p) for p in store.profiles.values()],
+    }
     temp = path.with_suffix(".tmp")
     temp.write_text(json.dumps(data, indent=2), encoding="utf-8")
     temp.replace(path)

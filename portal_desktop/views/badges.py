@@ -73,7 +73,11 @@ def tone(word: str) -> int:
 
 def badge_colors(word: str, dark: bool) -> tuple[QColor, QColor]:
     """(fill, text) of a status badge on a light or a dark theme."""
-    hue = tone(word)
+    return tone_colors(tone(word), dark)
+
+
+def tone_colors(hue: int, dark: bool) -> tuple[QColor, QColor]:
+    """(fill, text) of a badge of the given hue (GREEN, AMBER, …; GREY for neutral)."""
     saturation = 0 if hue == GREY else 150
     hue = max(hue, 0)
     if dark:

@@ -3,11 +3,16 @@
 Profiles go to connections.json (db/profiles.py), the password to the OS keyring
 (db/secrets.py) and nowhere else. Without a keyring the dialog says so and the app asks for
 the password each time.
+
+A new profile's SSL mode follows the root certificate (verify-full with one, require without)
+until the user picks a mode; the weak modes (prefer, allow, disable) sit below a separator
+and are only used when picked. The note under the mode says in words what it protects and
+what it risks ("Not verified" for require).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,11 +33,14 @@ from PySide6.QtWidgets import (
 from portal_desktop.db import secrets
 from portal_desktop.db.engine import make_engine, server_version
 from portal_desktop.db.profiles import DEFAULT_PORT, SSL_MODES, Profile, ProfileStore, save_profiles
+from portal_desktop.db.tls import MODE_MEANINGS, WEAK_MODES, default_sslmode, level_of
 from portal_desktop.errors import PortalError
+from portal_desktop.views.tls_badge import paint_level
 from portal_desktop.views.workers import run_in_worker
 
 NEW_PROFILE = "New profile…"
 TEST_TIMEOUT_S = 5
+TOOLTIP = Qt.ItemDataRole.ToolTipRole
 
 
 def try_connection(profile: Profile, password: str) -> tuple[bool, str]:
@@ -81,7 +89,16 @@ class ConnectionDialog(QDialog):
         self.password_edit = QLineEdit(self)
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.sslmode = QComboBox(self)
-        self.sslmode.addItems(SSL_MODES)
+        self.sslmode.setObjectName("sslmode")
+        for mode in SSL_MODES:
+            if mode == WEAK_MODES[0]:
+                self.sslmode.insertSeparator(self.sslmode.count())
+            self.sslmode.addItem(mode)
+            self.sslmode.setItemData(self.sslmode.count() - 1, MODE_MEANINGS[mode], TOOLTIP)
+        self.mode_chosen = False  # the user picked the mode: it no longer follows the cert
+        self.tls_note = QLabel(self)
+        self.tls_note.setObjectName("tlsNote")
+        self.tls_note.setWordWrap(True)
         self.sslrootcert = QLineEdit(self)
         self.sslrootcert.setPlaceholderText("root certificate, for verify-ca and verify-full")
         browse = QPushButton("Browse…", self)
@@ -133,6 +150,7 @@ class ConnectionDialog(QDialog):
         cert_label = QLabel("&Root certificate", self)
         cert_label.setBuddy(self.sslrootcert)
         form.addRow(cert_label, cert_row)
+        form.addRow("", self.tls_note)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -151,6 +169,9 @@ class ConnectionDialog(QDialog):
         layout.addWidget(buttons)
 
         self.profiles.currentTextChanged.connect(self._load)
+        self.sslmode.currentTextChanged.connect(self._show_tls_note)
+        self.sslmode.activated.connect(self._choose_mode)
+        self.sslrootcert.textChanged.connect(self._follow_certificate)
         if store.last:
             self.profiles.setCurrentText(store.last)
         self._load(self.profiles.currentText())
@@ -165,11 +186,27 @@ class ConnectionDialog(QDialog):
         self.port.setValue(profile.port)
         self.database.setText(profile.database)
         self.user.setText(profile.user)
-        self.sslmode.setCurrentText(profile.sslmode)
+        self.mode_chosen = True  # a saved profile keeps its mode; a new one follows the cert
         self.sslrootcert.setText(profile.sslrootcert)
+        self.sslmode.setCurrentText(profile.sslmode)
+        self.mode_chosen = bool(profile.name)
+        self._show_tls_note(profile.sslmode)
         saved = secrets.load_password(profile.name, profile.user) if profile.name else None
         self.password_edit.setText(saved or "")
         self.answer.clear()
+
+    def _choose_mode(self, _index: int) -> None:
+        self.mode_chosen = True
+
+    def _follow_certificate(self, path: str) -> None:
+        if not self.mode_chosen:
+            self.sslmode.setCurrentText(default_sslmode(path))
+
+    def _show_tls_note(self, mode: str) -> None:
+        self.tls_note.setText(MODE_MEANINGS.get(mode, ""))
+        level = level_of(mode, ssl_in_use=mode not in WEAK_MODES)
+        self.tls_note.setProperty("level", level.value)
+        paint_level(self.tls_note, level)
 
     def _browse_certificate(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

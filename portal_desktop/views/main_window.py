@@ -36,6 +36,7 @@ from portal_desktop.views.tab_registry import (
     import_in_background,
     tabs_for,
 )
+from portal_desktop.views.tls_badge import TlsBadge
 from portal_desktop.views.undo import NOTHING, undo_slot_of
 
 WINDOW_TITLE = "Info Product Portal"
@@ -319,6 +320,7 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.rows_label)
         status.addPermanentWidget(self.user_label)
         status.addPermanentWidget(self.refreshed_label)
+        status.addPermanentWidget(TlsBadge(self.ctx, self))
 
     def _mark_refreshed(self, *_: object) -> None:
         self.refreshed_at = clock.local_now(self.ctx.formatter.tz)

@@ -85,3 +85,60 @@ def test_a_damaged_profiles_file_counts_as_no_profiles() -> None:
     assert load_profiles().profiles == {}
     profiles_path().write_text(json.dumps({"last": "gone", "profiles": [{"host": "x"}]}))
     assert load_profiles().last is None
+
+
+def test_a_new_profile_defaults_to_verify_full_with_a_root_certificate_else_require(
+    tmp_path: Path,
+) -> None:
+    cert = tmp_path / "root.crt"
+    cert.write_text("x")
+    assert _office().sslmode == "require"
+    assert _office(sslrootcert=str(cert)).sslmode == "verify-full"
+    # A weak mode only when it is asked for, and then it is kept.
+    assert _office(sslmode="disable").sslmode == "disable"
+    assert dict(_office().url(None).query) == {"sslmode": "require"}
+
+
+def _old_file(*profiles: dict[str, object], **top: object) -> None:
+    profiles_path().write_text(json.dumps({"last": None, "profiles": list(profiles), **top}))
+
+
+def test_an_old_files_prefer_was_the_default_and_loads_as_the_new_default(
+    tmp_path: Path,
+) -> None:
+    """Before format 2 the dialog saved "prefer" for every profile nobody changed: it is
+    read as require (verify-full with a root certificate); allow/disable were choices."""
+    cert = tmp_path / "root.crt"
+    cert.write_text("x")
+    base = {"host": "db", "database": "portal", "user": "ana", "port": 5432}
+    _old_file(
+        {"name": "plain", **base, "sslmode": "prefer", "sslrootcert": ""},
+        {"name": "certified", **base, "sslmode": "prefer", "sslrootcert": str(cert)},
+        {"name": "chosen", **base, "sslmode": "disable", "sslrootcert": ""},
+        {"name": "oldest", **base},  # no sslmode saved at all
+    )
+    before = profiles_path().read_text()
+    modes = {name: p.sslmode for name, p in load_profiles().profiles.items()}
+    assert modes == {
+        "plain": "require",
+        "certified": "verify-full",
+        "chosen": "disable",
+        "oldest": "require",
+    }
+    assert profiles_path().read_text() == before  # loading never rewrites the file
+    save_profiles(load_profiles())
+    saved = json.loads(profiles_path().read_text())
+    assert saved["format"] == 2
+    assert [p["sslmode"] for p in saved["profiles"]] == [
+        "require",
+        "verify-full",
+        "disable",
+        "require",
+    ]
+
+
+def test_prefer_chosen_and_saved_by_this_version_is_kept() -> None:
+    store = ProfileStore()
+    store.put(_office(sslmode="prefer"))
+    save_profiles(store)
+    assert load_profiles().profiles["office"].sslmode == "prefer"

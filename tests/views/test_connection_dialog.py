@@ -7,6 +7,7 @@ import json
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import keyring
 import pytest
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 from portal_desktop.db.profiles import load_profiles, profiles_path
 from portal_desktop.views.connection_dialog import ConnectionDialog
 from tests.shell_helpers import memory_keyring, no_keyring, temp_settings  # noqa: F401
+from tests.tls_cluster import TlsServer
 
 pytestmark = pytest.mark.usefixtures("temp_settings")
 SECRET = "not-in-any-file-7"
@@ -167,3 +169,84 @@ def test_a_server_that_never_answers_does_not_freeze_the_window(qtbot, pg_admin_
         assert len(ticks) > 50 and max(gaps) < 0.1
     finally:
         silent.close()
+
+
+def _pick(dialog: ConnectionDialog, mode: str) -> None:
+    """Pick a mode as a user does (``activated`` comes only from the user)."""
+    index = dialog.sslmode.findText(mode)
+    dialog.sslmode.setCurrentIndex(index)
+    dialog.sslmode.activated.emit(index)
+
+
+def test_a_new_profile_defaults_to_require_with_a_not_verified_warning(
+    qtbot, tmp_path: Path
+) -> None:
+    dialog = _dialog(qtbot)
+    dialog.show()
+    assert dialog.profiles.currentText() == "New profile…"
+    assert dialog.sslmode.currentText() == "require"
+    assert dialog.tls_note.isVisible()
+    assert dialog.tls_note.text().startswith("Not verified: the connection is encrypted, but")
+    assert dialog.tls_note.property("level") == "unverified"
+    dialog.grab().save("/tmp/tls_dialog_require.png")
+    # A root certificate makes it verify-full; taking it away goes back to require.
+    cert = tmp_path / "root.crt"
+    cert.write_text("x")
+    dialog.sslrootcert.setText(str(cert))
+    assert dialog.sslmode.currentText() == "verify-full"
+    assert dialog.tls_note.text().startswith("Encrypted, and the server proves who it is")
+    assert dialog.tls_note.property("level") == "verified"
+    dialog.sslrootcert.setText("")
+    assert dialog.sslmode.currentText() == "require"
+
+
+def test_weak_modes_are_an_explicit_choice_with_the_risk_in_words(qtbot, tmp_path: Path) -> None:
+    dialog = _dialog(qtbot)
+    modes = [dialog.sslmode.itemText(i) for i in range(dialog.sslmode.count())]
+    # The weak modes come after a separator (an empty, unselectable item).
+    assert modes == ["verify-full", "verify-ca", "require", "", "prefer", "allow", "disable"]
+    _pick(dialog, "prefer")
+    assert dialog.tls_note.text().startswith("Risk: encrypts only if the server offers it")
+    assert "silently falls back to plain text" in dialog.tls_note.text()
+    assert dialog.tls_note.property("level") == "plain"
+    cert = tmp_path / "root.crt"
+    cert.write_text("x")
+    dialog.sslrootcert.setText(str(cert))
+    assert dialog.sslmode.currentText() == "prefer"  # the user's choice is not overridden
+    _pick(dialog, "disable")
+    assert dialog.tls_note.text().startswith("Risk: never encrypted")
+    dialog.show()
+    dialog.grab().save("/tmp/tls_dialog_disable.png")
+
+
+@pytest.mark.usefixtures("memory_keyring")
+def test_a_saved_profile_keeps_the_mode_that_was_chosen(qtbot, pg_admin_url: str) -> None:
+    dialog = _dialog(qtbot)
+    _fill(dialog, pg_admin_url, name="office")
+    _pick(dialog, "prefer")
+    dialog.connect_profile()
+    assert json.loads(profiles_path().read_text())["profiles"][0]["sslmode"] == "prefer"
+    again = _dialog(qtbot)
+    assert again.profiles.currentText() == "office"
+    assert again.sslmode.currentText() == "prefer"
+    assert again.tls_note.text().startswith("Risk:")
+
+
+@pytest.mark.usefixtures("memory_keyring")
+def test_test_connection_verifies_the_server_with_the_root_certificate(
+    qtbot, tls_server: TlsServer
+) -> None:
+    dialog = _dialog(qtbot)
+    _fill(dialog, tls_server.url().render_as_string(), name="tls")
+    dialog.sslrootcert.setText(str(tls_server.ca_file))
+    dialog.sslmode.setCurrentText("verify-full")
+    with qtbot.waitSignal(dialog.tested, timeout=15000) as tested:
+        dialog.run_test()
+    assert tested.args == [True], dialog.answer.text()
+    dialog.host.setText("127.0.0.1")  # the certificate names localhost only
+    with qtbot.waitSignal(dialog.tested, timeout=15000) as tested:
+        dialog.run_test()
+    assert tested.args == [False]
+    assert 'not for the host name "127.0.0.1"' in dialog.answer.text()
+    dialog.show()
+    dialog.grab().save("/tmp/tls_dialog_wrong_host.png")
