@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from portal_desktop import clock
 from portal_desktop.db.query_spec import ListQuery
 from portal_desktop.services.common.context import Actor
+from portal_desktop.services.common.words import plural
 from portal_desktop.services.files import exports
 from portal_desktop.services.files.exports import ExportFormat
 from portal_desktop.services.reporting import report_exports
@@ -124,9 +125,9 @@ class Exporter(QObject):
         )
 
     def _done(self, path: str | Path, count: int) -> None:
-        self.finished.emit(f"Exported {count:,} rows to {Path(path).name}.")
+        self.finished.emit(f"Exported {plural(count, 'row')} to {Path(path).name}.")
         if (widget := self._parent_widget()) is not None:
-            show_saved(widget, path, f"Exported {count:,} rows")
+            show_saved(widget, path, f"Exported {plural(count, 'row')}")
 
     def _failed(self, path: str | Path, error: BaseException) -> None:
         message = failure_text(path, error)

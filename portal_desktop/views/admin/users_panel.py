@@ -142,7 +142,7 @@ class UsersPanel(QWidget):
         self.dialog.open()
 
     def set_role(self, role: UserRole) -> None:
-        self._act(lambda s, a, uid: users.set_role(s, a, uid, role), f"is now {role.value}")
+        self._act(lambda s, a, uid: users.set_role(s, a, uid, role), f"is now {enum_label(role)}")
 
     def toggle_active(self) -> None:
         if self.selected is None:
