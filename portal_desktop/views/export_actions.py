@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QTableView, QWidget
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal_desktop import clock
@@ -56,6 +56,13 @@ def ask_path(parent: QWidget | None, title: str, day: dt.date) -> str | None:
     return path
 
 
+def shown_columns(view: QTableView) -> list[int]:
+    """The columns a table shows, in their on-screen order (hidden ones left out)."""
+    header = view.horizontalHeader()
+    logical = (header.logicalIndex(visual) for visual in range(header.count()))
+    return [index for index in logical if not header.isSectionHidden(index)]
+
+
 class Exporter(QObject):
     """Runs exports on a pool thread, one at a time; reports on the UI thread."""
 
@@ -79,23 +86,26 @@ class Exporter(QObject):
         parent = self.parent()
         return parent if isinstance(parent, QWidget) else None
 
-    def ask_and_export_list(self, query: ListQuery) -> None:
+    def ask_and_export_list(self, query: ListQuery, columns: list[int] | None = None) -> None:
         path = ask_path(self._parent_widget(), query.spec.title, clock.today(self.tz))
         if path:
-            self.export_list(query, path)
+            self.export_list(query, path, columns)
 
     def ask_and_export_report(self, name: str, start: dt.date, end: dt.date) -> None:
         path = ask_path(self._parent_widget(), name, clock.today(self.tz))
         if path:
             self.export_report(name, start, end, path)
 
-    def export_list(self, query: ListQuery, path: str | Path) -> None:
+    def export_list(
+        self, query: ListQuery, path: str | Path, columns: list[int] | None = None
+    ) -> None:
+        """Write the list; ``columns``: the ones shown, in their on-screen order (None: all)."""
         actor = self._actor
 
         def work(session: Session, progress: Any, cancel: Any) -> int:
             return exports.export_list(
                 session, actor, query, path, ExportFormat.of(path), progress=progress,
-                cancel=cancel,
+                cancel=cancel, columns=columns,
             )  # fmt: skip
 
         self._start(in_session(self._sessions, work), path)
