@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QToolButton
 from sqlalchemy import Engine
 
 from portal_desktop.db.engine import session_factory
+from portal_desktop.db.query_spec import ColumnKind
 from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.services.seeding import seed_database
+from portal_desktop.views.entity_tab import SEARCH_DEBOUNCE_MS, EntityTab
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.main_window import MainWindow
 from portal_desktop.views.tab_context import DataBus, TabContext
@@ -53,3 +55,57 @@ def test_an_export_writes_the_columns_shown_in_their_order_and_words(
     assert "Email" not in rows[0] and rows[0][0] == "Status"
     statuses = {row[0] for row in rows[1:]}
     assert statuses <= {"New", "Contacted", "Qualified", "Lost"} and statuses  # not QUALIFIED
+
+
+def first_word(entity_tab: EntityTab) -> str:
+    """A word of the first row's first column, if that column is searched text."""
+    if entity_tab.spec.columns[0].kind is not ColumnKind.TEXT:
+        return ""
+    text = entity_tab.model.index(0, 0).data() or ""
+    return text.split()[0] if text.split() else ""
+
+
+def chip_total(entity_tab: EntityTab, key: str) -> int:
+    """The sum of the counts the chips of group ``key`` show on screen."""
+    buttons = entity_tab.chips.findChildren(QToolButton, f"chip_{key}")
+    return sum(int(b.text().rsplit(maxsplit=1)[-1].replace(",", "")) for b in buttons)
+
+
+def test_chip_counts_follow_the_search_box(qtbot, window: MainWindow) -> None:
+    """On every list with chips and a search box, the chips count the rows found."""
+    checked = []
+    for key in window.lazy_tabs:
+        for entity_tab in window.tab(key).findChildren(EntityTab):
+            if not entity_tab.spec.search_in or not entity_tab.chips.groups:
+                continue
+            settled(qtbot, entity_tab.model)
+            if entity_tab.model.rowCount() < 2:
+                continue
+            word = first_word(entity_tab)
+            if not word:
+                continue
+            with qtbot.waitSignal(entity_tab.model.chip_counts_ready, timeout=10_000) as got:
+                entity_tab.search.setText(word)  # as typed: it runs once typing pauses
+            settled(qtbot, entity_tab.model)
+            found = entity_tab.model.rowCount()
+            group = next((g for g in entity_tab.chips.groups if g.is_enum), None)
+            if group is None:
+                continue
+            assert sum(got.args[0].get(group.key, {}).values()) == found, (key, word)
+            qtbot.wait(10)  # the chips replaced are deleted on the next turn of the event loop
+            assert chip_total(entity_tab, group.key) == found, (key, word)
+            checked.append(entity_tab.spec.name)
+    assert {"enrollments", "users"} <= set(checked), checked
+
+    pipeline = window.tab("pipeline")  # its stage chips are a row of their own
+    settled(qtbot, pipeline.list.model)
+    word = first_word(pipeline.list)
+    pipeline.list.search.setText(word)
+    qtbot.wait(SEARCH_DEBOUNCE_MS + 50)
+    settled(qtbot, pipeline.list.model)
+    qtbot.waitUntil(lambda: not pipeline.counts_loading, timeout=10_000)
+    qtbot.wait(50)
+    qtbot.waitUntil(lambda: not pipeline.counts_loading, timeout=10_000)
+    assert sum(pipeline.counts.values()) == pipeline.list.model.rowCount() > 0, word
+    all_chip = pipeline.chip_row.buttons[""].text()
+    assert all_chip == f"All {pipeline.list.model.rowCount():,}", all_chip
