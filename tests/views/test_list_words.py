@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from openpyxl import load_workbook
 from PySide6.QtWidgets import QFileDialog, QToolButton
 from sqlalchemy import Engine
 
+from portal_desktop import clock
 from portal_desktop.db.engine import session_factory
 from portal_desktop.db.query_spec import ColumnKind
 from portal_desktop.services.common.context import SYSTEM
@@ -17,8 +19,9 @@ from portal_desktop.views.entity_tab import SEARCH_DEBOUNCE_MS, EntityTab
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.main_window import MainWindow
 from portal_desktop.views.tab_context import DataBus, TabContext
+from tests.services.factories import make_sales_call
 from tests.shell_helpers import temp_settings  # noqa: F401
-from tests.views.list_rows import settled
+from tests.views.list_rows import loaded_rows, settled
 
 
 @pytest.fixture
@@ -109,3 +112,21 @@ def test_chip_counts_follow_the_search_box(qtbot, window: MainWindow) -> None:
     assert sum(pipeline.counts.values()) == pipeline.list.model.rowCount() > 0, word
     all_chip = pipeline.chip_row.buttons[""].text()
     assert all_chip == f"All {pipeline.list.model.rowCount():,}", all_chip
+
+
+def test_todays_calls_run_in_time_order(qtbot, window: MainWindow, engine: Engine) -> None:
+    today = clock.today(None)
+    hours = (15, 9, 11)
+    with session_factory(engine)() as session:
+        for hour in hours:
+            when = dt.datetime.combine(today, dt.time(hour)).astimezone()  # this machine's zone
+            make_sales_call(session, scheduled_at=when)
+        session.commit()
+    calls = window.tab("sales_calls")
+    calls.apply_filters({"range": "today"})
+    model = settled(qtbot, calls.list.model)
+    times = [row[0] for row in loaded_rows(qtbot, model)]
+    assert len(times) >= len(hours) and times == sorted(times)  # the next call first
+    calls.apply_filters({"range": "all"})
+    times = [row[0] for row in loaded_rows(qtbot, settled(qtbot, model))]
+    assert times == sorted(times, reverse=True)  # a long span: newest first
