@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 
 from portal_desktop.db.query_spec import ColumnKind
 from portal_desktop.views.badges import BadgeDelegate
+from portal_desktop.views.empty_state import EmptyState
 from portal_desktop.views.table_model import RAW_ROLE, QueryTableModel
 
 # ENUM columns of these names are drawn as badges.
@@ -62,6 +63,7 @@ class ListView(QTableView):
         header.setSortIndicator(sort.column, order)
         self.setSortingEnabled(True)  # sorts the model by the indicator: a no-op here
         self._setup_badges()
+        self.empty_state = EmptyState(self, model)  # what an empty list holds, what to do
 
     def fit_columns(self) -> None:
         """Share the view's width among the columns in proportion to their hints (never
@@ -88,6 +90,7 @@ class ListView(QTableView):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
         self.fit_columns()
+        self.empty_state.setGeometry(self.viewport().rect())
 
     def _setup_badges(self) -> None:
         self._badge = BadgeDelegate(self, raw_role=RAW_ROLE)

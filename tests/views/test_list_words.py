@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from PySide6.QtWidgets import QFileDialog, QToolButton
+from PySide6.QtWidgets import QDialog, QFileDialog, QToolButton
 from sqlalchemy import Engine
 
 from portal_desktop import clock
@@ -130,3 +130,54 @@ def test_todays_calls_run_in_time_order(qtbot, window: MainWindow, engine: Engin
     calls.apply_filters({"range": "all"})
     times = [row[0] for row in loaded_rows(qtbot, settled(qtbot, model))]
     assert times == sorted(times, reverse=True)  # a long span: newest first
+
+
+@pytest.fixture
+def empty_window(qtbot, engine: Engine, request: pytest.FixtureRequest) -> MainWindow:
+    """The window over a brand-new database: no rows anywhere."""
+    request.getfixturevalue("temp_settings")
+    ctx = TabContext(engine, session_factory(engine), SYSTEM, Formatter(), DataBus())
+    win = MainWindow(ctx)
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def test_an_empty_list_says_what_it_holds_and_offers_the_first_action(
+    qtbot, empty_window: MainWindow, engine: Engine
+) -> None:
+    pipeline = empty_window.tab("pipeline")
+    settled(qtbot, pipeline.list.model)
+    empty = pipeline.list.view.empty_state
+    qtbot.waitUntil(empty.isVisible, timeout=5_000)
+    assert empty.title.text() == "No leads yet"
+    assert "people who may buy" in empty.holds.text()
+    assert empty.new_button.isVisible() and empty.new_button.text() == "New lead"
+    assert empty.import_button.isVisible() and not empty.clear_button.isVisible()
+    if engine.dialect.name == "sqlite":
+        empty_window.grab().save("/tmp/empty_pipeline.png")
+    for key in empty_window.lazy_tabs:  # every list of every tab says what it holds
+        for entity_tab in empty_window.tab(key).findChildren(EntityTab):
+            model = settled(qtbot, entity_tab.model)
+            if model.rowCount() == 0 and not entity_tab.view.empty_state.filtered():
+                entity_tab.view.empty_state.update_state()
+                assert entity_tab.view.empty_state.title.text().startswith("No "), key
+    empty.new_button.click()  # the Pipeline's own "new lead" (Ctrl+N) opens
+    qtbot.waitUntil(lambda: pipeline.findChild(QDialog) is not None, timeout=5_000)
+
+
+def test_a_search_that_finds_nothing_says_so_and_clears(qtbot, window: MainWindow) -> None:
+    pipeline = window.tab("pipeline")
+    settled(qtbot, pipeline.list.model)
+    pipeline.list.search.setText("zzqqxx")
+    pipeline.list.apply_search()
+    settled(qtbot, pipeline.list.model)
+    empty = pipeline.list.view.empty_state
+    qtbot.waitUntil(empty.isVisible, timeout=5_000)
+    assert empty.title.text() == "No leads match"
+    assert "zzqqxx" in empty.holds.text() and not empty.new_button.isVisible()
+    empty.clear_button.click()
+    settled(qtbot, pipeline.list.model)
+    assert pipeline.list.model.rowCount() > 0 and not empty.isVisible()
