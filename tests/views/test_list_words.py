@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from portal_desktop import clock
 from portal_desktop.db.engine import session_factory
 from portal_desktop.db.query_spec import ColumnKind
 from portal_desktop.services.common.context import SYSTEM
+from portal_desktop.services.sales.leads import create_lead
 from portal_desktop.services.seeding import seed_database
 from portal_desktop.views.entity_tab import SEARCH_DEBOUNCE_MS, EntityTab
 from portal_desktop.views.formatting import Formatter
@@ -181,3 +183,20 @@ def test_a_search_that_finds_nothing_says_so_and_clears(qtbot, window: MainWindo
     empty.clear_button.click()
     settled(qtbot, pipeline.list.model)
     assert pipeline.list.model.rowCount() > 0 and not empty.isVisible()
+
+
+def test_phones_read_alike_in_the_list_and_the_lead_panel(
+    qtbot, window: MainWindow, engine: Engine
+) -> None:
+    with session_factory(engine)() as session:
+        create_lead(session, SYSTEM, first_name="Nia", last_name="Newcomer", phone="4155550123")
+        session.commit()
+    pipeline = window.tab("pipeline")
+    pipeline.list.apply_filters({"search": "Newcomer"})
+    model = settled(qtbot, pipeline.list.model)
+    phone = [c.title for c in model.spec.columns].index("Phone")
+    assert model.index(0, phone).data() == "+1 415 555-0123"
+    pipeline.list.apply_filters({"search": ""})
+    model = settled(qtbot, model)
+    shown = [model.index(row, phone).data() for row in range(min(model.rowCount(), 40))]
+    assert all(re.fullmatch(r"\+1 \d{3} \d{3}-\d{4}", text) for text in shown if text), shown
