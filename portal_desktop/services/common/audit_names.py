@@ -240,7 +240,7 @@ def name_from_values(table: str, values: Mapping[str, Any] | None) -> str:
     for key in ("name", "subject", "username", "key"):
         if values.get(key):
             return f"{noun} {values[key]}"
-    return f"a {noun}"
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 def as_uuid(value: Any) -> uuid.UUID | None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from portal_desktop.models import AuditEntry
 from portal_desktop.models.enums import UserRole
 from portal_desktop.services.billing.payments import record_payment, refund_payment
-from portal_desktop.services.common.audit_names import Shown
+from portal_desktop.services.common.audit_names import Shown, name_from_values
 from portal_desktop.services.common.audit_summary import describe, summaries
 from portal_desktop.services.common.context import Actor
 from portal_desktop.services.sales.leads import change_lead_status, delete_lead, update_lead
@@ -103,3 +103,10 @@ def test_lead_changes_name_people_and_say_labels(sessions) -> None:
     assert lines[0] == "Lead Sam Lee: Owner — → Olivia Closer"
     assert lines[1] == "Lead Sam Lee: Status New → Contacted"
     assert lines[2] == "Deleted lead Sam Lee (deleted with 0 sales call(s))"
+
+
+def test_a_record_gone_without_a_name_is_called_by_its_noun() -> None:
+    assert name_from_values("leads", {"first_name": "Sam", "last_name": "Lee"}) == "lead Sam Lee"
+    assert name_from_values("programs", {"name": "Closers"}) == "program Closers"
+    assert name_from_values("installments", None) == "an installment"
+    assert name_from_values("payments", {}) == "a payment"
