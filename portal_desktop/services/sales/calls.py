@@ -10,8 +10,7 @@ Rules (DESIGN.md and KPIS.md, with the decisions where they are silent):
   FOLLOW_UP, NOT_QUALIFIED, NO_SHOW) is accepted once the call's start time has come;
 * an offer was always made on CLOSED_WON and CLOSED_LOST, never on NO_SHOW, CANCELLED or
   RESCHEDULED; ``offer_made`` defaults to True on FOLLOW_UP and to False on NOT_QUALIFIED;
-* NOT_QUALIFIED moves the call's lead to LOST with the reason "Not qualified" (unless it
-  became a student or is LOST already);
+* NOT_QUALIFIED moves the lead to LOST, reason "Not qualified" (unless a student or LOST);
 * an outcome can be corrected, except on a call that was CANCELLED or RESCHEDULED (final) or
   on which an enrollment was closed; only a call without an outcome can be rescheduled or
   cancelled. Rescheduling marks the call RESCHEDULED (its notes give the new time) and books
@@ -309,8 +308,7 @@ def record_outcome(
         _require_no_outcome(call, "cancel")
     elif call.outcome in FINAL:
         raise ConflictError(
-            f"This call was {enum_label(call.outcome)}; its outcome is final. "
-            "Book a new call instead."
+            f"This call was {enum_label(call.outcome)}; its outcome is final. Book a new call."
         )
     if call.outcome == CallOutcome.CLOSED_WON and result != CallOutcome.CLOSED_WON:
         _refuse_if_enrolled(session, call)
