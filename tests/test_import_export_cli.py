@@ -88,7 +88,7 @@ def test_mapping_update_duplicates_and_dry_run(capsys, db_url, tmp_path) -> None
     code, out, _ = run(capsys, "import", "leads", str(source), "--mapping", "Who=full_name",
                        "--mapping", "2=source", "--dry-run", "--url", db_url)  # fmt: skip
     assert code == 0
-    assert "1 new leads" in out
+    assert "1 new lead" in out
     assert rows(db_url, Lead) == 0  # a dry run writes nothing
     assert run(capsys, "import", "leads", str(source), "--mapping", "Who=full_name",
                "--url", db_url)[0] == 0  # fmt: skip

@@ -1,19 +1,16 @@
 """The Admin tab's lists and look-ups (no Qt here): users, programs and the audit trail.
 
 The user list never selects ``users.password_hash``. The audit list pages over
-``audit_log`` in SQL like every other list; the old and new values of one entry are read
-only for the entry the admin selects, and turned into readable lines by
-:func:`change_lines`.
+``audit_log`` in SQL like every other list; its readable lines are made by
+:mod:`portal_desktop.services.common.audit_summary` for the rows on screen.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
@@ -86,14 +83,13 @@ AUDIT_TRAIL = ListSpec(
         ListColumn("When", audit.c.at, K.DATETIME, width=16),
         ListColumn("User", audit.c.username, width=14),
         ListColumn("Action", audit.c.action, K.ENUM, width=9),
-        ListColumn("Record", audit.c.entity, width=16),
-        ListColumn("Summary", audit.c.summary, width=30),
-        ListColumn("Record id", audit.c.entity_id, width=12),
+        ListColumn("Record", audit.c.entity, K.ENUM, width=14),
+        ListColumn("Summary", audit.c.summary, width=60),
     ),
     default_sort=SortOrder(0, descending=True),
     search_in=(audit.c.summary, audit.c.username, audit.c.entity),
     chips=(
-        ChipGroup("entity", "Record", audit.c.entity),
+        ChipGroup("entity", "Record", audit.c.entity, is_enum=True),
         ChipGroup("action", "Action", audit.c.action, is_enum=True),
         ChipGroup("user", "User", audit.c.username),
         ChipGroup("at", "When", audit.c.at, kind=ChipKind.DATE_RANGE),
@@ -117,77 +113,6 @@ def audit_period(
     if end is not None:
         conditions.append(audit.c.at < midnight(end + dt.timedelta(days=1)))
     return conditions
-
-
-# --- one audit entry, readable -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChangeLine:
-    """One field of an audit entry: its value before and after ("" where there is none)."""
-
-    field: str
-    old: str
-    new: str
-
-
-def readable(value: Any) -> str:
-    """An audit value as a person reads it."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dict | list):
-        return json.dumps(value, sort_keys=True, default=str)
-    if isinstance(value, Decimal | float):
-        return str(value)
-    return str(value)
-
-
-def field_title(name: str) -> str:
-    """``team_member_id`` → "Team member", ``failed_logins`` → "Failed logins"."""
-    words = name.removesuffix("_id").replace("_", " ").strip()
-    return words[:1].upper() + words[1:]
-
-
-def change_lines(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[ChangeLine]:
-    """The fields an entry names, in a stable order, with their old and new values."""
-    old, new = old or {}, new or {}
-    fields = sorted((set(old) | set(new)) - {"id"})
-    return [
-        ChangeLine(
-            field_title(name),
-            readable(old[name]) if name in old else "",
-            readable(new[name]) if name in new else "",
-        )
-        for name in fields
-    ]
-
-
-@dataclass(frozen=True)
-class AuditDetail:
-    at: dt.datetime
-    username: str
-    action: str
-    entity: str
-    entity_id: uuid.UUID | None
-    summary: str | None
-    changes: list[ChangeLine]
-
-
-def load_audit_detail(session: Session, entry_id: uuid.UUID) -> AuditDetail | None:
-    entry = session.get(AuditEntry, entry_id)
-    if entry is None:
-        return None
-    return AuditDetail(
-        at=entry.at,
-        username=entry.username,
-        action=str(entry.action),
-        entity=entry.entity,
-        entity_id=entry.entity_id,
-        summary=entry.summary,
-        changes=change_lines(entry.old_values, entry.new_values),
-    )
 
 
 # --- forms' look-ups ---------------------------------------------------------------------

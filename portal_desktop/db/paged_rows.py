@@ -107,9 +107,9 @@ def read_rows(
         stmt = query.page_statement(dialect, start, stop - start)
     with engine.connect() as conn:
         rows = [tuple(row) for row in conn.execute(stmt)]
-    if reverse:
-        rows.reverse()
-    return rows
+        if reverse:
+            rows.reverse()
+        return query.finish(conn, rows) if query.finish is not None and rows else rows
 
 
 class PagedRows:

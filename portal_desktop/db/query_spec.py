@@ -17,7 +17,7 @@ smaller than every value: SQLite's own rule, spelled out with NULLS FIRST/LAST o
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -208,7 +208,7 @@ class ListSpec:
 
 @dataclass(frozen=True)
 class ListQuery:
-    """A spec with the user's search, filters and sort: builds the count and page selects."""
+    """A spec with the user's search, filters, sort and ``finish(connection, page rows)``."""
 
     spec: ListSpec
     search: str = ""
@@ -219,6 +219,7 @@ class ListQuery:
     chip_filters: tuple[tuple[str, tuple[Any, ...]], ...] = ()
     # Search through the spec's FTS5 table (SQLite; set when the table exists).
     use_fts: bool = False
+    finish: Callable[[Any, list[Any]], list[Any]] | None = field(default=None, compare=False)
 
     def with_search(self, search: str) -> ListQuery:
         return replace(self, search=search)

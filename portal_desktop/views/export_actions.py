@@ -19,12 +19,13 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QTableView, QWidget
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal_desktop import clock
 from portal_desktop.db.query_spec import ListQuery
 from portal_desktop.services.common.context import Actor
+from portal_desktop.services.common.words import plural
 from portal_desktop.services.files import exports
 from portal_desktop.services.files.exports import ExportFormat
 from portal_desktop.services.files.import_common import ImportCancelledError, Progress
@@ -58,6 +59,13 @@ def ask_path(parent: QWidget | None, title: str, day: dt.date) -> str | None:
     return path
 
 
+def shown_columns(view: QTableView) -> list[int]:
+    """The columns a table shows, in their on-screen order (hidden ones left out)."""
+    header = view.horizontalHeader()
+    logical = (header.logicalIndex(visual) for visual in range(header.count()))
+    return [index for index in logical if not header.isSectionHidden(index)]
+
+
 class Exporter(QObject):
     """Runs exports on a pool thread, one at a time; reports on the UI thread."""
 
@@ -82,23 +90,26 @@ class Exporter(QObject):
         parent = self.parent()
         return parent if isinstance(parent, QWidget) else None
 
-    def ask_and_export_list(self, query: ListQuery) -> None:
+    def ask_and_export_list(self, query: ListQuery, columns: list[int] | None = None) -> None:
         path = ask_path(self._parent_widget(), query.spec.title, clock.today(self.tz))
         if path:
-            self.export_list(query, path)
+            self.export_list(query, path, columns)
 
     def ask_and_export_report(self, name: str, start: dt.date, end: dt.date) -> None:
         path = ask_path(self._parent_widget(), name, clock.today(self.tz))
         if path:
             self.export_report(name, start, end, path)
 
-    def export_list(self, query: ListQuery, path: str | Path) -> None:
+    def export_list(
+        self, query: ListQuery, path: str | Path, columns: list[int] | None = None
+    ) -> None:
+        """Write the list; ``columns``: the ones shown, in their on-screen order (None: all)."""
         actor = self._actor
 
         def work(session: Session, progress: Any, cancel: Any) -> int:
             return exports.export_list(
                 session, actor, query, path, ExportFormat.of(path), progress=progress,
-                cancel=cancel,
+                cancel=cancel, columns=columns,
             )  # fmt: skip
 
         self._start(in_session(self._sessions, work), path)
@@ -140,9 +151,9 @@ class Exporter(QObject):
             )
 
     def _done(self, path: str | Path, count: int) -> None:
-        self.finished.emit(f"Exported {count:,} rows to {Path(path).name}.")
+        self.finished.emit(f"Exported {plural(count, 'row')} to {Path(path).name}.")
         if (widget := self._parent_widget()) is not None:
-            show_saved(widget, path, f"Exported {count:,} rows")
+            show_saved(widget, path, f"Exported {plural(count, 'row')}")
 
     def _failed(self, path: str | Path, error: BaseException) -> None:
         if isinstance(error, ImportCancelledError):  # the toast's Cancel: not a failure

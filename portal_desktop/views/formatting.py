@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from portal_desktop.db.query_spec import ColumnKind
+from portal_desktop.services.common.words import enum_label
 
 CURRENCY_SYMBOLS = {
     "USD": "$",
@@ -27,18 +28,6 @@ CURRENCY_SYMBOLS = {
     "INR": "₹",
     "CHF": "CHF ",
 }
-
-# Words that are not plain English when title-cased.
-ENUM_WORDS = {
-    "PIF": "PIF",
-    "DM": "DM",
-    "PAYPAL": "PayPal",
-    "YOUTUBE": "YouTube",
-    "TIKTOK": "TikTok",
-}
-
-# Whole words whose label says more than their parts (payments_queries.Owing).
-ENUM_LABELS = {"NOT_OWED": "Not owed (cancelled)"}
 
 DATE_FORMAT = "%Y-%m-%d"
 DATETIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -87,15 +76,6 @@ def qt_to_strftime(pattern: str) -> str:
 def currency_symbol(code: str) -> str:
     """ "$" for USD, "€" for EUR…; other codes are shown as a prefix: "SEK 1,000.00"."""
     return CURRENCY_SYMBOLS.get(code.upper(), f"{code.upper()} ")
-
-
-def enum_label(word: str) -> str:
-    """``CLOSED_WON`` → "Closed won", ``DM_SETTER`` → "DM setter", ``PIF`` → "PIF"."""
-    if word in ENUM_LABELS:
-        return ENUM_LABELS[word]
-    parts = [ENUM_WORDS.get(part, part.lower()) for part in word.split("_")]
-    first = parts[0]
-    return " ".join([first[:1].upper() + first[1:], *parts[1:]])
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidge
 from portal_desktop.db.query_spec import ColumnKind, ListColumn
 from portal_desktop.views.badges import BADGE_PADDING, BadgeDelegate
 from portal_desktop.views.column_widths import ColumnFit
+from portal_desktop.views.empty_state import EmptyState
 from portal_desktop.views.table_model import RAW_ROLE, QueryTableModel
 
 # ENUM columns of these names are drawn as badges.
@@ -76,6 +77,7 @@ class ListView(QTableView):
         header.setSortIndicator(sort.column, order)
         self.setSortingEnabled(True)  # sorts the model by the indicator: a no-op here
         self._setup_badges()
+        self.empty_state = EmptyState(self, model)  # what an empty list holds, what to do
 
     def fit_columns(self) -> None:
         """Size the columns to the view's width (:class:`ColumnFit`), until the user sizes a
@@ -128,6 +130,7 @@ class ListView(QTableView):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)
         self.fit_columns()
+        self.empty_state.setGeometry(self.viewport().rect())
 
     def _is_badge(self, column: int) -> bool:
         spec_column = self.spec.columns[column]

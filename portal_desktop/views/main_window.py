@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QStackedLayout,
+    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -286,12 +287,15 @@ class MainWindow(QMainWindow):
         if query is None:
             self.statusBar().showMessage("This tab has no list to export.", 5000)
             return
-        from portal_desktop.views.export_actions import Exporter
+        from portal_desktop.views.export_actions import Exporter, shown_columns
 
         exporter = Exporter(self.ctx.sessions, self.ctx.actor, self, self.ctx.formatter.tz)
         exporter.finished.connect(lambda message: self.statusBar().showMessage(message, 8000))
         exporter.failed.connect(lambda message: self.statusBar().showMessage(message, 8000))
-        exporter.ask_and_export_list(query)
+        tab = self.current_tab()
+        views = [getattr(holder, "view", None) for holder in (tab, getattr(tab, "list", None))]
+        view = next((v for v in views if isinstance(v, QTableView)), None)
+        exporter.ask_and_export_list(query, shown_columns(view) if view is not None else None)
 
     def show_kpis(self) -> None:
         from portal_desktop.views.help import KpiHelpDialog

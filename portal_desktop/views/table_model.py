@@ -21,6 +21,7 @@ For tests and screens: ``is_loaded(first, last)`` (asks for the rows' pages) and
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import (
@@ -155,6 +156,11 @@ class QueryTableModel(QAbstractTableModel):
         query = self._query.with_chips(chosen)
         if query.chip_filters != self._query.chip_filters:
             self._ask(query)
+
+    def set_row_finish(self, finish: Callable[[Any, list[Row]], list[Row]]) -> None:
+        """Run ``finish(connection, rows)`` on every page read (in the worker), e.g. to turn
+        the audit trail's raw values into readable lines."""
+        self._ask(replace(self._query, finish=finish), recount=False)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self.spec.columns):

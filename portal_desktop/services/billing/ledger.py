@@ -24,6 +24,7 @@ from portal_desktop.services.common.context import Actor
 from portal_desktop.services.common.fields import aware_utc, check_date
 from portal_desktop.services.common.money import ZERO
 from portal_desktop.services.common.records import add_new, as_id, get_record
+from portal_desktop.services.common.words import enum_label
 
 # A payment may be entered a few minutes "in the future" when two machines' clocks differ.
 CLOCK_SKEW = dt.timedelta(minutes=10)
@@ -124,10 +125,10 @@ def require_status(
 ) -> None:
     """Refuse ``doing`` on an enrollment whose status is not one of ``allowed``."""
     if enrollment.status not in allowed:
-        words = " or ".join(status.value for status in allowed)
+        words = " or ".join(enum_label(status).lower() for status in allowed)
         raise ValidationError(
             "status",
-            f"{enrollment_label(enrollment)} is {enrollment.status.value}; "
+            f"{enrollment_label(enrollment)} is {enum_label(enrollment.status).lower()}; "
             f"only an enrollment that is {words} can {doing}",
         )
 

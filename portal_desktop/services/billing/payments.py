@@ -57,6 +57,7 @@ from portal_desktop.services.common.fields import clean_text, parse_enum
 from portal_desktop.services.common.money import parse_money
 from portal_desktop.services.common.records import add_new, check_version, conflicts_as
 from portal_desktop.services.common.transaction import use_case
+from portal_desktop.services.common.words import enum_label
 
 COLLECTING = (EnrollmentStatus.ACTIVE, EnrollmentStatus.DEFAULTED)
 PAYMENT_NOTES_LENGTH = 2000
@@ -251,7 +252,8 @@ def refund_payment(
     if payment.status is not PaymentStatus.PAID:
         raise ValidationError(
             "payment_id",
-            f"{what} is {payment.status.value}: no money was received, so none can be refunded",
+            f"{what} is {enum_label(payment.status).lower()}: no money was received, "
+            "so none can be refunded",
         )
     refundable = payment.amount - payment.refunded_amount
     value = refundable if amount is None else parse_money(amount, "amount", maximum=None)

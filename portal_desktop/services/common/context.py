@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from portal_desktop.errors import PermissionDeniedError
 from portal_desktop.models.enums import UserRole
+from portal_desktop.services.common.words import enum_label
 
 
 class Permission(StrEnum):
@@ -69,7 +70,7 @@ class Actor:
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
             raise PermissionDeniedError(
-                f"{self.username} ({self.role.value}) may not {permission.value}; "
+                f"{self.username} ({enum_label(self.role)}) may not {permission.value}; "
                 "ask an administrator"
             )
 

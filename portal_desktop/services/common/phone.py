@@ -91,3 +91,20 @@ def _national(raw: str, digits: str, field: str) -> str:
         f"'{raw}' has {len(digits)} digits; enter a 10-digit US number like (555) 123-4567 "
         "or start with + and the country code, e.g. +44 20 7946 0958",
     )
+
+
+def phone_text(stored: str | None) -> str:
+    """A phone number as screens show it, whichever shape it was stored in: a US/NANP number
+    as ``+1 415 555-0123`` (`` x12`` kept), any other as its stored ``+<digits>``; text that is
+    not a phone number is shown as it is."""
+    if not stored:
+        return ""
+    try:
+        number = normalize_phone(stored)
+    except ValidationError:
+        return stored
+    assert number is not None
+    main, _, extension = number.partition(" x")
+    if main.startswith("+1") and len(main) == US_DIGITS + 2:
+        main = f"+1 {main[2:5]} {main[5:8]}-{main[8:]}"
+    return f"{main} x{extension}" if extension else main

@@ -31,6 +31,7 @@ from portal_desktop.services.accounts.settings import load_settings
 from portal_desktop.services.billing.ledger import local_today
 from portal_desktop.services.common.context import Actor, Permission
 from portal_desktop.services.common.transaction import use_case
+from portal_desktop.services.common.words import plural
 from portal_desktop.services.files.ad_rows import AdDay, AdRowReader
 from portal_desktop.services.files.csv_table import CsvTable
 from portal_desktop.services.files.import_common import (
@@ -79,18 +80,20 @@ class AdImportReport(ProblemReport):
 
     def summary_lines(self) -> list[str]:
         lines = [
-            f"{self.rows:,} rows read: {self.days:,} campaign days",
-            f"{self.new_days:,} new days, {self.changed_days:,} changed, "
+            f"{plural(self.rows, 'row')} read: {plural(self.days, 'campaign day')}",
+            f"{plural(self.new_days, 'new day')}, {self.changed_days:,} changed, "
             f"{self.unchanged_days:,} already up to date",
-            f"{len(self.new_campaigns):,} new campaigns"
+            plural(len(self.new_campaigns), "new campaign")
             + (f": {', '.join(self.new_campaigns)}" if self.new_campaigns else ""),
-            f"{len(self.invalid_rows):,} invalid rows",
+            plural(len(self.invalid_rows), "invalid row"),
         ]
         if self.new_campaigns:
             verb = "linked" if self.written else "to be linked"
-            lines.append(f"{self.linked_leads:,} existing leads {verb} to the new campaigns")
+            lines.append(
+                f"{plural(self.linked_leads, 'existing lead')} {verb} to the new campaigns"
+            )
         if self.written:
-            lines.append(f"Written: {self.new_days + self.changed_days:,} days saved")
+            lines.append(f"Written: {plural(self.new_days + self.changed_days, 'day')} saved")
         return lines
 
 
@@ -272,8 +275,8 @@ def import_ad_performance(
             session,
             actor,
             "ad_performance",
-            f"Imported {name} ({platform}): {report.new_days:,} new days, "
-            f"{report.changed_days:,} changed, {len(report.new_campaigns):,} new campaigns",
+            f"Imported {name} ({platform}): {plural(report.new_days, 'new day')}, "
+            f"{report.changed_days:,} changed, {plural(len(report.new_campaigns), 'new campaign')}",
             {
                 "file": options.file_name,
                 "platform": options.platform.value,

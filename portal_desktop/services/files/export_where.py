@@ -1,6 +1,10 @@
 """The command line's ``--where`` filters of an export: ``COLUMN OP VALUE`` with OP one of
 ``= != < <= > >= ~`` (``~``: contains, any case) on a list column's title; the value is
 converted by the column's kind and bound as a parameter, never pasted into SQL.
+
+A list's chip group may be named too (``stage=qualified``): it filters as the screen's chip
+does. On the Pipeline ``status`` is the stored status (a lead that became a student stays
+QUALIFIED) while ``stage`` is what its chips and board show (Converted is a stage of its own).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func
 
-from portal_desktop.db.query_spec import ColumnKind, ListColumn, ListSpec
+from portal_desktop.db.query_spec import ChipGroup, ChipKind, ColumnKind, ListColumn, ListSpec
 from portal_desktop.errors import ValidationError
 from portal_desktop.services.common.date_ranges import local_midnight_utc
 
@@ -41,8 +45,11 @@ def parse_where(spec: ListSpec, text: str, tz: Any) -> ColumnElement[bool]:
     wanted = _key(match["column"])
     columns = {_key(column.title): column for column in spec.columns}
     column = columns.get(wanted)
+    chips = {_key(group.key): group for group in spec.chips if _key(group.key) not in columns}
+    if column is None and wanted in chips:
+        return _chip_condition(chips[wanted], match["op"], match["value"])
     if column is None:
-        names = ", ".join(_key(c.title) for c in spec.columns)
+        names = ", ".join([*(_key(c.title) for c in spec.columns), *chips])
         raise ValidationError(
             "--where", f"{spec.name} has no column '{match['column']}'; use {names}"
         )
@@ -59,6 +66,20 @@ def parse_where(spec: ListSpec, text: str, tz: Any) -> ColumnElement[bool]:
         equal = func.lower(expr) == raw.lower()
         return equal if op == "=" else ~equal | expr.is_(None)
     return _compare(expr, op, value)
+
+
+def _chip_condition(group: ChipGroup, op: str, raw: str) -> ColumnElement[bool]:
+    """``stage=qualified``: the rows of one of the list's chips, by the chip's own condition,
+    so the command line and the screen's chip count the same rows (the Pipeline's stage
+    chips leave converted leads out of Qualified; ``status=QUALIFIED`` keeps them)."""
+    if op not in ("=", "!=") or group.kind is not ChipKind.VALUES:
+        raise ValidationError("--where", f"{group.key} takes = or != and one value")
+    value = raw.upper() if group.is_enum else raw
+    try:
+        condition = group.condition([value])
+    except ValueError:
+        raise ValidationError("--where", f"'{raw}' is not a {group.title.lower()}") from None
+    return condition if op == "=" else ~condition
 
 
 def _compare(expr: ColumnElement[Any], op: str, value: Any) -> ColumnElement[bool]:

@@ -32,9 +32,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal_desktop.db.query_spec import ColumnKind, ListQuery, ListSpec
+from portal_desktop.errors import ValidationError
 from portal_desktop.services.accounts.settings import load_settings
 from portal_desktop.services.common.context import Actor, Permission
 from portal_desktop.services.common.transaction import use_case
+from portal_desktop.services.common.words import enum_label
 from portal_desktop.services.files.import_common import Cancel, ProgressCallback, ProgressTracker
 
 PAGE_ROWS = 2_000
@@ -179,7 +181,8 @@ class XlsxSink:
             return cell
         if kind is K.BOOL:
             return bool(value)
-        cell = self._cell_type(self._sheet, value=_xml_text(str(value)))
+        text = enum_label(str(value)) if kind is K.ENUM else str(value)  # as the list shows it
+        cell = self._cell_type(self._sheet, value=_xml_text(text))
         cell.data_type = "s"  # never a formula, whatever it starts with
         return cell
 
@@ -239,6 +242,15 @@ def list_columns(spec: ListSpec) -> list[ExportColumn]:
     return [ExportColumn(c.title, c.kind, c.width) for c in spec.columns]
 
 
+def _chosen_columns(spec: ListSpec, columns: Sequence[int] | None) -> list[int]:
+    if columns is None:
+        return list(range(len(spec.columns)))
+    chosen = list(columns)
+    if not chosen or any(not 0 <= i < len(spec.columns) for i in chosen):
+        raise ValidationError("columns", f"choose columns 0 to {len(spec.columns) - 1} to export")
+    return chosen
+
+
 @use_case
 def export_list(
     session: Session,
@@ -249,27 +261,30 @@ def export_list(
     *,
     progress: ProgressCallback | None = None,
     cancel: Cancel = None,
+    columns: Sequence[int] | None = None,
 ) -> int:
-    """Write the list's rows, as searched, filtered and sorted, to ``path``; the count."""
+    """Write the list's rows, as searched, filtered and sorted, to ``path``; the count.
+    ``columns``: the indexes of the columns to write, in order (None: all; a screen passes the
+    ones it shows, so hidden columns stay out)."""
     actor.require(LIST_PERMISSIONS.get(query.spec.name, Permission.VIEW_REPORTS))
     settings = load_settings(session)
     dialect = session.get_bind().dialect.name
     conditions = query.conditions(dialect)
     total = session.execute(query.count_statement(dialect)).scalar_one()
+    chosen = _chosen_columns(query.spec, columns)
     statement = (
-        select(*(column.expr.label(f"c{i}") for i, column in enumerate(query.spec.columns)))
+        select(*(query.spec.columns[i].expr.label(f"c{i}") for i in chosen))
         .select_from(query.spec.source)
         .where(*conditions)
         .order_by(*query.order_by(dialect))
     )
     tracker = ProgressTracker("exporting", total, progress, cancel)
     written = 0
-    columns = list_columns(query.spec)
     with open_sink(
         path,
         fmt or ExportFormat.of(path),
         query.spec.title,
-        columns,
+        [list_columns(query.spec)[i] for i in chosen],
         settings.currency,
         settings.tz,
     ) as sink:

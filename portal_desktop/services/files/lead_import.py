@@ -39,6 +39,7 @@ from portal_desktop.services.accounts.settings import load_settings
 from portal_desktop.services.common.changes import note_written
 from portal_desktop.services.common.context import Actor, Permission
 from portal_desktop.services.common.transaction import use_case
+from portal_desktop.services.common.words import plural
 from portal_desktop.services.files.csv_table import CsvTable, Record
 from portal_desktop.services.files.import_common import (
     CHUNK_ROWS,
@@ -101,15 +102,15 @@ class LeadImportReport(ProblemReport):
         policy = "skipped" if self.options.duplicates is DuplicatePolicy.SKIP else "updated"
         merged = "skipped" if self.options.duplicates is DuplicatePolicy.SKIP else "merged"
         lines = [
-            f"{self.rows:,} rows read",
-            f"{self.new:,} new leads",
+            f"{plural(self.rows, 'row')} read",
+            plural(self.new, "new lead"),
             f"{self.existing_duplicates:,} already in the database ({policy})",
             f"{self.file_duplicates:,} repeat an email of an earlier row ({merged})",
-            f"{len(self.invalid_rows):,} invalid rows",
+            plural(len(self.invalid_rows), "invalid row"),
         ]
         if self.written:
             lines.append(
-                f"Written: {self.created:,} leads created, {self.updated:,} updated"
+                f"Written: {plural(self.created, 'lead')} created, {self.updated:,} updated"
                 + (f", {self.unchanged:,} already up to date" if self.unchanged else "")
             )
         return lines
@@ -379,7 +380,7 @@ def _audit(session: Session, actor: Actor, report: LeadImportReport) -> None:
         session,
         actor,
         "leads",
-        f"Imported {name}: {report.created:,} leads created, {report.updated:,} updated",
+        f"Imported {name}: {plural(report.created, 'lead')} created, {report.updated:,} updated",
         {
             "file": report.options.file_name,
             "rows": report.rows,

@@ -31,6 +31,7 @@ from portal_desktop.models.enums import AuditAction
 from portal_desktop.services.common.context import Actor, Permission
 from portal_desktop.services.common.records import apply_changes, check_version, get_record
 from portal_desktop.services.common.transaction import use_case
+from portal_desktop.services.common.words import plural
 from portal_desktop.services.reporting.rollups import refresh_rollups
 from portal_desktop.services.sales.leads import campaign_key, lead_label, resolve_campaign
 
@@ -103,7 +104,9 @@ def _audit(
                 "ad_campaign_id": None if target is None else str(target),
                 "leads": ids,
             },
-            summary=f"Linked {len(ids):,} leads whose campaign is '{text}' to {where}"[:500],
+            summary=f"Linked {plural(len(ids), 'lead')} whose campaign is '{text}' to {where}"[
+                :500
+            ],
         )
     )
 

@@ -49,6 +49,7 @@ from portal_desktop.services.common.records import (
     upsert_record,
 )
 from portal_desktop.services.common.transaction import use_case
+from portal_desktop.services.common.words import enum_label
 from portal_desktop.services.marketing.campaign_links import relink_leads
 from portal_desktop.services.reporting.kpi_marketing import CampaignResult, campaign_results
 from portal_desktop.services.reporting.rollups import fresh_snapshot
@@ -105,7 +106,7 @@ def _check_campaign(session: Session, campaign: AdCampaign) -> None:
     if session.scalar(query.limit(1)) is not None:
         raise ValidationError(
             "name",
-            f"a {campaign.platform.value} campaign named '{campaign.name}' already exists; "
+            f"a {enum_label(campaign.platform)} campaign named '{campaign.name}' already exists; "
             "choose another name or edit that campaign",
         )
 

@@ -10,8 +10,7 @@ Rules (DESIGN.md and KPIS.md, with the decisions where they are silent):
   FOLLOW_UP, NOT_QUALIFIED, NO_SHOW) is accepted once the call's start time has come;
 * an offer was always made on CLOSED_WON and CLOSED_LOST, never on NO_SHOW, CANCELLED or
   RESCHEDULED; ``offer_made`` defaults to True on FOLLOW_UP and to False on NOT_QUALIFIED;
-* NOT_QUALIFIED moves the call's lead to LOST with the reason "Not qualified" (unless it
-  became a student or is LOST already);
+* NOT_QUALIFIED moves the lead to LOST, reason "Not qualified" (unless a student or LOST);
 * an outcome can be corrected, except on a call that was CANCELLED or RESCHEDULED (final) or
   on which an enrollment was closed; only a call without an outcome can be rescheduled or
   cancelled. Rescheduling marks the call RESCHEDULED (its notes give the new time) and books
@@ -37,6 +36,7 @@ from portal_desktop.services.common import audit
 from portal_desktop.services.common.context import Actor, Permission
 from portal_desktop.services.common.fields import aware_utc, clean_text, format_local
 from portal_desktop.services.common.transaction import use_case
+from portal_desktop.services.common.words import enum_label
 from portal_desktop.services.sales.leads import change_lead_status, is_converted, lead_label
 
 MIN_DURATION_MINUTES = 5
@@ -101,7 +101,7 @@ def _attendee(
         raise ValidationError("lead_id", "no such lead; it may have been deleted")
     if lead.status == LeadStatus.LOST:
         raise ValidationError(
-            "lead_id", f"{lead_label(lead)} is LOST; reopen the lead before booking a call"
+            "lead_id", f"{lead_label(lead)} is Lost; reopen the lead before booking a call"
         )
     return lead
 
@@ -164,7 +164,7 @@ def _load(session: Session, call_id: uuid.UUID) -> SalesCall:
 def _require_no_outcome(call: SalesCall, doing: str) -> None:
     if call.outcome is not None:
         raise ConflictError(
-            f"Cannot {doing} this call: it already has the outcome {call.outcome.value}. "
+            f"Cannot {doing} this call: it already has the outcome {enum_label(call.outcome)}. "
             "Book a new call instead."
         )
 
@@ -195,14 +195,14 @@ def _offer(outcome: CallOutcome, offer_made: bool | None) -> bool:
         if offer_made is False:
             raise ValidationError(
                 "offer_made",
-                f"a {outcome.value} call always had an offer; without one the outcome is "
-                "FOLLOW_UP or NOT_QUALIFIED",
+                f"a {enum_label(outcome)} call always had an offer; without one the outcome is "
+                "Follow up or Not qualified",
             )
         return True
     if outcome in OFFER_NEVER:
         if offer_made:
             raise ValidationError(
-                "offer_made", f"no offer can be made on a {outcome.value} call; untick it"
+                "offer_made", f"no offer can be made on a {enum_label(outcome)} call; untick it"
             )
         return False
     if offer_made is None:
@@ -308,7 +308,7 @@ def record_outcome(
         _require_no_outcome(call, "cancel")
     elif call.outcome in FINAL:
         raise ConflictError(
-            f"This call was {call.outcome.value}; its outcome is final. Book a new call instead."
+            f"This call was {enum_label(call.outcome)}; its outcome is final. Book a new call."
         )
     if call.outcome == CallOutcome.CLOSED_WON and result != CallOutcome.CLOSED_WON:
         _refuse_if_enrolled(session, call)
@@ -317,7 +317,7 @@ def record_outcome(
         raise ValidationError(
             "outcome",
             f"the call is booked for {format_local(call.scheduled_at, tz)}; record "
-            f"{result.value} once it has started, or reschedule or cancel it",
+            f"{enum_label(result)} once it has started, or reschedule or cancel it",
         )
     before = audit.snapshot(call)
     call.outcome = result
@@ -334,7 +334,7 @@ def _refuse_if_enrolled(session: Session, call: SalesCall) -> None:
     enrolled = session.scalar(select(Enrollment.id).where(Enrollment.sales_call_id == call.id))
     if enrolled is not None:
         raise ConflictError(
-            "An enrollment was closed on this call, so it stays CLOSED_WON; "
+            "An enrollment was closed on this call, so it stays Closed won; "
             "cancel the enrollment first if the deal did not happen."
         )
 

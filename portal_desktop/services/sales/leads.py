@@ -32,6 +32,7 @@ from portal_desktop.services.common.fields import aware_utc, clean_email, clean_
 from portal_desktop.services.common.phone import normalize_phone
 from portal_desktop.services.common.records import add_record, apply_changes
 from portal_desktop.services.common.transaction import use_case
+from portal_desktop.services.common.words import enum_label
 
 EMAIL_INDEX = "uq_leads_email_lower"
 LOST_REASON_MAX_LENGTH = 500
@@ -116,7 +117,7 @@ def _check_email_free(session: Session, email: str | None, lead_id: uuid.UUID | 
         raise ValidationError(
             "email",
             f"{email} already belongs to the lead {lead_label(other)} "
-            f"(status {other.status.value}); open that lead instead",
+            f"(status {enum_label(other.status)}); open that lead instead",
         )
 
 
@@ -291,7 +292,7 @@ def change_lead_status(
     if status == LeadStatus.LOST and reason is None:
         raise ValidationError("lost_reason", "say why the lead is lost, e.g. 'Too expensive'")
     if status != LeadStatus.LOST and reason is not None:
-        raise ValidationError("lost_reason", "only a LOST lead has a lost reason; clear it")
+        raise ValidationError("lost_reason", "only a Lost lead has a lost reason; clear it")
     lead = _load(session, lead_id, expected_version)
     _check_move(session, lead, status)
     return apply_changes(
@@ -317,20 +318,20 @@ def _check_move(session: Session, lead: Lead, status: LeadStatus) -> None:
     if status == LeadStatus.LOST:
         if current != LeadStatus.LOST and is_converted(session, lead.id):
             raise ValidationError(
-                "status", f"{label} became a student and cannot be LOST; cancel the enrollment"
+                "status", f"{label} became a student and cannot be Lost; cancel the enrollment"
             )
         return
     if current == LeadStatus.LOST:
         if status not in _REOPEN_TO:
             raise ValidationError(
-                "status", f"{label} is LOST; reopen it as NEW or CONTACTED first, then qualify it"
+                "status", f"{label} is Lost; reopen it as New or Contacted first, then qualify it"
             )
         return
     if _FORWARD.index(status) < _FORWARD.index(current):
         raise ValidationError(
             "status",
-            f"{label} is {current.value} and cannot go back to {status.value}; statuses move "
-            "forward NEW → CONTACTED → QUALIFIED (or to LOST)",
+            f"{label} is {enum_label(current)} and cannot go back to {enum_label(status)}; "
+            "statuses move forward New → Contacted → Qualified (or to Lost)",
         )
 
 

@@ -178,7 +178,7 @@ class Funnel:
             phone = None
             if world.rng.random() < 0.85:
                 area = names.AREA_CODES[world.below(len(names.AREA_CODES))]
-                phone = f"+1 {area} {200 + world.below(800)}-{world.below(10_000):04d}"
+                phone = f"+1{area}{200 + world.below(800)}{world.below(10_000):04d}"  # stored shape
         else:
             first, last, phone = like.first, like.last, like.phone
         email = None

@@ -104,7 +104,7 @@ def build_reference(world: World, rows: dict[str, list[Row]]) -> Reference:
         stamp = made_us + world.below(30 * US_PER_DAY)
         member = Member(world.ids(stamp), sum(map(len, members.values())), name)
         members[role].append(member)
-        phone = f"+1 646 555-{1000 + world.below(9000)}"
+        phone = f"+1646555{1000 + world.below(9000)}"  # stored as the services store it
         rates = None if rate is None else Decimal(rate)
         at = world.window.datetime(stamp)
         rows["team_members"].append(

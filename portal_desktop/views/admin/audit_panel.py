@@ -4,6 +4,7 @@ days), a From/To date range, and the selected entry's old and new values, field 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import uuid
 
 from PySide6.QtCore import QDate, Qt
@@ -20,18 +21,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from portal_desktop.db.admin_queries import (
-    AUDIT_TRAIL,
-    AuditDetail,
-    audit_period,
-    load_audit_detail,
-)
+from portal_desktop.db.admin_queries import AUDIT_TRAIL, audit_period
+from portal_desktop.services.common.audit_names import Shown
+from portal_desktop.services.common.audit_summary import AuditDetail, describe, readable_rows
 from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.entity_tab import EntityTab
-from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.workers import OpGeneration
+
+SUMMARY_COLUMN = next(n for n, c in enumerate(AUDIT_TRAIL.columns) if c.title == "Summary")
 
 
 def _date_edit(parent: QWidget, name: str) -> QDateEdit:
@@ -49,6 +48,9 @@ class AuditPanel(QWidget):
         self.setObjectName("auditPanel")
         self.ctx = ctx
         self.list = EntityTab(ctx, AUDIT_TRAIL, parent=self, show_totals=False)
+        formatter = ctx.formatter
+        self.shown = Shown(formatter.money, formatter.date, formatter.datetime)
+        self.list.model.set_row_finish(readable_rows(self.shown, SUMMARY_COLUMN))
         self.use_from = QCheckBox("From", self)
         self.use_from.setObjectName("useFrom")
         self.date_from = _date_edit(self, "dateFrom")
@@ -115,19 +117,18 @@ class AuditPanel(QWidget):
 
     def show_entry(self, entry_id: uuid.UUID) -> None:
         ticket = self._loads.next()
-        ReadOp(self.ctx, lambda session: load_audit_detail(session, entry_id), parent=self).success(
-            lambda detail: self._show(ticket, detail)
-        ).run()
+        shown = self.shown
+        ReadOp(
+            self.ctx, lambda session: describe(session.connection(), entry_id, shown), parent=self
+        ).success(lambda detail: self._show(ticket, detail)).run()
 
     def _show(self, ticket: int, detail: AuditDetail | None) -> None:
         if not self._loads.is_current(ticket) or detail is None:
             return
         self.detail = detail
         when = self.ctx.formatter.datetime(detail.at)
-        summary = f" — {detail.summary}" if detail.summary else ""
         self.heading.setText(
-            f"<b>{enum_label(detail.action)}</b> · {detail.entity} · by "
-            f"<b>{detail.username}</b> · {when}{summary}"
+            f"<b>{html.escape(detail.line)}</b><br>by {html.escape(detail.username)} · {when}"
         )
         self.changes.setRowCount(len(detail.changes))
         for row, line in enumerate(detail.changes):

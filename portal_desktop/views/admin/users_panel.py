@@ -153,7 +153,7 @@ class UsersPanel(QWidget):
         )
         change: UserAction = lambda s, a, uid: users.set_role(s, a, uid, role)  # noqa: E731
         ask(self, "Change role", question, "Change role",
-            lambda: self._act(change, f"is now {role.value}"))  # fmt: skip
+            lambda: self._act(change, f"is now {enum_label(role)}"))  # fmt: skip
 
     def toggle_active(self) -> None:
         if self.selected is None:

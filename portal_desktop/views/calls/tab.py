@@ -52,6 +52,8 @@ Dialog = OutcomeDialog | ScheduleCallDialog | CloseDealWizard
 
 WATCHED_TABLES = frozenset({"sales_calls", "leads", "students", "team_members", "enrollments"})
 RANGES = (("today", "Today"), ("week", "This week"), ("range", "Date range"), ("all", "All"))
+TIME_ORDER_RANGES = frozenset({"today", "week"})  # shown earliest first
+SCHEDULED_COLUMN = next(n for n, c in enumerate(SALES_CALLS.columns) if c.title == "Scheduled")
 NONE, OVERDUE = "none", "overdue"
 
 
@@ -79,6 +81,7 @@ class SalesCallsTab(QWidget):
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.list.model.modelReset.connect(self._update_buttons)
 
+        self._ordered_for: object = None  # the range the list was last ordered for
         self.range = QComboBox(self)
         self.range.setObjectName("range")
         for key, title in RANGES:
@@ -215,8 +218,20 @@ class SalesCallsTab(QWidget):
         return found
 
     def apply_current_filters(self) -> None:
+        self._order_for_range()
         self.list.model.set_filters(*self.conditions())
         self._update_buttons()
+
+    def _order_for_range(self) -> None:
+        """Today's and this week's calls in time order, longer spans newest first; set when
+        the range changes, so a column the user sorts by stays while other boxes change."""
+        wanted = self.range.currentData()
+        if wanted == self._ordered_for:
+            return
+        self._ordered_for = wanted
+        in_time_order = wanted in TIME_ORDER_RANGES
+        order = Qt.SortOrder.AscendingOrder if in_time_order else Qt.SortOrder.DescendingOrder
+        self.list.view.sortByColumn(SCHEDULED_COLUMN, order)
 
     def apply_filters(self, filters: dict[str, object]) -> None:
         """Show the calls another screen asked for (keys in the module docstring)."""

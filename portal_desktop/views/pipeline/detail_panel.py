@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from portal_desktop.db import pipeline_queries
 from portal_desktop.db.pipeline_queries import CallEntry
 from portal_desktop.services.common.context import Permission
+from portal_desktop.services.common.phone import phone_text
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
@@ -209,7 +210,8 @@ class LeadDetailPanel(QWidget):
             status += f" · lost: {detail['lost_reason']}"
         self.status.setText(f"{status} · created {fmt.datetime(detail['created_at'])}")
         for key, label in self.values.items():
-            label.setText(str(detail.get(key) or "—"))
+            shown = phone_text(detail[key]) if key == "phone" else detail.get(key)
+            label.setText(str(shown or "—"))
         self.calls.clear()
         for call in detail["calls"]:
             self.calls.addItem(call_line(call, fmt.datetime(call.scheduled_at)))

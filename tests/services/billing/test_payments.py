@@ -302,7 +302,7 @@ def test_payments_need_the_right_role_and_an_open_enrollment(sessions, open_inst
     error = assert_refused(
         sessions, lambda s: record_payment(s, SALES, installment_id), ValidationError, "status"
     )
-    assert "is CANCELLED; only an enrollment that is ACTIVE or DEFAULTED can take payments" in str(
+    assert "is cancelled; only an enrollment that is active or defaulted can take payments" in str(
         error
     )
 
@@ -413,7 +413,7 @@ def test_refunds_are_for_admins_and_only_of_money_received(sessions) -> None:
         lambda s: refund_payment(s, ADMIN, failed_id),
         ValidationError,
         "payment_id",
-        "FAILED",
+        "is failed",
     )
     for kwargs, field in [
         ({"amount": "0"}, "amount"),

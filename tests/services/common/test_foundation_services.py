@@ -63,7 +63,7 @@ def test_roles_have_the_permissions_of_design_md() -> None:
     assert MARKETING.can(Permission.EDIT_MARKETING)
     assert not MARKETING.can(Permission.EDIT_LEADS)
     assert not MARKETING.can(Permission.RECORD_PAYMENTS)
-    with pytest.raises(PermissionDeniedError, match="sam \\(SALES\\) may not change settings"):
+    with pytest.raises(PermissionDeniedError, match="sam \\(Sales\\) may not change settings"):
         SALES.require(Permission.MANAGE_SETTINGS)
 
 

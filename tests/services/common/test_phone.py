@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portal_desktop.errors import ValidationError
-from portal_desktop.services.common.phone import normalize_phone
+from portal_desktop.services.common.phone import normalize_phone, phone_text
 
 STORED_SHAPE = re.compile(r"\+[1-9][0-9]{6,14}( x[0-9]{1,10})?")
 
@@ -88,3 +88,19 @@ def test_never_crashes_and_is_idempotent(typed: str) -> None:
 def test_every_way_of_writing_a_us_number_gives_the_same_result(digits: str, layout: str) -> None:
     typed = layout.format(a=digits[:3], b=digits[3:6], c=digits[6:])
     assert normalize_phone(typed) == f"+1{digits}"
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("+14155550123", "+1 415 555-0123"),
+        ("+1 305 409-4602", "+1 305 409-4602"),  # a number stored spaced reads the same
+        ("(305) 409 4602", "+1 305 409-4602"),
+        ("+14155550123 x12", "+1 415 555-0123 x12"),
+        ("+442079460958", "+442079460958"),
+        ("call me", "call me"),  # not a number: shown as it is
+        (None, ""),
+    ],
+)
+def test_phones_read_alike_whatever_shape_they_were_stored_in(stored, shown) -> None:
+    assert phone_text(stored) == shown

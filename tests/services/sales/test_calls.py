@@ -17,6 +17,7 @@ from portal_desktop.errors import (
 )
 from portal_desktop.models import Enrollment, Lead, Program, SalesCall, TeamMember
 from portal_desktop.models.enums import AuditAction, CallOutcome, LeadStatus, PlanType, TeamRole
+from portal_desktop.services.common.words import enum_label
 from portal_desktop.services.sales.calls import (
     cancel_call,
     record_outcome,
@@ -141,7 +142,7 @@ BAD_BOOKINGS = [
     ({"student_id": "student"}, "student_id", "not both"),
     ({"lead_id": uuid.uuid4()}, "lead_id", "no such lead"),
     ({"lead_id": None, "student_id": uuid.uuid4()}, "student_id", "no such student"),
-    ({"lead_id": "lost"}, "lead_id", "is LOST; reopen the lead"),
+    ({"lead_id": "lost"}, "lead_id", "is Lost; reopen the lead"),
     ({"host_id": uuid.uuid4()}, "host_id", "no such team member"),
     ({"host_id": "ivy"}, "host_id", "Ivy is no longer active"),
     ({"setter_id": "ivy"}, "setter_id", "Ivy is no longer active"),
@@ -216,8 +217,8 @@ def test_outcomes_record_whether_an_offer_was_made(sessions, people) -> None:
 IMPOSSIBLE = [
     ("CLOSED_WON", False, "offer_made", "always had an offer"),
     ("CLOSED_LOST", False, "offer_made", "always had an offer"),
-    ("NO_SHOW", True, "offer_made", "no offer can be made on a NO_SHOW call"),
-    ("CANCELLED", True, "offer_made", "no offer can be made on a CANCELLED call"),
+    ("NO_SHOW", True, "offer_made", "no offer can be made on a No show call"),
+    ("CANCELLED", True, "offer_made", "no offer can be made on a Cancelled call"),
     ("RESCHEDULED", None, "outcome", "use reschedule_call"),
     ("WON", None, "outcome", "'WON' is not an outcome"),
     ("FOLLOW_UP", "yes", "offer_made", "True/False"),
@@ -244,7 +245,7 @@ def test_a_call_that_has_not_started_gets_no_held_outcome(sessions, people) -> N
             record_outcome(session, SALES, call.id, outcome, now=start - dt.timedelta(minutes=1))
         assert caught.value.field == "outcome"
         local = f"2025-03-{4 + number:02d} 09:00"
-        assert f"booked for {local}; record {outcome}" in caught.value.problem
+        assert f"booked for {local}; record {enum_label(outcome)}" in caught.value.problem
         assert _call(sessions, call.id).outcome is None
         assert _outcome(sessions, call.id, outcome, now=start).outcome == outcome  # from its start
 
@@ -407,7 +408,9 @@ def test_settled_calls_are_neither_rescheduled_nor_cancelled(sessions, people) -
         for attempt in attempts:
             with sessions() as session, pytest.raises(ConflictError) as caught:
                 attempt(session)
-            assert f"outcome {settled}" in str(caught.value) or "final" in str(caught.value)
+            assert f"outcome {enum_label(settled)}" in str(caught.value) or "final" in str(
+                caught.value
+            )
         assert counts(sessions) == before
         assert _call(sessions, call.id).outcome == settled
 

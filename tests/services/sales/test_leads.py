@@ -143,7 +143,7 @@ def test_emails_are_unique_whatever_their_case(sessions) -> None:
     with sessions() as session, pytest.raises(ValidationError) as caught:
         create_lead(session, SALES, first_name="Annie", email=" ann.lee@EXAMPLE.COM")
     assert caught.value.field == "email"
-    assert "already belongs to the lead Ann Lee (status NEW)" in caught.value.problem
+    assert "already belongs to the lead Ann Lee (status New)" in caught.value.problem
     assert counts(sessions) == before
     other = _create(sessions, first_name="Bo", email="bo@example.com")
     with sessions() as session, pytest.raises(ValidationError, match="Ann Lee"):
@@ -316,12 +316,12 @@ def test_allowed_status_moves(sessions) -> None:
 
 
 REFUSED = [
-    (LeadStatus.QUALIFIED, "CONTACTED", None, "status", "cannot go back to CONTACTED"),
-    (LeadStatus.CONTACTED, "NEW", None, "status", "cannot go back to NEW"),
-    (LeadStatus.LOST, "QUALIFIED", None, "status", "reopen it as NEW or CONTACTED"),
+    (LeadStatus.QUALIFIED, "CONTACTED", None, "status", "cannot go back to Contacted"),
+    (LeadStatus.CONTACTED, "NEW", None, "status", "cannot go back to New"),
+    (LeadStatus.LOST, "QUALIFIED", None, "status", "reopen it as New or Contacted"),
     (LeadStatus.NEW, "LOST", None, "lost_reason", "say why"),
     (LeadStatus.NEW, "LOST", "   ", "lost_reason", "say why"),
-    (LeadStatus.NEW, "CONTACTED", "Too expensive", "lost_reason", "only a LOST lead"),
+    (LeadStatus.NEW, "CONTACTED", "Too expensive", "lost_reason", "only a Lost lead"),
     (LeadStatus.NEW, "WON", None, "status", "'WON' is not a lead status"),
     (LeadStatus.NEW, "LOST", "r" * 501, "lost_reason", "at most 500"),
 ]
@@ -368,7 +368,7 @@ def test_marketing_reads_leads_but_does_not_edit_them(sessions) -> None:
         lambda s: delete_lead(s, MARKETING, lead.id),
     ]
     for edit in edits:
-        with sessions() as session, pytest.raises(PermissionDeniedError, match="mia \\(MARKETING"):
+        with sessions() as session, pytest.raises(PermissionDeniedError, match="mia \\(Marketing"):
             edit(session)
     assert counts(sessions) == (1, 0, 1)
     assert _stored(sessions, lead.id).version == 1
