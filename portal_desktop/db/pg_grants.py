@@ -92,7 +92,7 @@ def grants(table: str) -> Iterator[tuple[str, str, str | None]]:
     """(group role, SQL privilege, column list or None) of every grant on ``table``."""
     for index, letters in enumerate(MATRIX[table]):
         for letter in letters:
-            columns = COLUMN_RULES.get((table, letter.upper()))
+            columns = COLUMN_RULES.get((table, letter.upper())) if letter.islower() else None
             yield group_of(index), _VERBS[letter.upper()], columns[0] if columns else None
 
 
@@ -142,7 +142,7 @@ def _row_security(table: str) -> list[str]:
 
 
 def markdown_matrix() -> str:
-    """The README's table: table × group role, with the limits in words."""
+    """The README's table: table by group role, with the limits in words."""
     head = "| table | " + " | ".join(GROUPS.values()) + " |"
     lines = [head, "|" + "---|" * (len(GROUPS) + 1)]
     for table, row in MATRIX.items():
