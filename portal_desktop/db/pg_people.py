@@ -121,12 +121,16 @@ BEGIN
         RAISE EXCEPTION '% is not a role', p_role USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM portal_person(p_username);
+    IF NOT EXISTS (SELECT FROM pg_roles r WHERE r.rolname = p_username) THEN
+        other := NULL;  -- a user with no login yet (an upgraded database): the row only
+    ELSE
     FOREACH other IN ARRAY ARRAY['{"', '".join(GROUPS.values())}'] LOOP
         IF other <> grp AND pg_has_role(p_username, other, 'MEMBER') THEN
             EXECUTE format('REVOKE %I FROM %I', other, p_username);
         END IF;
     END LOOP;
     EXECUTE format('GRANT %I TO %I', grp, p_username);
+    END IF;
     UPDATE users SET role = p_role, updated_at = clock_timestamp(), version = version + 1
     WHERE username = p_username AND role <> p_role;
 END $fn$""",
@@ -139,8 +143,10 @@ BEGIN
         RAISE EXCEPTION 'you cannot deactivate your own account'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    EXECUTE format('ALTER ROLE %I %s', portal_person(p_username),
-                   CASE WHEN p_active THEN 'LOGIN' ELSE 'NOLOGIN' END);
+    IF EXISTS (SELECT FROM pg_roles r WHERE r.rolname = portal_person(p_username)) THEN
+        EXECUTE format('ALTER ROLE %I %s', p_username,
+                       CASE WHEN p_active THEN 'LOGIN' ELSE 'NOLOGIN' END);
+    END IF;
     UPDATE users SET active = p_active, failed_logins = 0, locked_until = NULL,
                      updated_at = clock_timestamp(), version = version + 1
     WHERE username = p_username AND active <> p_active;
