@@ -45,6 +45,7 @@ DECLARE
     old_values jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) - {_SKIPPED} END;
     new_values jsonb := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) - {_SKIPPED} END;
     action text := nullif(current_setting('{ACTION_SETTING}', true), '');
+    row_id uuid := coalesce(new_values ->> 'id', old_values ->> 'id')::uuid;
     changed text[];
 BEGIN
     IF session_user = current_user THEN
@@ -66,7 +67,7 @@ BEGIN
             left(session_user, 80),
             CASE TG_OP WHEN 'INSERT' THEN 'CREATE' ELSE TG_OP END,
             TG_TABLE_NAME,
-            coalesce(new_values ->> 'id', old_values ->> 'id')::uuid,
+            row_id,
             CASE WHEN TG_OP <> 'INSERT' THEN old_values END,
             CASE WHEN TG_OP <> 'DELETE' THEN new_values END,
             left(replace(action, '_', ' '), 500),
