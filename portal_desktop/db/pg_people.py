@@ -166,7 +166,11 @@ RETURNS void {_HEADER}
 BEGIN
     PERFORM portal_require_admin();
     PERFORM portal_check_verifier(p_verifier);
-    EXECUTE format('ALTER ROLE %I PASSWORD %L', portal_person(p_username), p_verifier);
+    IF NOT EXISTS (SELECT FROM pg_roles r WHERE r.rolname = portal_person(p_username)) THEN
+        RAISE EXCEPTION '% has no database login yet; give them one: portal-desktop users link',
+            p_username USING ERRCODE = 'undefined_object';
+    END IF;
+    EXECUTE format('ALTER ROLE %I PASSWORD %L', p_username, p_verifier);
     UPDATE users SET must_change_password = true, failed_logins = 0, locked_until = NULL,
                      updated_at = clock_timestamp(), version = version + 1
     WHERE username = p_username;

@@ -23,6 +23,7 @@ from portal_desktop.db.pg_logins import change_own_password, current_role, scram
 from portal_desktop.errors import PermissionDeniedError, ValidationError
 from portal_desktop.models import User
 from portal_desktop.models.enums import UserRole
+from portal_desktop.services.common.changes import note_written
 from portal_desktop.services.common.context import Actor
 
 MAX_ROLE_NAME = 63  # PostgreSQL's limit on a role name
@@ -40,12 +41,17 @@ def _worded() -> Iterator[None]:
             raise PermissionDeniedError(f"The database refused: {message}") from None
         if isinstance(orig, psycopg.errors.DuplicateObject):
             raise ValidationError("username", message) from None
+        if isinstance(orig, psycopg.errors.UndefinedObject):
+            raise ValidationError("user", message) from None
         raise
 
 
 def _call(session: Session, function: Any) -> Any:
+    """Run one of the owner's functions; it writes ``users`` where the session cannot see."""
     with _worded():
-        return session.scalar(select(function))
+        result = session.scalar(select(function))
+    note_written(session, "users")
+    return result
 
 
 def owner_actor(session: Session) -> Actor | None:

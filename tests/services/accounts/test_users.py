@@ -10,6 +10,7 @@ import uuid
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from portal_desktop.errors import NotFoundError, PermissionDeniedError, ValidationError
 from portal_desktop.models import AuditEntry, TeamMember, User
@@ -56,8 +57,8 @@ def _insert_user(sessions, username: str, role: UserRole, password: str = PASSWO
 
 
 def _user(sessions, user_id: uuid.UUID) -> User:
-    with sessions() as session:
-        return session.get(User, user_id)
+    with sessions() as session:  # password_hash is deferred (unreadable for people on PG)
+        return session.get(User, user_id, options=[undefer(User.password_hash)])
 
 
 @pytest.fixture
