@@ -43,7 +43,7 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "email_broadcasts": ("SIUD", "S", "SIU"),
     "app_settings": ("SIUD", "S", "S"),
     "users": ("su", "s", "s"),
-    "audit_log": ("S", "", ""),
+    "audit_log": ("S", "s", ""),
     "alembic_version": ("S", "S", "S"),
     **dict.fromkeys(_FACTS, ("S", "S", "S")),
 }
@@ -79,7 +79,14 @@ ROW_RULES: dict[tuple[str, str], tuple[str, str]] = {
     ("payments", "portal_sales"): (_NOT_REFUNDED, "not to refund, nor touch a refunded payment"),
     ("daily_metrics", "portal_sales"): (_OWN_MEMBER, "only their own team member's rows"),
 }
-RLS_TABLES = tuple(sorted({table for table, _group in ROW_RULES}))
+# (table, group role): (USING condition of its SELECT, words for the README)
+READ_RULES: dict[tuple[str, str], tuple[str, str]] = {
+    ("audit_log", "portal_sales"): (
+        "entity IN ('enrollments', 'installments', 'payments')",
+        "the trail of enrollments, installments and payments (an enrollment's history)",
+    ),
+}
+RLS_TABLES = tuple(sorted({table for table, _group in (*ROW_RULES, *READ_RULES)}))
 
 _VERBS = {"S": "SELECT", "I": "INSERT", "U": "UPDATE", "D": "DELETE"}
 
@@ -127,6 +134,12 @@ def _row_security(table: str) -> list[str]:
         if not any(allows(table, group, verb) for verb in _VERBS.values()):
             continue
         name = f"{table}_{group}"
+        if (table, group) in READ_RULES:
+            using = READ_RULES[(table, group)][0]
+            statements.append(
+                f"CREATE POLICY {name}_read ON {table} FOR SELECT TO {group} USING ({using})"
+            )
+            continue
         if rule is None:
             statements.append(
                 f"CREATE POLICY {name} ON {table} TO {group} USING (true) WITH CHECK (true)"
@@ -162,4 +175,4 @@ def _cell_word(table: str, group: str, letter: str) -> str:
     columns = COLUMN_RULES.get((table, letter.upper()))
     if columns is not None:
         return f"{verb} ({columns[1]})"
-    return f"{verb} ({ROW_RULES[(table, group)][1]})"
+    return f"{verb} ({(ROW_RULES.get((table, group)) or READ_RULES[(table, group)])[1]})"

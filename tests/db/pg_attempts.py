@@ -113,6 +113,9 @@ def _inside_rules(role: str, own_member: str | None) -> Iterator[Attempt]:
         "payments U notes", f"UPDATE payments SET notes = notes WHERE {unrefunded}", may_sell, True
     )
     yield Attempt("payments I", _copy("payments", unrefunded), may_sell, True)
+    trail = "SELECT * FROM audit_log WHERE entity = "
+    yield Attempt("audit_log S payments", f"{trail}'payments'", role != "MARKETING", True)
+    yield Attempt("audit_log S users", f"{trail}'users'", role == "ADMIN", True)
     own = f"team_member_id = '{own_member}'"
     other = f"team_member_id <> '{own_member}'"
     new_day = {"date": "'2099-01-01'::date"}

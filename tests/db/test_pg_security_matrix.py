@@ -45,6 +45,15 @@ def people(engine: Engine) -> dict[str, str]:
     }
     with engine.begin() as conn:
         conn.execute(text("SELECT portal_set_active(:n, false)"), {"n": names["GONE"]})
+        for entity in ("payments", "users"):  # one trail row each, for the read rule
+            conn.execute(
+                text(
+                    "INSERT INTO audit_log (id, at, username, action, entity, created_at, "
+                    "updated_at, version) VALUES (gen_random_uuid(), now(), 'owner', 'UPDATE', "
+                    ":e, now(), now(), 1)"
+                ),
+                {"e": entity},
+            )
     return names
 
 
