@@ -289,7 +289,7 @@ class Launcher(QObject):
     def _sign_in_shared(self, username: str, password: str) -> Actor:
         """A shared database: one's own PostgreSQL login; the keyring keeps its password."""
         from portal_desktop.db import secrets
-        from portal_desktop.views.shared_signin import sign_in_shared
+        from portal_desktop.services.accounts.pg_signin import sign_in_shared
 
         assert self.engine is not None
         signed, password = sign_in_shared(

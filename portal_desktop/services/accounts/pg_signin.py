@@ -5,6 +5,7 @@ disabled login is said in words, without telling which of username and password 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
@@ -16,6 +17,7 @@ from portal_desktop.db.engine import make_engine
 from portal_desktop.errors import PortalError
 from portal_desktop.models import User
 from portal_desktop.services.accounts.pg_users import signed_in_actor
+from portal_desktop.services.accounts.users import change_password
 from portal_desktop.services.common.context import Actor
 
 BAD_LOGIN = "Unknown username or wrong password (the database refused the login)"
@@ -61,3 +63,31 @@ def sign_in(url: URL, username: str, password: str) -> SharedSignIn:
         engine.dispose()
         raise
     return SharedSignIn(engine, actor, must_change)
+
+
+def sign_in_shared(
+    url: URL,
+    username: str,
+    password: str,
+    outdated: tuple[str | None, str] | None,
+    ask_new: Callable[[], str | None],
+) -> tuple[SharedSignIn, str]:
+    """The person's sign-in and the password the keyring should keep from now on."""
+    if outdated:
+        raise PortalError(
+            f"The database's schema ({outdated[0]}) is older than this app's ({outdated[1]}); "
+            "its owner upgrades it: portal-desktop db upgrade --url OWNER_URL (see the README, "
+            "Shared database security)."
+        )
+    signed = sign_in(url, username, password)
+    if not signed.must_change_password:
+        return signed, password
+    try:
+        new = ask_new()
+        if new is None:
+            raise PortalError("Your first password must be changed before you can sign in.")
+        with Session(signed.engine) as session:
+            change_password(session, signed.actor, password, new)
+    finally:
+        signed.engine.dispose()
+    return sign_in(url, username, new), new  # connections from now on use the new one
