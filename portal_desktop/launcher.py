@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QThreadPool, QTimer
@@ -45,6 +46,7 @@ from portal_desktop.app_database import (
 )
 from portal_desktop.db.paths import local_database_path
 from portal_desktop.errors import PortalError
+from portal_desktop.views.shared_signin import ask_new_password
 from portal_desktop.views.signin_dialog import SignInDialog
 
 if TYPE_CHECKING:
@@ -105,6 +107,9 @@ class Launcher(QObject):
         self._pending: tuple[str, object] | None = None  # what to open after the paint
         self._welcome_dialog: QWidget | None = None
         self.demo_notice = ""
+        self.profile: Profile | None = None  # the shared database's connection, if any
+        # Asks for one's own password at a first sign-in (tests replace it).
+        self.ask_new_password: Callable[[], str | None] = lambda: ask_new_password(self.signin)
 
     # --- start ---------------------------------------------------------------------------
 
@@ -227,6 +232,8 @@ class Launcher(QObject):
         from portal_desktop.db import secrets
         from portal_desktop.db.engine import make_engine
 
+        self.profile = profile
+
         password = secrets.load_password(profile.name, profile.user)
         if password is None:
             password = self._ask_password(profile)
@@ -291,10 +298,27 @@ class Launcher(QObject):
 
     def _authenticate(self, username: str, password: str) -> Actor:
         assert self.engine is not None
+        if self.engine.dialect.name == "postgresql":
+            return self._sign_in_shared(username, password)
         actor = sign_in(self.engine, username, password, self.outdated)
         if self.outdated:
             self._offer_upgrade()
         return actor
+
+    def _sign_in_shared(self, username: str, password: str) -> Actor:
+        """A shared database: one's own PostgreSQL login; the keyring keeps its password."""
+        from portal_desktop.db import secrets
+        from portal_desktop.services.accounts.pg_signin import sign_in_shared
+
+        assert self.engine is not None
+        signed, password = sign_in_shared(
+            self.engine.url, username, password, self.outdated, self.ask_new_password
+        )
+        self._close_engine()
+        self.engine = signed.engine
+        if self.profile is not None and secrets.keyring_available():
+            secrets.save_password(self.profile.name, signed.actor.username, password)
+        return signed.actor
 
     def _offer_upgrade(self) -> None:
         from portal_desktop.db import migrate

@@ -90,15 +90,44 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def db_url(backend: str, migrated_templates: dict, pg_admin_url: str, tmp_path: Path) -> str:
+def db_url(
+    backend: str, migrated_templates: dict, pg_admin_url: str, tmp_path: Path
+) -> Iterator[str]:
     """A fresh, migrated, empty database of the parametrized backend."""
     if backend == "sqlite":
         target = tmp_path / "portal.sqlite3"
         shutil.copyfile(migrated_templates["sqlite"], target)
-        return f"sqlite:///{target}"
-    return _pg_create_database(
+        yield f"sqlite:///{target}"
+        return
+    url = _pg_create_database(
         pg_admin_url, f"portal_test_{uuid.uuid4().hex[:12]}", migrated_templates["postgresql"]
     )
+    yield url
+    _drop_people_logins(url)
+
+
+def _drop_people_logins(url: str) -> None:
+    """Login roles are cluster-wide: drop those the test made for its users rows, so that
+    another test may create a user of the same name (issue 14)."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.begin() as conn:
+            names = conn.execute(
+                text(
+                    "SELECT r.rolname FROM pg_roles r JOIN users u ON u.username = r.rolname "
+                    "WHERE NOT r.rolsuper"
+                )
+            ).scalars()
+            for name in names:
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :n"
+                    ),
+                    {"n": name},
+                )
+                conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{name}"')
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # SQLAlchemy is imported only when a command runs (fast app s
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
+    from portal_desktop.services.common.context import Actor
+
 URL_HELP = "database URL (default: the local SQLite file); e.g. postgresql://user@host/db"
 
 Handler = Callable[[argparse.Namespace], int]
@@ -69,6 +71,37 @@ def current_session(args: argparse.Namespace) -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
+
+
+def command_actor(session: Session) -> Actor:
+    """Whom a command acts as. The local file: the system (whoever may open the file may do
+    anything with it). A shared PostgreSQL database: the role of the URL, with its rights —
+    its ``users`` row (refused in words when it has none or is deactivated); the schema
+    owner acts with its full rights."""
+    from portal_desktop.db.pg_logins import is_shared
+    from portal_desktop.services.accounts.pg_users import signed_in_actor
+    from portal_desktop.services.common.context import SYSTEM
+
+    return signed_in_actor(session) if is_shared(session) else SYSTEM
+
+
+def read_password(option_given: bool, prompt: str = "Password: ") -> str:
+    """A password from standard input (``--password-stdin``: its first line) or a prompt
+    asked twice; never from the command line, where other users could read it."""
+    import getpass
+    import sys
+
+    if option_given:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise PortalError("--password-stdin: standard input gave no password; pipe one line")
+        return password
+    if not sys.stdin.isatty():
+        raise PortalError("no terminal to ask for the password; pass --password-stdin and pipe it")
+    first = getpass.getpass(prompt)
+    if getpass.getpass("Again: ") != first:
+        raise PortalError("the two passwords differ; run the command again")
+    return first
 
 
 def read_only(handler: Handler) -> Handler:

@@ -1,9 +1,9 @@
 """`portal-desktop import leads|ad-performance FILE …` and `portal-desktop export TABLE …`.
 
-Imports run as the system user in one transaction. Exit status: 0 when the import was
-written; 2 when it was refused — one line on stderr, the validation report on stdout (and
-saved with ``--report FILE``), nothing written — as for every other bad input (no database,
-unreadable mapping…); 1 for a dry run that found problems.
+Imports run as the role of the URL (``command_actor``) in one transaction. Exit status: 0
+when the import was written; 2 when it was refused — one line on stderr, the validation
+report on stdout (and saved with ``--report FILE``), nothing written — as for every other
+bad input (no database, unreadable mapping…); 1 for a dry run that found problems.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from portal_desktop.commands.common import (
     add_url_option,
     check_output_file,
+    command_actor,
     current_session,
     read_only,
 )
@@ -77,13 +78,13 @@ def _refused(message: str, problems: tuple[Problem, ...], report: str | None) ->
 
 
 def _run_import(args: argparse.Namespace, run: Callable[..., Any], *arguments: Any) -> int:
-    """Check or import (``run``) as the system user; print the report; the exit status."""
-    from portal_desktop.services.common.context import SYSTEM
+    """Check or import (``run``) as the role of the URL (``command_actor``); print the
+    report; the exit status."""
     from portal_desktop.services.files.import_common import ImportRefusedError
 
     with current_session(args) as session:
         try:
-            report = run(session, SYSTEM, *arguments)
+            report = run(session, command_actor(session), *arguments)
         except ImportRefusedError as exc:
             return _refused(str(exc), exc.problems, args.report)
     for line in (*report.notes, *report.summary_lines()):
@@ -196,7 +197,6 @@ def _date(option: str, text: str | None, default: dt.date) -> dt.date:
 @read_only
 def _export(args: argparse.Namespace) -> int:
     from portal_desktop.services.billing.ledger import local_today
-    from portal_desktop.services.common.context import SYSTEM
     from portal_desktop.services.files.exports import ExportFormat, export_list
     from portal_desktop.services.reporting.report_exports import export_report
 
@@ -214,10 +214,12 @@ def _export(args: argparse.Namespace) -> int:
             if args.table in REPORT_NAMES:
                 end = _date("--to", args.end, local_today(session))
                 start = _date("--from", args.start, end.replace(day=1))
-                count = export_report(session, SYSTEM, args.table, start, end, args.output, fmt)
+                count = export_report(
+                    session, command_actor(session), args.table, start, end, args.output, fmt
+                )
             else:
                 query = _list_query(session, args)
-                count = export_list(session, SYSTEM, query, args.output, fmt)
+                count = export_list(session, command_actor(session), query, args.output, fmt)
         except OSError as exc:
             raise PortalError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     print(f"Wrote {count:,} row{'s' if count != 1 else ''} to {args.output} ({fmt.value}).")

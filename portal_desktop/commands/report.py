@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from portal_desktop.commands.common import add_url_option, current_session, read_only
+from portal_desktop.commands.common import add_url_option, command_actor, current_session, read_only
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -108,13 +108,13 @@ class _RangedRows:
 def _read_ranged(
     args: argparse.Namespace, read: Callable[[Session, Actor, dt.date, dt.date], list[Any]]
 ) -> _RangedRows:
-    """Run the report use case ``read`` over the range of ``args`` as the system actor."""
+    """Run the report use case ``read`` over the range of ``args`` as the role of the URL
+    (``command_actor``)."""
     from portal_desktop.services.accounts.settings import load_settings
-    from portal_desktop.services.common.context import SYSTEM
 
     start, end = _range(args)
     with current_session(args) as session:
-        rows = read(session, SYSTEM, start, end)
+        rows = read(session, command_actor(session), start, end)
         settings = load_settings(session)
     return _RangedRows(start, end, rows, settings.currency, settings.time_zone)
 
@@ -145,12 +145,11 @@ def kpi_table(report: KpiReport) -> str:
 
 
 def _kpis(args: argparse.Namespace) -> int:
-    from portal_desktop.services.common.context import SYSTEM
     from portal_desktop.services.reporting.kpis import kpi_report
 
     start, end = _range(args)
     with current_session(args) as session:
-        report = kpi_report(session, SYSTEM, start, end)
+        report = kpi_report(session, command_actor(session), start, end)
     if args.json:
         _print_json(report.to_json_dict())
     else:
@@ -223,13 +222,12 @@ def receivables_table(report: ReceivablesReport) -> str:
 
 def _receivables(args: argparse.Namespace) -> int:
     from portal_desktop.services.billing.ledger import local_today
-    from portal_desktop.services.common.context import SYSTEM
     from portal_desktop.services.common.date_ranges import parse_date
     from portal_desktop.services.reporting.kpis import receivables_report
 
     as_of = parse_date("--as-of", args.as_of) if args.as_of else None
     with current_session(args) as session:
-        report = receivables_report(session, SYSTEM, as_of or local_today(session))
+        report = receivables_report(session, command_actor(session), as_of or local_today(session))
     if args.json:
         _print_json(report.to_json_dict())
     else:
@@ -281,12 +279,11 @@ def commissions_table(report: CommissionReport) -> str:
 
 
 def _commissions(args: argparse.Namespace) -> int:
-    from portal_desktop.services.common.context import SYSTEM
     from portal_desktop.services.sales.commissions import commission_report
 
     start, end = _range(args)
     with current_session(args) as session:
-        report = commission_report(session, SYSTEM, start, end)
+        report = commission_report(session, command_actor(session), start, end)
     if args.json:
         _print_json(report.to_json_dict())
     else:

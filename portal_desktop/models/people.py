@@ -29,8 +29,13 @@ class User(Entity):
     full_name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str | None] = mapped_column(String(320))
     role: Mapped[UserRole] = mapped_column(enum_type(UserRole, "user_role"))
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # The app's Argon2 hash on SQLite. Empty on a shared PostgreSQL database: there the user
+    # is a PostgreSQL login role of the same name, and only the server keeps the password.
+    # Deferred: nobody may read the column there, so a loaded user must not select it.
+    password_hash: Mapped[str] = mapped_column(String(255), deferred=True)
     active: Mapped[bool] = mapped_column(default=True, server_default="1")
+    # A first password (or one an administrator reset) must be changed at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default="0")
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[dt.datetime | None]
     last_login_at: Mapped[dt.datetime | None]

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import QDate
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal_desktop.db.admin_queries import USERS
@@ -16,7 +16,7 @@ from portal_desktop.models import AuditEntry, Program, User
 from portal_desktop.models.enums import AuditAction, UserRole
 from portal_desktop.services.accounts import settings
 from portal_desktop.services.accounts import users as user_service
-from portal_desktop.services.accounts.users import AuthenticationError
+from portal_desktop.services.accounts.users import AuthenticationError, actor_for
 from portal_desktop.services.common.context import SYSTEM, Actor
 from portal_desktop.services.sales import programs
 from portal_desktop.services.seeding import seed_database
@@ -35,6 +35,11 @@ from tests.views.list_rows import settle_now
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 SCREENSHOT = TEST_SCREENS / "admin.png"
 NEW_PASSWORD = "correct horse battery"
+
+# These use the app's own sign-in, lockout and password hashes: the local file's (issue 14).
+# On a shared database the people panel goes through the owner's functions: see
+# test_admin_creates_a_user_who_then_signs_in and tests/services/accounts/test_pg_users.py.
+APP_SIGN_IN = pytest.mark.parametrize("backend", ["sqlite"])
 
 
 @pytest.fixture
@@ -121,11 +126,19 @@ def test_admin_creates_a_user_who_then_signs_in(qtbot, seeded: Engine, sessions)
     settle(qtbot, users)
     assert sorted(column(users, 0)) == ["admin", "casey.nguyen", "marketing", "sales"]
 
-    with sessions() as session:
-        actor = user_service.authenticate(session, "CASEY.nguyen", NEW_PASSWORD)
+    if tab.ctx.engine.dialect.name == "sqlite":
+        with sessions() as session:
+            actor = user_service.authenticate(session, "CASEY.nguyen", NEW_PASSWORD)
+        with sessions() as session, pytest.raises(AuthenticationError):
+            user_service.authenticate(session, "casey.nguyen", "short")
+    else:  # a PostgreSQL login of casey's own, in the marketing group (issue 14)
+        with sessions() as session:
+            groups = session.execute(
+                text("SELECT pg_has_role('casey.nguyen', 'portal_marketing', 'MEMBER')")
+            ).scalar()
+            actor = actor_for(session.scalar(select(User).where(User.username == "casey.nguyen")))
+        assert groups is True
     assert actor.role is UserRole.MARKETING and actor.username == "casey.nguyen"
-    with sessions() as session, pytest.raises(AuthenticationError):
-        user_service.authenticate(session, "casey.nguyen", "short")
 
     # The audit trail names the admin and shows the new values readably.
     audit = tab.audit
@@ -145,6 +158,7 @@ def test_admin_creates_a_user_who_then_signs_in(qtbot, seeded: Engine, sessions)
     assert audit.changes.rowCount() == len(audit.detail.changes)
 
 
+@APP_SIGN_IN
 def test_role_password_lock_and_deactivation(qtbot, seeded: Engine, sessions) -> None:
     tab = make_tab(qtbot, seeded, sessions, admin_actor(sessions))
     panel, users = tab.users, tab.users.list
@@ -284,6 +298,7 @@ def test_settings_errors_at_the_field_then_saved(qtbot, seeded: Engine, sessions
     assert panel.errors.shown() == {}
 
 
+@APP_SIGN_IN
 def test_audit_filters_and_screenshot(qtbot, seeded: Engine, sessions) -> None:
     actor = admin_actor(sessions)
     with sessions() as session:
@@ -335,6 +350,7 @@ def test_audit_filters_and_screenshot(qtbot, seeded: Engine, sessions) -> None:
         tab.grab().save(str(SCREENSHOT.with_name("admin_audit.png")))
 
 
+@APP_SIGN_IN
 def test_non_admin_sees_no_actions_and_services_refuse(qtbot, engine: Engine, sessions) -> None:
     with sessions() as session:
         user = user_service.create_user(session, SYSTEM, "pat.sales", NEW_PASSWORD, "SALES")

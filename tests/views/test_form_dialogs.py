@@ -16,7 +16,9 @@ from portal_desktop.db.payments_queries import load_installment
 from portal_desktop.models import Installment
 from portal_desktop.models.enums import TeamRole, UserRole
 from portal_desktop.services.accounts.settings import update_settings
+from portal_desktop.services.accounts.users import create_user
 from portal_desktop.services.common.changes import ROLLUP_TABLES
+from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.views.admin.program_dialog import ProgramDialog
 from portal_desktop.views.admin.settings_panel import SettingsPanel
 from portal_desktop.views.admin.user_dialogs import NewUserDialog, ResetPasswordDialog
@@ -30,7 +32,7 @@ from portal_desktop.views.payments.dialogs import FailedChargeDialog, PaymentDia
 from portal_desktop.views.team.end_of_day import EndOfDayPage
 from portal_desktop.views.team.leaderboard import LeaderboardPage
 from portal_desktop.views.team.member_dialog import MemberDialog
-from tests.services.factories import make_enrollment, make_team_member, make_user
+from tests.services.factories import make_enrollment, make_team_member
 from tests.views.confirming import answer_if_asked
 from tests.views.test_pipeline_tab import make_ctx
 
@@ -153,9 +155,8 @@ def test_each_dialog_announces_its_tables(qtbot, ctx, build: Callable, expected)
 
 
 def test_reset_password_announces_the_user(qtbot, ctx, sessions) -> None:
-    with sessions() as session:
-        user = make_user(session, UserRole.SALES)
-        session.commit()
+    with sessions() as session:  # a user with a login (on PostgreSQL: a login role)
+        user = create_user(session, SYSTEM, "reset.me", "first password 1", UserRole.SALES)
         user_id, username = user.id, user.username
     dialog = ResetPasswordDialog(ctx, user_id, username)
     for field in (dialog.passwords.first, dialog.passwords.again):

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,7 +18,8 @@ from portal_desktop.db.profiles import load_profiles
 from portal_desktop.launcher import Launcher
 from portal_desktop.models import Lead, User
 from portal_desktop.models.enums import UserRole
-from portal_desktop.services.accounts.users import BAD_CREDENTIALS, create_user
+from portal_desktop.services.accounts.pg_signin import DISABLED
+from portal_desktop.services.accounts.users import BAD_CREDENTIALS, create_user, deactivate_user
 from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.services.seeding import DEMO_PASSWORD
 from portal_desktop.views import ui_state
@@ -28,6 +29,7 @@ from tests.shell_helpers import generic_tabs, memory_keyring, temp_settings  # n
 
 pytestmark = pytest.mark.usefixtures("temp_settings", "generic_tabs")
 PASSWORD = "correct horse 42"
+NEW_PASSWORD = "my own password 43"
 ROLE_TABS = {
     UserRole.ADMIN: [
         "Pipeline",
@@ -57,6 +59,7 @@ def launch(qtbot) -> Iterator:
 
     def start(url: str | None, *, seed_demo: bool = False) -> Launcher:
         launcher = Launcher(url, seed_demo=seed_demo, interactive=True)
+        launcher.ask_new_password = lambda: NEW_PASSWORD  # a first sign-in on PostgreSQL
         launcher.start()
         started.append(launcher)
         return launcher
@@ -102,13 +105,17 @@ def test_each_role_sees_only_its_tabs_and_the_status_bar_says_who(
         window = launcher.window
         assert window is not None
         assert window.user_label.text() == f"{role.value.lower()}.user ({role.value.lower()})"
-        assert window.database_label.text() == f"Database: {describe(make_engine(db_url).url)}"
+        assert launcher.engine is not None
+        assert window.database_label.text() == f"Database: {describe(launcher.engine.url)}"
+        if db_url.startswith("postgresql"):  # signed in as one's own PostgreSQL login
+            assert launcher.engine.url.username == f"{role.value.lower()}.user"
         # The first tab is built on the next turn of the event loop, after the frame.
         qtbot.waitUntil(lambda w=window: w.refreshed_label.text().startswith("Refreshed "))
         assert ui_state.last_username() == f"{role.value.lower()}.user"
         launcher.shutdown()
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # the app's own lockout: the local file
 def test_a_wrong_password_shows_the_message_and_counts_the_attempt(
     qtbot, launch, db_url: str, sessions: sessionmaker[Session]
 ) -> None:
@@ -244,7 +251,10 @@ def test_the_last_profile_opens_with_its_password_from_the_keyring(
     _sign_in(qtbot, launcher, "lee", PASSWORD)
     qtbot.waitUntil(lambda: launcher.window is not None)
     assert launcher.engine is not None
-    assert launcher.engine.url.password == "kept in the keyring"
+    # Signed in as lee's own login; lee's first password was replaced by lee's own, which
+    # the keyring now keeps for the profile.
+    assert (launcher.engine.url.username, launcher.engine.url.password) == ("lee", NEW_PASSWORD)
+    assert secrets.load_password("team", "lee") == NEW_PASSWORD
     assert launcher.engine.url.database == target.database
     assert _tab_titles(launcher) == ROLE_TABS[UserRole.SALES]
 
@@ -268,32 +278,35 @@ def test_a_schema_newer_than_the_app_asks_to_update_the_app(qtbot, launch, db_ur
     assert "Update the app" in message
 
 
-def test_an_older_schema_is_upgraded_only_for_an_admin_who_agrees(
+def test_an_older_shared_schema_is_upgraded_by_its_owner_not_in_the_app(
     qtbot, launch, backend: str, db_url: str, sessions: sessionmaker[Session]
 ) -> None:
     if backend == "sqlite":
         pytest.skip("the local file is this user's own: it is upgraded on opening")
     with sessions() as session:
-        create_user(session, SYSTEM, "rep", PASSWORD, UserRole.SALES)
         create_user(session, SYSTEM, "boss", PASSWORD, UserRole.ADMIN)
     engine = make_engine(db_url)
     migrate.downgrade(engine, "0001")
     launcher = launch(db_url)
-    _sign_in(qtbot, launcher, "rep", PASSWORD)
+    _sign_in(qtbot, launcher, "boss", PASSWORD)
     dialog = launcher.signin
     assert dialog is not None and launcher.window is None
     assert "older than this app's" in dialog.database_label.text()
     assert dialog.message.text().startswith("The database's schema (0001) is older than")
-    assert "An administrator must sign in once to upgrade it" in dialog.message.text()
-
-    def agree() -> None:
-        box = QApplication.activeModalWidget()
-        assert isinstance(box, QMessageBox)
-        assert "Upgrade it now?" in box.text()
-        box.button(QMessageBox.StandardButton.Yes).click()
-
-    QTimer.singleShot(50, agree)
-    _sign_in(qtbot, launcher, "boss", PASSWORD)
-    qtbot.waitUntil(lambda: launcher.window is not None)
-    assert migrate.schema_status(engine).state is migrate.SchemaState.CURRENT
+    assert "its owner upgrades it: portal-desktop db upgrade" in dialog.message.text()
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_deactivated_login_is_refused_in_words(
+    qtbot, launch, db_url: str, sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as session:
+        create_user(session, SYSTEM, "boss", PASSWORD, UserRole.ADMIN)
+        gone = create_user(session, SYSTEM, "gone", PASSWORD, UserRole.SALES)
+        deactivate_user(session, SYSTEM, gone.id)
+    launcher = launch(db_url)
+    _sign_in(qtbot, launcher, "gone", PASSWORD)
+    dialog = launcher.signin
+    assert dialog is not None and launcher.window is None
+    assert dialog.message.text() == DISABLED

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal_desktop import clock
+from portal_desktop.db.pg_logins import is_shared
 from portal_desktop.errors import (
     PermissionDeniedError,
     PortalError,
@@ -30,6 +31,7 @@ from portal_desktop.errors import (
 )
 from portal_desktop.models import User
 from portal_desktop.models.enums import AuditAction, UserRole
+from portal_desktop.services.accounts import pg_users
 from portal_desktop.services.accounts.passwords import hash_password, needs_rehash, verify_password
 from portal_desktop.services.accounts.settings import load_settings
 from portal_desktop.services.accounts.user_checks import (
@@ -219,9 +221,12 @@ def create_user(
     taken = session.scalar(select(User.username).where(User.username == name))
     if taken is not None:
         raise ValidationError("username", f"'{name}' is already taken; choose another")
-    user = User(**values, password_hash=hash_password(password))
-    session.add(user)
-    flush_user(session)
+    if is_shared(session):
+        user = pg_users.create_user(session, name, password, values)
+    else:
+        user = User(**values, password_hash=hash_password(password))
+        session.add(user)
+        flush_user(session)
     audit.record(session, actor, AuditAction.CREATE, user)
     return user
 
@@ -282,9 +287,16 @@ def change_password(session: Session, actor: Actor, old_password: str, new_passw
         raise PermissionDeniedError(
             f"{actor.username} is not a signed-in user; sign in to change your password"
         )
-    user = locked_user(session, actor.user_id)
-    if not user.active:
+    shared = is_shared(session)  # there the row is the owner's: no lock, no hash
+    user = session.get(User, actor.user_id) if shared else locked_user(session, actor.user_id)
+    if user is None or not user.active:
         raise PermissionDeniedError("This account is deactivated; ask an administrator")
+    if shared:  # the server checked the current password at sign-in
+        _check_password("new_password", new_password, user.username)
+        if new_password == old_password:
+            raise ValidationError("new_password", "is the same as the current password")
+        pg_users.change_password(session, new_password)
+        return
     if not verify_password(user.password_hash, old_password):
         raise ValidationError("old_password", "is not your current password; type it again")
     _check_password("new_password", new_password, user.username)
@@ -302,8 +314,11 @@ def reset_password(session: Session, actor: Actor, user_id: uuid.UUID, new_passw
     user = locked_user(session, user_id)
     _check_password("new_password", new_password, user.username)
     before = audit.snapshot(user)
-    user.password_hash = hash_password(new_password)
-    _set(user, UNLOCKED)
+    if is_shared(session):
+        pg_users.reset_password(session, user, new_password)
+    else:
+        user.password_hash = hash_password(new_password)
+        _set(user, UNLOCKED)
     audit.record(session, actor, AuditAction.UPDATE, user, old=before, summary="password reset")
     return user
 
@@ -312,6 +327,12 @@ def reset_password(session: Session, actor: Actor, user_id: uuid.UUID, new_passw
 def unlock_user(session: Session, actor: Actor, user_id: uuid.UUID) -> User:
     """Lift a lock and clear the count of failed sign-ins (ADMIN only)."""
     actor.require(Permission.MANAGE_USERS)
+    if is_shared(session):
+        raise ValidationError(
+            "user",
+            "a shared database has no lock of the app's: the server limits sign-in attempts "
+            "(auth_delay, pg_hba.conf); reset the password if it is forgotten",
+        )
     user = locked_user(session, user_id)
     return _set_fields(session, actor, user, "unlocked", **UNLOCKED)
 
@@ -324,6 +345,8 @@ def set_role(session: Session, actor: Actor, user_id: uuid.UUID, role: UserRole 
     user = locked_user(session, user_id)
     if new_role != UserRole.ADMIN:
         ensure_another_active_admin(session, user, "role", f"make {new_role.value}")
+    if is_shared(session):
+        return _through_database(session, actor, user, None, pg_users.set_role, new_role)
     return _set_fields(session, actor, user, None, role=new_role)
 
 
@@ -337,6 +360,8 @@ def deactivate_user(session: Session, actor: Actor, user_id: uuid.UUID) -> User:
             "You cannot deactivate your own account; ask another administrator"
         )
     ensure_another_active_admin(session, user, "active", "deactivate")
+    if is_shared(session):
+        return _through_database(session, actor, user, "deactivated", pg_users.set_active, False)
     return _set_fields(session, actor, user, "deactivated", active=False)
 
 
@@ -345,4 +370,31 @@ def reactivate_user(session: Session, actor: Actor, user_id: uuid.UUID) -> User:
     """Let a deactivated user sign in again, with a clean failure count (ADMIN only)."""
     actor.require(Permission.MANAGE_USERS)
     user = locked_user(session, user_id)
+    if is_shared(session):
+        return _through_database(session, actor, user, "reactivated", pg_users.set_active, True)
     return _set_fields(session, actor, user, "reactivated", active=True, **UNLOCKED)
+
+
+@use_case
+def link_login(session: Session, actor: Actor, user_id: uuid.UUID, password: str) -> User:
+    """Shared database: give a user of the single-login layout a login role of their own,
+    with a first password to change at the first sign-in (ADMIN only)."""
+    actor.require(Permission.MANAGE_USERS)
+    if not is_shared(session):
+        raise ValidationError("url", "only a shared PostgreSQL database has logins per person")
+    user = locked_user(session, user_id)
+    _check_password("password", password, user.username)
+    before = audit.snapshot(user)
+    pg_users.link_user(session, user, password)
+    _record_change(session, actor, user, before, "login created")
+    return user
+
+
+def _through_database(
+    session: Session, actor: Actor, user: User, summary: str | None, change: Any, value: Any
+) -> User:
+    """A change the owner's function makes (login role and users row together), audited."""
+    before = audit.snapshot(user)
+    change(session, user, value)
+    _record_change(session, actor, user, before, summary)
+    return user

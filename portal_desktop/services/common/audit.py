@@ -1,4 +1,12 @@
-"""Write audit rows: who changed which record, when, with old and new values."""
+"""Write audit rows: who changed which record, when, with old and new values.
+
+On a shared PostgreSQL database the database writes them (``db/pg_audit.py``): a person's
+login may not write ``audit_log`` at all, and :func:`record` leaves it to the trigger, which
+stores the login (``session_user``) and the use case this module names in the transaction
+(``portal.audit_action``, set when a use case begins). The schema owner's sessions (seeding,
+maintenance commands, the tests) still write the app's own rows, as on SQLite; the trigger
+then leaves those records alone so that nothing is counted twice.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +16,48 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import inspect
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, event, func, inspect, select
+from sqlalchemy.orm import Session, SessionTransaction
 
+from portal_desktop.db.pg_audit import ACTION_SETTING
 from portal_desktop.models import AuditEntry, Entity
 from portal_desktop.models.enums import AuditAction
 from portal_desktop.services.common.context import Actor
 
 _SKIPPED = {"created_at", "updated_at", "version", "password_hash"}
+_USE_CASE_KEY = "portal_use_case"
+_MAY_WRITE_KEY = "portal_may_write_audit"
+
+
+def name_use_case(session: Session, name: str | None) -> None:
+    """The use case now running on ``session`` (None: it ended). On PostgreSQL its name goes
+    into the transaction for the audit trigger, now if one is open, else when it begins."""
+    session.info[_USE_CASE_KEY] = name
+    if name is not None and session.in_transaction():
+        _tell_database(session.connection(), name)
+
+
+@event.listens_for(Session, "after_begin")
+def _on_begin(session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
+    name = session.info.get(_USE_CASE_KEY)
+    if name is not None:
+        _tell_database(connection, name)
+
+
+def _tell_database(connection: Connection, name: str) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.set_config(ACTION_SETTING, name, True)))
+
+
+def _may_write(session: Session) -> bool:
+    """Whether this session's login writes audit rows itself (SQLite; the PostgreSQL owner)."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return True
+    if _MAY_WRITE_KEY not in connection.info:
+        query = select(func.has_table_privilege("audit_log", "INSERT"))
+        connection.info[_MAY_WRITE_KEY] = bool(connection.scalar(query))
+    return bool(connection.info[_MAY_WRITE_KEY])
 
 
 def _plain(value: Any) -> Any:
@@ -48,13 +90,16 @@ def record(
     entity: Entity,
     old: dict[str, Any] | None = None,
     summary: str | None = None,
-) -> AuditEntry:
+) -> AuditEntry | None:
     """Add an audit row for ``entity`` in the caller's transaction.
 
     For UPDATE pass ``old`` (a :func:`snapshot` taken before the change); only the fields
-    that changed are kept. DELETE keeps the old values only.
+    that changed are kept. DELETE keeps the old values only. None: the database's trigger
+    recorded the change (a person's login on a shared database).
     """
     session.flush()
+    if not _may_write(session):
+        return None
     new = None if action is AuditAction.DELETE else snapshot(entity)
     if action is AuditAction.DELETE:
         old = snapshot(entity) if old is None else old

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal_desktop.errors import ConflictError
+from portal_desktop.services.common import audit
 from portal_desktop.services.common import changes as _changes  # noqa: F401  (collects what commits change
 
 P = ParamSpec("P")
@@ -40,6 +41,8 @@ def use_case(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[S
     def run(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> R:
         depth = session.info.get(_DEPTH_KEY, 0)
         session.info[_DEPTH_KEY] = depth + 1
+        if depth == 0:
+            audit.name_use_case(session, fn.__name__)
         try:
             result = fn(session, *args, **kwargs)
             if depth == 0:
@@ -55,5 +58,7 @@ def use_case(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[S
             raise
         finally:
             session.info[_DEPTH_KEY] = depth
+            if depth == 0:
+                audit.name_use_case(session, None)
 
     return run

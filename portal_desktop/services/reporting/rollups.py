@@ -38,10 +38,19 @@ import functools
 import time
 import uuid
 import zoneinfo
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Row, Select, case, delete, func, insert, select, tuple_, union_all
+from sqlalchemy import (
+    Row,
+    Select,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session, aliased
 
 from portal_desktop.models import Enrollment, Installment, Lead, Payment, SalesCall, Student
@@ -73,8 +82,17 @@ from portal_desktop.services.reporting.kpi_sql import (
     in_dates,
     money_sum,
 )
+from portal_desktop.services.reporting.rollup_sql import (
+    CHILD_DAYS,
+    IDS_PER_QUERY,
+    TIME_ZONE_KEY,
+    claim_statement,
+    fact_delete,
+    span_queries,
+    state_delete,
+    state_insert,
+)
 
-TIME_ZONE_KEY = "time_zone"
 MERGE_GAP_DAYS = 7  # pieces (noted days ± 1) this close are rebuilt as one
 MAX_PIECES = 24  # more pieces than this: one piece from the first to the last day
 _LOCK_KEY = 0x706F7274616C  # "portal": the advisory lock of the rebuild (PostgreSQL)
@@ -119,6 +137,10 @@ def refresh_rollups(session: Session) -> int:
         return 0
     if dialect == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
+        rebuilt = _refresh_through_functions(session, tz)
+        if outermost:
+            session.commit()
+        return rebuilt
     paid_span = _paid_span(session, tz)
     if _built_in(session) != tz.key:
         rebuilt = _rebuild_everything(session, tz, dialect, paid_span)
@@ -130,6 +152,21 @@ def refresh_rollups(session: Session) -> int:
     if outermost:
         session.commit()
     return rebuilt
+
+
+def _refresh_through_functions(session: Session, tz: zoneinfo.ZoneInfo) -> int:
+    """PostgreSQL: the same rebuild, by the owner's functions (``rollup_functions.py``), so
+    a role that may only read the facts still gets them complete."""
+    if _built_in(session) != tz.key:
+        session.execute(select(func.portal_rollup_reset(tz.key)))
+        first, last = session.execute(text("SELECT * FROM portal_rollup_span()")).one()
+        periods = [] if first is None else [DateRange(first, last)]
+    else:
+        periods = pieces(session.scalars(select(func.portal_rollup_claim_days())))
+    return sum(
+        session.scalar(select(func.portal_rollup_rebuild(period.start, period.end))) or 0
+        for period in periods
+    )
 
 
 def pieces(days: Iterable[dt.date]) -> list[DateRange]:
@@ -164,14 +201,7 @@ def _anything_noted(session: Session) -> bool:
 
 
 def _claim(session: Session, dialect: str, table: Any) -> list[Row[Any]]:
-    """Delete and return the notes of ``table`` whose writers have committed (PostgreSQL:
-    a note a writer still holds is skipped, and stays for the next rebuild)."""
-    claim = delete(table)
-    key = tuple_(*table.primary_key.columns)
-    if dialect == "postgresql":
-        free = select(*table.primary_key.columns).with_for_update(skip_locked=True)
-        claim = claim.where(key.in_(free))
-    return list(session.execute(claim.returning(*table.primary_key.columns)))
+    return list(session.execute(claim_statement(table, dialect)))
 
 
 def _claim_noted_days(session: Session, dialect: str) -> set[dt.date]:
@@ -181,8 +211,8 @@ def _claim_noted_days(session: Session, dialect: str) -> set[dt.date]:
     for kind, record_id in _claim(session, dialect, rollup_dirty_parents):
         parents.setdefault(kind, []).append(record_id)
     for kind, ids in parents.items():
-        for start in range(0, len(ids), _IDS_PER_QUERY):
-            for query in _CHILD_DAYS[kind](ids[start : start + _IDS_PER_QUERY]):
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            for query in CHILD_DAYS[kind](ids[start : start + IDS_PER_QUERY]):
                 days.update(
                     _utc_day(value)
                     for row in session.execute(query)
@@ -190,36 +220,6 @@ def _claim_noted_days(session: Session, dialect: str) -> set[dt.date]:
                     if value is not None
                 )
     return days
-
-
-def _payment_times(*where: Any) -> Select[Any]:
-    return select(Payment.paid_at, Payment.refunded_at).where(*where)
-
-
-_IDS_PER_QUERY = 5000
-_CHILD_DAYS: dict[str, Callable[[list[uuid.UUID]], list[Select[Any]]]] = {
-    "lead": lambda ids: [
-        select(SalesCall.scheduled_at).where(SalesCall.lead_id.in_(ids)),
-        _payment_times(
-            Payment.enrollment_id.in_(
-                select(Enrollment.id)
-                .join(Student, Enrollment.student_id == Student.id)
-                .where(Student.lead_id.in_(ids))
-            )
-        ),
-    ],
-    "student": lambda ids: [
-        _payment_times(
-            Payment.enrollment_id.in_(select(Enrollment.id).where(Enrollment.student_id.in_(ids)))
-        )
-    ],
-    "enrollment": lambda ids: [
-        _payment_times(Payment.enrollment_id.in_(ids)),
-        select(Installment.due_date).where(Installment.enrollment_id.in_(ids)),
-    ],
-    "installment": lambda ids: [select(Installment.due_date).where(Installment.id.in_(ids))],
-}
-"""Per kind of noted parent: the queries of its children's timestamps and dates."""
 
 
 def _rebuild_everything(
@@ -231,29 +231,17 @@ def _rebuild_everything(
         session.execute(delete(table))
     span = _span(session)
     rebuilt = 0 if span is None else _rebuild(session, tz, dialect, span, paid_span)
-    values = {"name": TIME_ZONE_KEY, "value": tz.key}
-    session.execute(delete(rollup_state).where(rollup_state.c.name == TIME_ZONE_KEY))
-    session.execute(insert(rollup_state).values(values))
+    session.execute(state_delete())
+    session.execute(state_insert(tz.key))
     return rebuilt
 
 
 def _span(session: Session) -> DateRange | None:
     """Every local day any record falls on (with a day's margin for the time zone)."""
-    times = session.execute(
-        union_all(
-            select(func.min(Lead.created_at), func.max(Lead.created_at)),
-            select(func.min(SalesCall.scheduled_at), func.max(SalesCall.scheduled_at)),
-            select(func.min(Payment.paid_at), func.max(Payment.paid_at)),
-            select(func.min(Payment.refunded_at), func.max(Payment.refunded_at)),
-        )
-    ).all()
+    times_query, dates_query = span_queries()
+    times = session.execute(times_query).all()
     found = [_utc_day(value) for row in times for value in row if value is not None]
-    dates = session.execute(
-        union_all(
-            select(func.min(Enrollment.start_date), func.max(Enrollment.start_date)),
-            select(func.min(Installment.due_date), func.max(Installment.due_date)),
-        )
-    ).all()
+    dates = session.execute(dates_query).all()
     found += [as_date(value) for row in dates for value in row if value is not None]
     if not found:
         return None
@@ -283,17 +271,18 @@ def _rebuild(
     session: Session, tz: zoneinfo.ZoneInfo, dialect: str, period: DateRange, paid_span: Bounds
 ) -> int:
     for table in FACT_TABLES:
-        session.execute(delete(table).where(in_dates(table.c.day, period.start, period.end)))
-    for table, query in _fact_queries(period, tz, dialect, paid_span):
+        session.execute(fact_delete(table, period))
+    for table, query in fact_queries(period, tz, dialect, paid_span):
         session.execute(insert(table).from_select(list(query.selected_columns.keys()), query))
     return period.days
 
 
-def _fact_queries(
-    period: DateRange, tz: zoneinfo.ZoneInfo, dialect: str, paid_span: Bounds
+def fact_queries(
+    period: DateRange, tz: zoneinfo.ZoneInfo, dialect: str, paid_span: Bounds | None = None
 ) -> list[tuple[Any, Select[Any]]]:
     """(fact table, the INSERT's SELECT) for every fact of the period's local days."""
     bounds = period.utc_bounds(tz)
+    paid_span = bounds if paid_span is None else paid_span  # PostgreSQL does not use it
 
     def day_of(column: Any) -> Any:
         return local_date(column, tz, bounds, dialect).label("day")
