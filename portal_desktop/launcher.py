@@ -28,11 +28,10 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QThreadPool, QTimer
+from PySide6.QtCore import QObject, QThreadPool
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from portal_desktop.app_database import (
@@ -46,6 +45,7 @@ from portal_desktop.app_database import (
 )
 from portal_desktop.db.paths import local_database_path
 from portal_desktop.errors import PortalError
+from portal_desktop.first_paint import FirstPaint, exit_when_painted, report_paint_and_quit
 from portal_desktop.views.shared_signin import ask_new_password
 from portal_desktop.views.signin_dialog import SignInDialog
 
@@ -59,32 +59,6 @@ if TYPE_CHECKING:
     from portal_desktop.views.main_window import MainWindow
 
 EXIT_DATABASE_PROBLEM = 2
-
-
-def _report_paint_and_quit(window: QWidget) -> None:
-    """For bench/startup_bench.py and tests: the wall-clock time of the first window's first
-    paint and that window's objectName (``signInDialog``, ``welcomeDialog``), then quit."""
-    print(f"painted {time.time():.6f} {window.objectName()}", flush=True)
-    QApplication.quit()
-
-
-class _FirstPaint(QObject):
-    """Calls ``then`` once ``widget`` has painted for the first time (after that paint)."""
-
-    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
-        super().__init__(widget)
-        self._then = then
-        widget.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.Paint:
-            watched.removeEventFilter(self)
-            QTimer.singleShot(0, self._then)
-        return False
-
-
-def _exit_when_painted() -> bool:
-    return os.environ.get("PORTAL_EXIT_WHEN_PAINTED") == "1"
 
 
 class Launcher(QObject):
@@ -137,8 +111,8 @@ class Launcher(QObject):
             dialog = welcome.WelcomeDialog()
             self._welcome_dialog = dialog
             dialog.finished.connect(lambda _: self._welcome_chosen(dialog.choice))
-            if _exit_when_painted():
-                _FirstPaint(dialog, lambda: _report_paint_and_quit(dialog))
+            if exit_when_painted():
+                FirstPaint(dialog, lambda: report_paint_and_quit(dialog))
             dialog.show()
             return
         self._welcome_chosen(choice)
@@ -165,8 +139,8 @@ class Launcher(QObject):
         dialog.signed_in.connect(self._signed_in)
         dialog.rejected.connect(self._signin_rejected)
         dialog.connection_requested.connect(self.choose_connection)
-        if _exit_when_painted():
-            dialog.painted.connect(lambda: _report_paint_and_quit(dialog))
+        if exit_when_painted():
+            dialog.painted.connect(lambda: report_paint_and_quit(dialog))
         else:
             dialog.painted.connect(self._open_pending)
         dialog.show()

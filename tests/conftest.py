@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import uuid
@@ -27,6 +28,27 @@ BACKENDS = ("sqlite", "postgresql")
 def _isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
     """Nothing a test does may touch the user's real data directory or settings."""
     monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+
+
+FULL_COLLECTION_EVERY = 20  # tests
+_tests_since_full = [0]
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_main_thread() -> Iterator[None]:
+    """As in the app (views/main_thread_gc.py): Python's cyclic collector never runs in a
+    worker thread, where finalizing the Qt wrappers of an earlier test's widgets crashed the
+    suite now and then (a segfault in whatever the main thread did next). A test's garbage
+    is collected after it, on the main thread: the young generations every time, all of them
+    every FULL_COLLECTION_EVERY tests."""
+    gc.disable()
+    yield
+    _tests_since_full[0] += 1
+    if _tests_since_full[0] >= FULL_COLLECTION_EVERY:
+        _tests_since_full[0] = 0
+        gc.collect()
+    else:
+        gc.collect(1)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -40,6 +40,7 @@ class MainThreadCollector(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.check)
+        self._was_enabled = gc.isenabled()
         gc.disable()
         self.timer.start()
 
@@ -67,8 +68,10 @@ class MainThreadCollector(QObject):
         return due
 
     def stop(self) -> None:
+        """Back to how collection was before (automatic, unless something else disabled it)."""
         self.timer.stop()
-        gc.enable()
+        if self._was_enabled:
+            gc.enable()
 
 
 def install(parent: QObject) -> MainThreadCollector:

@@ -16,10 +16,11 @@ from portal_desktop.views.main_thread_gc import MainThreadCollector
 @pytest.fixture
 def collector(qapp) -> Iterator[MainThreadCollector]:
     parent = QObject()
+    gc.enable()  # as in a process that never turned it off
     made = MainThreadCollector(parent, interval_ms=10)
     yield made
     made.stop()
-    assert gc.isenabled()
+    assert gc.isenabled()  # as it was
 
 
 class Cycle:
