@@ -11,6 +11,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from portal_desktop.db.query_spec import ColumnKind
+from portal_desktop.views import a11y
 from portal_desktop.views.badges import BadgeDelegate
 from portal_desktop.views.table_model import RAW_ROLE, QueryTableModel
 
@@ -26,6 +27,7 @@ class ListView(QTableView):
         super().__init__(parent)
         self.spec = model.spec
         self.setModel(model)
+        a11y.table(self, self.spec.title)
         self.setAlternatingRowColors(True)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)

@@ -26,6 +26,7 @@ from portal_desktop.db.admin_queries import (
     audit_period,
     load_audit_detail,
 )
+from portal_desktop.views import a11y
 from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.formatting import enum_label
@@ -51,10 +52,10 @@ class AuditPanel(QWidget):
         self.list = EntityTab(ctx, AUDIT_TRAIL, parent=self, show_totals=False)
         self.use_from = QCheckBox("From", self)
         self.use_from.setObjectName("useFrom")
-        self.date_from = _date_edit(self, "dateFrom")
+        self.date_from = a11y.named(_date_edit(self, "dateFrom"), "Audit trail from")
         self.use_to = QCheckBox("to", self)
         self.use_to.setObjectName("useTo")
-        self.date_to = _date_edit(self, "dateTo")
+        self.date_to = a11y.named(_date_edit(self, "dateTo"), "Audit trail to")
         for box, edit in ((self.use_from, self.date_from), (self.use_to, self.date_to)):
             box.toggled.connect(edit.setEnabled)
             box.toggled.connect(self.apply_period)
@@ -63,7 +64,7 @@ class AuditPanel(QWidget):
         self.heading = QLabel("Select an entry to see what changed.", self)
         self.heading.setObjectName("auditHeading")
         self.heading.setWordWrap(True)
-        self.changes = QTableWidget(0, 3, self)
+        self.changes = a11y.table(QTableWidget(0, 3, self), "What changed in the entry")
         self.changes.setObjectName("auditChanges")
         self.changes.setHorizontalHeaderLabels(["Field", "Before", "After"])
         self.changes.verticalHeader().setVisible(False)

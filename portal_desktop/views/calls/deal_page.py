@@ -40,6 +40,7 @@ from portal_desktop.services.billing.payment_plans import (
 from portal_desktop.services.common.money import ZERO
 from portal_desktop.services.sales.call_facts import Buyer
 from portal_desktop.services.sales.enrollments import DealTerms
+from portal_desktop.views import a11y
 from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.field_errors import ERROR_STYLE, FieldErrors
 from portal_desktop.views.formatting import Formatter, enum_label
@@ -121,7 +122,7 @@ class DealPage(WizardPage):
         self.notes = QPlainTextEdit(self)
         self.notes.setObjectName("dealNotes")
         self.notes.setFixedHeight(54)
-        self.preview = QTableWidget(0, 3, self)
+        self.preview = a11y.table(QTableWidget(0, 3, self), "Installment schedule")
         self.preview.setObjectName("schedulePreview")
         self.preview.setHorizontalHeaderLabels(["Due date", "Amount", ""])
         self.preview.verticalHeader().setVisible(False)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from portal_desktop.services.accounts.settings import load_settings
 from portal_desktop.services.billing.receivables import MAX_PAGE, DunningRow, dunning_list
 from portal_desktop.services.reporting.report_exports import ReportName
+from portal_desktop.views import a11y
 from portal_desktop.views.export_actions import Exporter
 from portal_desktop.views.field_errors import error_text
 from portal_desktop.views.ops import ReadOp
@@ -62,7 +63,7 @@ class DunningDialog(QDialog):
         self.loading = True
         self.summary = QLabel("Loading…", self)
         self.summary.setWordWrap(True)
-        self.table = QTableWidget(0, len(HEADERS), self)
+        self.table = a11y.table(QTableWidget(0, len(HEADERS), self), "Dunning list")
         self.table.setHorizontalHeaderLabels(HEADERS)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
