@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QDateTimeEdit,
+    QDialog,
     QHeaderView,
     QLineEdit,
     QTabWidget,
@@ -52,9 +53,14 @@ def window(qtbot, engine: Engine, temp_settings) -> MainWindow:  # noqa: F811
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitActive(win)
+    _activate(qtbot, win)
     return win
+
+
+def _activate(qtbot, widget: QWidget) -> None:
+    """Make ``widget``'s window the active one (keys and shortcuts go there)."""
+    widget.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is widget.window(), timeout=5_000)
 
 
 def _label(widget: QWidget) -> str:
@@ -135,8 +141,7 @@ def test_down_from_a_search_box_moves_into_the_results(qtbot, engine: Engine) ->
     qtbot.addWidget(tab)
     tab.show()
     qtbot.waitExposed(tab)
-    tab.activateWindow()
-    qtbot.waitActive(tab)
+    _activate(qtbot, tab)
     settled(qtbot, tab.model)
     assert tab.search.accessibleName() == "Search leads"
     assert tab.view.accessibleName() == PIPELINE.title
@@ -160,8 +165,7 @@ def test_a_form_names_its_boxes_by_their_labels_and_down_leaves_the_finder(
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
-    dialog.activateWindow()
-    qtbot.waitActive(dialog)
+    _activate(qtbot, dialog)
     qtbot.waitUntil(lambda: dialog.ready, timeout=10_000)
     assert dialog.when.accessibleName() == "When"  # the form row's label (no buddy there)
     assert dialog.finder.accessibleName() == "Find a lead or student"
@@ -170,6 +174,28 @@ def test_a_form_names_its_boxes_by_their_labels_and_down_leaves_the_finder(
     dialog.finder.setFocus()
     QTest.keyClick(dialog.finder, Qt.Key.Key_Down)
     assert QApplication.focusWidget() is dialog.attendee
+
+
+def _shown_dialogs() -> list[QDialog]:
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
+
+
+def test_every_dialog_ctrl_n_opens_names_its_controls(qtbot, window: MainWindow) -> None:
+    opened = []
+    for key in window.tab_keys:
+        window.tabs.setCurrentWidget(window.lazy_tabs[key])
+        if not callable(getattr(window.tab(key), "new_record", None)):
+            continue
+        _activate(qtbot, window)
+        QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: bool(_shown_dialogs()), timeout=10_000)
+        for dialog in _shown_dialogs():
+            qtbot.waitUntil(lambda d=dialog: getattr(d, "ready", True), timeout=10_000)
+            unnamed = [_label(w) for w in keyboard_controls(dialog) if not spoken_name(w)]
+            assert unnamed == [], f"{type(dialog).__name__}: no name for {unnamed}"
+            opened.append(type(dialog).__name__)
+            dialog.reject()
+    assert {"LeadDialog", "ScheduleCallDialog", "MemberDialog", "CampaignDialog"} <= set(opened)
 
 
 def _bound_keys(window: MainWindow) -> set[str]:
