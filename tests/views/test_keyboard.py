@@ -24,10 +24,13 @@ from sqlalchemy import Engine
 
 from portal_desktop.db.engine import session_factory
 from portal_desktop.db.list_queries import PIPELINE
+from portal_desktop.models.enums import CallOutcome
 from portal_desktop.services.common.context import SYSTEM
+from portal_desktop.services.sales.calls import record_outcome
 from portal_desktop.services.seeding import seed_database
 from portal_desktop.views import shortcuts
 from portal_desktop.views.a11y import keyboard_controls, spoken_name
+from portal_desktop.views.calls.close_deal_wizard import CloseDealWizard
 from portal_desktop.views.calls.schedule_dialog import ScheduleCallDialog
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.formatting import Formatter
@@ -35,6 +38,7 @@ from portal_desktop.views.help import KeysHelpDialog
 from portal_desktop.views.main_window import MainWindow
 from portal_desktop.views.tab_context import DataBus, TabContext
 from tests.shell_helpers import temp_settings  # noqa: F401
+from tests.views.call_fixtures import make_context, make_world
 from tests.views.list_rows import settled
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -196,6 +200,25 @@ def test_every_dialog_ctrl_n_opens_names_its_controls(qtbot, window: MainWindow)
             opened.append(type(dialog).__name__)
             dialog.reject()
     assert {"LeadDialog", "ScheduleCallDialog", "MemberDialog", "CampaignDialog"} <= set(opened)
+
+
+@pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+def test_the_close_deal_wizard_names_every_control_on_both_pages(qtbot, engine, sessions) -> None:
+    world = make_world(sessions)
+    ctx = make_context(engine, sessions)
+    with sessions() as session:
+        record_outcome(session, ctx.actor, world.past_call_id, CallOutcome.CLOSED_WON)
+    wizard = CloseDealWizard(ctx, sales_call_id=world.past_call_id)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    qtbot.waitExposed(wizard)
+    qtbot.waitUntil(lambda: wizard.ready, timeout=10_000)
+    for _page in range(2):
+        wizard.deal.custom_first_due.setChecked(True)  # its date box is on then
+        unnamed = [_label(w) for w in keyboard_controls(wizard) if not spoken_name(w)]
+        assert unnamed == [], f"page {wizard.currentId()}: no name for {unnamed}"
+        wizard.next()
+    assert wizard.deal.first_due_date.accessibleName() == "First installment on"
 
 
 def _bound_keys(window: MainWindow) -> set[str]:

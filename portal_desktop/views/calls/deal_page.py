@@ -113,7 +113,8 @@ class DealPage(WizardPage):
         self.start_date = date_edit(self, "startDate", today)
         self.custom_first_due = QCheckBox("First installment on", self)
         self.custom_first_due.setObjectName("customFirstDue")
-        self.first_due_date = date_edit(self, "firstDueDate", today)
+        first_due = date_edit(self, "firstDueDate", today)
+        self.first_due_date = a11y.named(first_due, "First installment on")  # its label: a box
         self.first_due_date.setEnabled(False)
         self.closer = QComboBox(self)
         self.closer.setObjectName("closer")
