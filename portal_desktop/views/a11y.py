@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
@@ -39,9 +40,12 @@ def table(view: V, name: str) -> V:
 class DownIntoResults(QObject):
     """Down in a search box (no modifier) moves the focus to the results it filters."""
 
-    def __init__(self, search: QLineEdit, results: QWidget) -> None:
+    def __init__(
+        self, search: QLineEdit, results: QWidget, before: Callable[[], object] | None
+    ) -> None:
         super().__init__(search)
         self.results = results
+        self.before = before
         search.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
@@ -58,6 +62,8 @@ class DownIntoResults(QObject):
 
     def enter_results(self) -> None:
         """Focus the results; in a list with nothing selected, the first row is selected."""
+        if self.before is not None:
+            self.before()
         results = self.results
         if isinstance(results, QAbstractItemView):
             model, selection = results.model(), results.selectionModel()
@@ -67,9 +73,12 @@ class DownIntoResults(QObject):
         results.setFocus(Qt.FocusReason.TabFocusReason)
 
 
-def search_box(search: QLineEdit, results: QWidget, name: str) -> QLineEdit:
-    """``search`` named ``name``; Down there moves into ``results``."""
-    DownIntoResults(search, results)
+def search_box(
+    search: QLineEdit, results: QWidget, name: str, before: Callable[[], object] | None = None
+) -> QLineEdit:
+    """``search`` named ``name``; Down there calls ``before`` (a search still waiting for
+    typing to pause runs now), then moves into ``results``."""
+    DownIntoResults(search, results, before)
     return named(search, name)
 
 

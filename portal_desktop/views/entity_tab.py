@@ -116,7 +116,7 @@ class EntityTab(QWidget):
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
         self.view = ListView(self.model, self)
-        a11y.search_box(self.search, self.view, f"Search {spec.plural}")
+        a11y.search_box(self.search, self.view, f"Search {spec.plural}", self._search_now)
 
         self.bulk_button = QToolButton(self)
         self.bulk_button.setObjectName("bulkActions")
@@ -254,6 +254,11 @@ class EntityTab(QWidget):
 
         self.model.read_rows(self.selected_rows(), put)
         return copied[0] if copied else ""
+
+    def _search_now(self) -> None:
+        """The search typed but not yet run (typing has not paused), now."""
+        if self._debounce.isActive():
+            self.apply_search()
 
     def apply_search(self) -> None:
         self._debounce.stop()

@@ -160,6 +160,12 @@ def test_down_from_a_search_box_moves_into_the_results(qtbot, engine: Engine) ->
     QTest.keyClick(tab.view, Qt.Key.Key_Tab)  # and Tab leaves it
     assert QApplication.focusWidget() is not tab.view
 
+    tab.focus_search()
+    QTest.keyClicks(tab.search, "zz-nobody")
+    QTest.keyClick(tab.search, Qt.Key.Key_Down)  # before typing pauses: searched at once
+    assert tab.model.search_text == "zz-nobody"
+    assert QApplication.focusWidget() is tab.view
+
 
 def test_a_form_names_its_boxes_by_their_labels_and_down_leaves_the_finder(
     qtbot, engine: Engine
