@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 
 from portal_desktop.db.query_spec import ListSpec, tables_read
+from portal_desktop.views import a11y, shortcuts
 from portal_desktop.views.busy_indicator import BusyIndicator
 from portal_desktop.views.filter_chips import FilterChips
 from portal_desktop.views.formatting import Formatter
@@ -115,6 +116,7 @@ class EntityTab(QWidget):
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
         self.view = ListView(self.model, self)
+        a11y.search_box(self.search, self.view, f"Search {spec.plural}", self._search_now)
 
         self.bulk_button = QToolButton(self)
         self.bulk_button.setObjectName("bulkActions")
@@ -172,7 +174,7 @@ class EntityTab(QWidget):
 
     def _setup_actions(self) -> None:
         copy = QAction("Copy", self.view)
-        copy.setShortcut(QKeySequence.StandardKey.Copy)
+        copy.setShortcuts(shortcuts.sequences("copy"))
         copy.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         copy.triggered.connect(self.copy_selection)
         self.view.addAction(copy)
@@ -248,6 +250,11 @@ class EntityTab(QWidget):
 
         self.model.read_rows(self.selected_rows(), put)
         return copied[0] if copied else ""
+
+    def _search_now(self) -> None:
+        """The search typed but not yet run (typing has not paused), now."""
+        if self._debounce.isActive():
+            self.apply_search()
 
     def apply_search(self) -> None:
         self._debounce.stop()

@@ -127,7 +127,10 @@ class FormDialog(QDialog):
     def add_field(
         self, label: str, widget: QWidget, *fields: str, required: bool = False
     ) -> QWidget:
-        """A row for ``widget`` with, under it, the label errors on ``fields`` go to."""
+        """A row for ``widget`` with, under it, the label errors on ``fields`` go to; a
+        screen reader reads ``label`` as the widget's name unless it has one."""
+        if not widget.accessibleName():
+            widget.setAccessibleName(label)
         if not fields:
             self.form.addRow(label + (REQUIRED if required else ""), widget)
             return widget

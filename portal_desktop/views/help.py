@@ -1,4 +1,5 @@
-"""Help → KPI definitions (resources/KPIS.md, a copy of the shared definitions) and About."""
+"""Help → Keyboard shortcuts (views/shortcuts.py), KPI definitions (resources/KPIS.md, a copy
+of the shared definitions) and About."""
 
 from __future__ import annotations
 
@@ -15,28 +16,46 @@ from PySide6.QtWidgets import (
 from portal_desktop import __version__
 from portal_desktop.errors import PortalError
 from portal_desktop.package_data import resource
+from portal_desktop.views import a11y, shortcuts
 
 
-class KpiHelpDialog(QDialog):
-    """The KPI definitions, rendered from Markdown; Esc or Close closes it."""
+class MarkdownDialog(QDialog):
+    """A page of Markdown, read-only; Esc or Close closes it."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, title: str, name: str, size: tuple[int, int], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("KPI definitions")
-        self.setObjectName("kpiHelp")
-        self.resize(760, 640)
-        self.browser = QTextBrowser(self)
+        self.setWindowTitle(title)
+        self.setObjectName(name)
+        self.resize(*size)
+        self.browser = a11y.named(QTextBrowser(self), title)
         self.browser.setOpenExternalLinks(True)
-        try:
-            self.browser.setMarkdown(resource("KPIS.md").read_text(encoding="utf-8"))
-        except (OSError, PortalError) as exc:
-            self.browser.setPlainText(f"The KPI definitions could not be read: {exc}")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)  # see SignInDialog
         layout.addWidget(self.browser, 1)
         layout.addWidget(buttons)
+
+
+class KpiHelpDialog(MarkdownDialog):
+    """The KPI definitions, rendered from Markdown."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("KPI definitions", "kpiHelp", (760, 640), parent)
+        try:
+            self.browser.setMarkdown(resource("KPIS.md").read_text(encoding="utf-8"))
+        except (OSError, PortalError) as exc:
+            self.browser.setPlainText(f"The KPI definitions could not be read: {exc}")
+
+
+class KeysHelpDialog(MarkdownDialog):
+    """Every key the app answers, from the one registry (views/shortcuts.py)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Keyboard shortcuts", "keysHelp", (700, 540), parent)
+        self.browser.setMarkdown(shortcuts.markdown(native=True))
 
 
 def about_text(database: str) -> str:

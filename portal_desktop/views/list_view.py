@@ -12,6 +12,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from portal_desktop.db.query_spec import ColumnKind, ListColumn
+from portal_desktop.views import a11y
 from portal_desktop.views.badges import BADGE_PADDING, BadgeDelegate
 from portal_desktop.views.column_widths import ColumnFit
 from portal_desktop.views.empty_state import EmptyState
@@ -39,6 +40,7 @@ class ListView(QTableView):
         super().__init__(parent)
         self.spec = model.spec
         self.setModel(model)
+        a11y.table(self, self.spec.title)
         self.setAlternatingRowColors(True)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)

@@ -1,5 +1,7 @@
 """The main window: the tabs the signed-in user's role may use, menus, keys, a status bar.
 
+Every key it binds is named in views/shortcuts.py (Help → Keyboard shortcuts lists them).
+
 Tabs are listed in views/tab_registry.py and built the first time they are opened. Every
 tab is asked, if it has them, for ``new_record()`` (Ctrl+N), ``focus_search()`` (Ctrl+F),
 ``open_selected()`` (Enter), ``refresh()`` (F5), ``apply_filters(filters)`` (another screen
@@ -28,7 +30,7 @@ from PySide6.QtWidgets import (
 from portal_desktop import clock
 from portal_desktop.db.engine import describe
 from portal_desktop.db.query_spec import ListQuery
-from portal_desktop.views import theme_choice, ui_state
+from portal_desktop.views import shortcuts, theme_choice, ui_state
 from portal_desktop.views.connection_monitor import ConnectionBanner, ConnectionMonitor
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.tab_registry import (
@@ -45,6 +47,8 @@ DEFAULT_SIZE = (1280, 800)
 MINIMUM_SIZE = (900, 560)
 WARM_UP_AFTER_MS = 250  # the window drawn first
 CHARTS = "charts"
+# The keys (their name in views/shortcuts.py) that call a hook of the current tab.
+TAB_HOOKS = {"new": "new_record", "search": "focus_search", "open": "open_selected"}
 IMPORT_LATER = "Comes with the import issue"
 
 
@@ -192,11 +196,12 @@ class MainWindow(QMainWindow):
     # --- menus and keys -----------------------------------------------------------------
 
     def _action(
-        self, menu: QMenu, text: str, slot: Callable[[], object], key: object = None
+        self, menu: QMenu, text: str, slot: Callable[[], object], keys: str = ""
     ) -> QAction:
+        """A menu item; ``keys``: the name of its keys in views/shortcuts.py."""
         action = QAction(text, self)
-        if key is not None:
-            action.setShortcut(QKeySequence(key))  # type: ignore[call-overload]
+        if keys:
+            action.setShortcuts(shortcuts.sequences(keys))
         action.triggered.connect(slot)
         menu.addAction(action)
         return action
@@ -214,7 +219,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.sign_out_action = self._action(file_menu, "&Sign out / Switch user…", self.sign_out)
         file_menu.addSeparator()
-        quit_action = self._action(file_menu, "&Quit", self.close, Qt.Modifier.CTRL | Qt.Key.Key_Q)
+        quit_action = self._action(file_menu, "&Quit", self.close, "quit")
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action = quit_action
 
@@ -227,7 +232,7 @@ class MainWindow(QMainWindow):
         self._update_undo()
 
         view_menu = bar.addMenu("&View")
-        self.refresh_action = self._action(view_menu, "&Refresh", self.refresh, Qt.Key.Key_F5)
+        self.refresh_action = self._action(view_menu, "&Refresh", self.refresh, "refresh")
         self.columns_menu = view_menu.addMenu("&Columns")
         self.columns_menu.aboutToShow.connect(
             lambda: ui_state.fill_columns_menu(self.columns_menu, self.current_tab())
@@ -236,22 +241,33 @@ class MainWindow(QMainWindow):
         self.theme_actions = theme_choice.theme_menu(self.theme_menu, self.username, self)
 
         help_menu = bar.addMenu("&Help")
+        self.keys_action = self._action(
+            help_menu, "Keyboard &shortcuts", self.show_keys, "keys_help"
+        )
         self.kpi_action = self._action(help_menu, "&KPI definitions", self.show_kpis)
         self.about_action = self._action(help_menu, "&About", self.show_about)
 
     def _build_keys(self) -> None:
-        keys: list[tuple[object, str]] = [
-            (Qt.Modifier.CTRL | Qt.Key.Key_N, "new_record"),
-            (Qt.Modifier.CTRL | Qt.Key.Key_F, "focus_search"),
-            (Qt.Key.Key_Return, "open_selected"),
-            (Qt.Key.Key_Enter, "open_selected"),
-        ]
+        """The keys views/shortcuts.py names for the current tab's hooks, and Ctrl+1…9."""
         self.shortcuts: dict[str, QShortcut] = {}
-        for key, method in keys:
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-            shortcut.activated.connect(lambda m=method: self._call_current(m))
-            self.shortcuts.setdefault(method, shortcut)
+        for keys, method in TAB_HOOKS.items():
+            for sequence in shortcuts.sequences(keys):
+                shortcut = self._shortcut(sequence, lambda m=method: self._call_current(m))
+                self.shortcuts.setdefault(method, shortcut)
+        for number, sequence in enumerate(shortcuts.sequences("go_to_tab")):
+            self._shortcut(sequence, lambda n=number: self.go_to_tab(n))
+
+    def _shortcut(self, sequence: QKeySequence, slot: Callable[[], object]) -> QShortcut:
+        shortcut = QShortcut(sequence, self)
+        shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        shortcut.activated.connect(slot)
+        return shortcut
+
+    def go_to_tab(self, number: int) -> None:
+        """The tab at ``number`` (from 0), if there is one; the focus goes into it."""
+        if number < self.tabs.count():
+            self.tabs.setCurrentIndex(number)
+            self.tabs.tabBar().setFocus(Qt.FocusReason.ShortcutFocusReason)  # Tab goes in
 
     def undo(self) -> None:
         """Take back the window's last undoable change (views.undo)."""
@@ -301,6 +317,11 @@ class MainWindow(QMainWindow):
         from portal_desktop.views.help import KpiHelpDialog
 
         KpiHelpDialog(self).open()
+
+    def show_keys(self) -> None:
+        from portal_desktop.views.help import KeysHelpDialog
+
+        KeysHelpDialog(self).open()
 
     def show_about(self) -> None:
         from portal_desktop.views.help import show_about

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from portal_desktop.db.admin_queries import AUDIT_TRAIL, audit_period
 from portal_desktop.services.common.audit_names import Shown
 from portal_desktop.services.common.audit_summary import AuditDetail, describe, readable_rows
+from portal_desktop.views import a11y
 from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.entity_tab import EntityTab
 from portal_desktop.views.ops import ReadOp
@@ -53,10 +54,10 @@ class AuditPanel(QWidget):
         self.list.model.set_row_finish(readable_rows(self.shown, SUMMARY_COLUMN))
         self.use_from = QCheckBox("From", self)
         self.use_from.setObjectName("useFrom")
-        self.date_from = _date_edit(self, "dateFrom")
+        self.date_from = a11y.named(_date_edit(self, "dateFrom"), "Audit trail from")
         self.use_to = QCheckBox("to", self)
         self.use_to.setObjectName("useTo")
-        self.date_to = _date_edit(self, "dateTo")
+        self.date_to = a11y.named(_date_edit(self, "dateTo"), "Audit trail to")
         for box, edit in ((self.use_from, self.date_from), (self.use_to, self.date_to)):
             box.toggled.connect(edit.setEnabled)
             box.toggled.connect(self.apply_period)
@@ -65,7 +66,7 @@ class AuditPanel(QWidget):
         self.heading = QLabel("Select an entry to see what changed.", self)
         self.heading.setObjectName("auditHeading")
         self.heading.setWordWrap(True)
-        self.changes = QTableWidget(0, 3, self)
+        self.changes = a11y.table(QTableWidget(0, 3, self), "What changed in the entry")
         self.changes.setObjectName("auditChanges")
         self.changes.setHorizontalHeaderLabels(["Field", "Before", "After"])
         self.changes.verticalHeader().setVisible(False)

@@ -40,6 +40,7 @@ from portal_desktop.services.billing.payment_plans import (
 from portal_desktop.services.common.money import ZERO
 from portal_desktop.services.sales.call_facts import Buyer
 from portal_desktop.services.sales.enrollments import DealTerms
+from portal_desktop.views import a11y
 from portal_desktop.views.date_range import date_edit
 from portal_desktop.views.field_errors import FieldErrors
 from portal_desktop.views.formatting import Formatter, enum_label
@@ -113,7 +114,8 @@ class DealPage(WizardPage):
         self.start_date = date_edit(self, "startDate", today)
         self.custom_first_due = QCheckBox("First installment on", self)
         self.custom_first_due.setObjectName("customFirstDue")
-        self.first_due_date = date_edit(self, "firstDueDate", today)
+        first_due = date_edit(self, "firstDueDate", today)
+        self.first_due_date = a11y.named(first_due, "First installment on")  # its label: a box
         self.first_due_date.setEnabled(False)
         self.closer = QComboBox(self)
         self.closer.setObjectName("closer")
@@ -122,7 +124,7 @@ class DealPage(WizardPage):
         self.notes = QPlainTextEdit(self)
         self.notes.setObjectName("dealNotes")
         self.notes.setFixedHeight(54)
-        self.preview = QTableWidget(0, 3, self)
+        self.preview = a11y.table(QTableWidget(0, 3, self), "Installment schedule")
         self.preview.setObjectName("schedulePreview")
         self.preview.setHorizontalHeaderLabels(["Due date", "Amount", ""])
         self.preview.verticalHeader().setVisible(False)

@@ -38,6 +38,7 @@ from portal_desktop.services.sales.calls import (
     MIN_DURATION_MINUTES,
     schedule_call,
 )
+from portal_desktop.views import a11y
 from portal_desktop.views.form_dialog import LOADING, FormDialog
 from portal_desktop.views.member_picker import fill_members
 from portal_desktop.views.ops import ReadOp
@@ -108,6 +109,7 @@ class ScheduleCallDialog(FormDialog):
         self.finder.setPlaceholderText("Type the start of a name or an email…")
         self.attendee = QComboBox(self)
         self.attendee.setObjectName("attendee")
+        a11y.search_box(self.finder, self.attendee, "Find a lead or student")
         self.attendee.setPlaceholderText("No match yet")
         self.who = QLabel(LOADING, self)
         self.who.setObjectName("attendeeName")

@@ -25,6 +25,7 @@ from portal_desktop.db.team_queries import Member, load_members
 from portal_desktop.models.enums import CallOutcome
 from portal_desktop.services.common.context import Permission
 from portal_desktop.services.sales.call_facts import CallSummary, call_summary
+from portal_desktop.views import a11y
 from portal_desktop.views.buttons import action_button
 from portal_desktop.views.calls.call_rows import (
     OUTCOME_COLUMN,
@@ -87,8 +88,9 @@ class SalesCallsTab(QWidget):
         for key, title in RANGES:
             self.range.addItem(title, key)
         today = self._today()
-        self.start = date_edit(self, "rangeStart", today)
-        self.end = date_edit(self, "rangeEnd", today + dt.timedelta(days=6))
+        self.start = a11y.named(date_edit(self, "rangeStart", today), "Calls from")
+        last = today + dt.timedelta(days=6)
+        self.end = a11y.named(date_edit(self, "rangeEnd", last), "Calls to")
         self.host = QComboBox(self)
         self.host.setObjectName("hostFilter")
         self.setter = QComboBox(self)

@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from portal_desktop.services.reporting.chart_model import Panel, Target
+from portal_desktop.views import a11y
 from portal_desktop.views.charts.values import (
     AXIS_TITLES,
     HORIZONTAL_AFTER,
@@ -85,6 +86,7 @@ class PanelView(QWidget):
         horizontal = self.horizontal
         value_side, category_side = ("bottom", "left") if horizontal else ("left", "bottom")
         item = self._plot_item(panel.unit, value_side)
+        a11y.named(self.stack.currentWidget(), panel.title)  # the plot, for a screen reader
         if panel.kind == "grid":
             self._draw_grid(panel, item)
         else:

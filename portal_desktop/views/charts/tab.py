@@ -44,6 +44,7 @@ from portal_desktop.services.reporting.chart_periods import (
     Preset,
     preset_range,
 )
+from portal_desktop.views import a11y
 from portal_desktop.views.charts.export import export_pdf, panel_csv, panel_png
 from portal_desktop.views.charts.kpi_card import KpiCard
 from portal_desktop.views.charts.paint_queue import PaintQueue
@@ -130,7 +131,7 @@ class ChartsTab(QWidget):
         content_layout.addLayout(self.cards_row)
         content_layout.addLayout(self.sections_box)
         content_layout.addStretch(1)
-        self.scroll = QScrollArea(self)
+        self.scroll = a11y.named(QScrollArea(self), "Dashboard")
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(content)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -154,16 +155,16 @@ class ChartsTab(QWidget):
     # --- controls ---
 
     def _build_controls(self) -> None:
-        self.preset = QComboBox(self)
+        self.preset = a11y.named(QComboBox(self), "Range")
         for preset, label in PRESET_LABELS.items():
             self.preset.addItem(label, preset)
-        self.start_edit = QDateEdit(self)
-        self.end_edit = QDateEdit(self)
+        self.start_edit = a11y.named(QDateEdit(self), "Dashboard from")
+        self.end_edit = a11y.named(QDateEdit(self), "Dashboard to")
         for edit in (self.start_edit, self.end_edit):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.dateChanged.connect(self._on_custom_dates)
-        self.granularity = QComboBox(self)
+        self.granularity = a11y.named(QComboBox(self), "Group by")
         for grain in Granularity:
             self.granularity.addItem(grain.value.capitalize(), grain)
         self.granularity.setCurrentIndex(1)

@@ -166,7 +166,9 @@ class PlanDialog(FormDialog):
         self.summary = QLabel(self)
         self.summary.setObjectName("previewSummary")
         self.summary.setWordWrap(True)
-        self.preview = make_grid(self, "preview", ("No.", "Due", "Amount", ""))
+        self.preview = make_grid(
+            self, "preview", ("No.", "Due", "Amount", ""), "The new installments"
+        )
         layout = cast(QVBoxLayout, self.layout())  # the preview goes between form and hint
         layout.insertWidget(layout.indexOf(self.hint), self.summary)
         layout.insertWidget(layout.indexOf(self.hint), self.preview, 1)

@@ -13,11 +13,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from portal_desktop.views import a11y
+
 Line = Sequence[str]
 
 
-def make_grid(parent: QWidget, name: str, headers: Sequence[str]) -> QTableWidget:
-    grid = QTableWidget(0, len(headers), parent)
+def make_grid(parent: QWidget, name: str, headers: Sequence[str], title: str) -> QTableWidget:
+    """A read-only table named ``name``, read out as ``title`` (Tab leaves it)."""
+    grid = a11y.table(QTableWidget(0, len(headers), parent), title)
     grid.setObjectName(name)
     grid.setHorizontalHeaderLabels(list(headers))
     grid.verticalHeader().setVisible(False)

@@ -147,7 +147,7 @@ class EnrollmentPanel(Loader):
 
         self.sections = QTabWidget(self)
         self.schedule_grid = make_grid(
-            self, "scheduleGrid", ("No.", "Due", "Amount", "Status", "Refund")
+            self, "scheduleGrid", ("No.", "Due", "Amount", "Status", "Refund"), "Installments"
         )
         # The refunds take the room left, not more: the panel never scrolls sideways for them.
         self.schedule_grid.horizontalHeader().setSectionResizeMode(
@@ -156,9 +156,14 @@ class EnrollmentPanel(Loader):
         self.schedule_grid.itemSelectionChanged.connect(self._update_buttons)
         self.schedule_grid.doubleClicked.connect(lambda _index: self._reschedule())
         self.payments_grid = make_grid(
-            self, "paymentsGrid", ("Date", "No.", "Amount", "Status", "Method", "Refunded", "Note")
+            self,
+            "paymentsGrid",
+            ("Date", "No.", "Amount", "Status", "Method", "Refunded", "Note"),
+            "Payments",
         )
-        self.audit_grid = make_grid(self, "auditGrid", ("When", "User", "Action", "Record", "What"))
+        self.audit_grid = make_grid(
+            self, "auditGrid", ("When", "User", "Action", "Record", "What"), "Audit trail"
+        )
         self.sections.addTab(self.schedule_grid, "Schedule")
         self.sections.addTab(self.payments_grid, "Payments")
         self.sections.addTab(self.audit_grid, "Audit trail")
@@ -293,7 +298,10 @@ class StudentPanel(Loader):
         self.origin = _label(self, "origin")
         self.enrollments: list[dict[str, Any]] = []
         self.grid = make_grid(
-            self, "studentEnrollments", ("Program", "Status", "Contract", "Collected", "Start")
+            self,
+            "studentEnrollments",
+            ("Program", "Status", "Contract", "Collected", "Start"),
+            "The student's enrollments",
         )
         self.grid.doubleClicked.connect(self._open_enrollment)
         layout = QVBoxLayout(self)

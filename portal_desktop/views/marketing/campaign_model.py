@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
 from portal_desktop.db.marketing_queries import CAMPAIGN_COLUMNS, CampaignRow
 from portal_desktop.db.query_spec import ColumnKind
 from portal_desktop.services.marketing.campaign_table import sort_rows
+from portal_desktop.views import a11y
 from portal_desktop.views.column_widths import TableFit, two_lines
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.table_model import KEY_ROLE, RAW_ROLE
@@ -130,7 +131,7 @@ class CampaignModel(QAbstractTableModel):
 def campaigns_view(model: CampaignModel, parent: QWidget) -> QTableView:
     """The campaigns table: one campaign selected at a time, sorted by a click on a header
     (until then in the report's order)."""
-    view = QTableView(parent)
+    view = a11y.table(QTableView(parent), "Campaigns")
     view.setObjectName("campaigns")
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -8,6 +8,7 @@ from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from portal_desktop import clock
+from portal_desktop.views import a11y
 from portal_desktop.views.date_range import date_edit
 
 PRESETS = (
@@ -35,8 +36,9 @@ class RangeBar(QWidget):
         for key, title in PRESETS:
             self.preset.addItem(title, key)
         self.preset.setCurrentIndex(1)
-        self.start = date_edit(self, "rangeStart", today - dt.timedelta(days=DEFAULT_DAYS - 1))
-        self.end = date_edit(self, "rangeEnd", today)
+        start = today - dt.timedelta(days=DEFAULT_DAYS - 1)
+        self.start = a11y.named(date_edit(self, "rangeStart", start), "Campaigns from")
+        self.end = a11y.named(date_edit(self, "rangeEnd", today), "Campaigns to")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)

@@ -30,6 +30,7 @@ from portal_desktop.db.query_spec import ColumnKind as K
 from portal_desktop.services.accounts.settings import load_settings
 from portal_desktop.services.billing.receivables import MAX_PAGE, DunningRow, dunning_list
 from portal_desktop.services.reporting.report_exports import ReportName
+from portal_desktop.views import a11y
 from portal_desktop.views.column_widths import Column, TableFit
 from portal_desktop.views.export_actions import Exporter
 from portal_desktop.views.field_errors import error_text
@@ -64,7 +65,7 @@ class DunningDialog(QDialog):
         self.loading = True
         self.summary = QLabel("Loading…", self)
         self.summary.setWordWrap(True)
-        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table = a11y.table(QTableWidget(0, len(COLUMNS), self), "Dunning list")
         self.table.setObjectName("dunningTable")
         self.fit = TableFit(self.table, COLUMNS, ctx.formatter)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

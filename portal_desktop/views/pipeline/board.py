@@ -33,6 +33,7 @@ from portal_desktop.db.pipeline_queries import BOARD_COLUMNS, BOARD_LIMIT, CONVE
 from portal_desktop.models.enums import LeadStatus
 from portal_desktop.services.common.context import Permission
 from portal_desktop.services.sales.lead_undo import LeadChange
+from portal_desktop.views import a11y
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.ops import ReadOp, WriteOp
 from portal_desktop.views.pipeline.lead_undo import lead_undo
@@ -181,7 +182,7 @@ class PipelineBoard(QWidget):
         header.setObjectName("columnHeader")
         note = QLabel(frame)
         note.setObjectName("columnNote")
-        cards = BoardList(key, frame)
+        cards = a11y.table(BoardList(key, frame), f"{column_title(key)} leads")
         cards.set_movable(self.editable)
         cards.card_dropped.connect(self.move_card)
         cards.itemDoubleClicked.connect(lambda item: self.open_lead.emit(item.data(ID_ROLE)))

@@ -23,6 +23,7 @@ from portal_desktop.db import pipeline_queries
 from portal_desktop.db.pipeline_queries import CallEntry
 from portal_desktop.services.common.context import Permission
 from portal_desktop.services.common.phone import phone_text
+from portal_desktop.views import a11y
 from portal_desktop.views.formatting import enum_label
 from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.tab_context import TabContext
@@ -95,7 +96,7 @@ class LeadDetailPanel(QWidget):
         contact = self._group("Contact", CONTACT_FIELDS)
         attribution = self._group("Attribution", ATTRIBUTION_FIELDS)
         timeline = QGroupBox("Sales calls", self)
-        self.calls = QListWidget(timeline)
+        self.calls = a11y.named(QListWidget(timeline), "Sales calls of the lead")
         self.calls.setObjectName("callTimeline")
         self.calls.setWordWrap(True)  # a long host name wraps rather than scroll sideways
         self.calls.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

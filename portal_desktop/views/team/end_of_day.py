@@ -48,6 +48,7 @@ from portal_desktop.errors import ValidationError
 from portal_desktop.services.billing.ledger import local_today
 from portal_desktop.services.common.context import Permission
 from portal_desktop.services.sales.team import MAX_DAILY_CASH, MAX_DAILY_COUNT, upsert_daily_metric
+from portal_desktop.views import a11y
 from portal_desktop.views.field_errors import FieldErrors
 from portal_desktop.views.member_picker import fill_members
 from portal_desktop.views.money_input import MoneyInput, read_money
@@ -97,7 +98,7 @@ class EndOfDayPage(QWidget):
         self.member = QComboBox(self)
         self.member.setObjectName("member")
         self.member.setEnabled(self.any_member)
-        self.day = QDateEdit(self)
+        self.day = a11y.named(QDateEdit(self), "Day")
         self.day.setObjectName("day")
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("ddd d MMM yyyy")
@@ -148,11 +149,11 @@ class EndOfDayPage(QWidget):
         if not self.may_enter:
             box.setTitle("End of day (your user is not linked to a team member)")
 
-        self.month = QDateEdit(self)
+        self.month = a11y.named(QDateEdit(self), "Month")
         self.month.setObjectName("month")
         self.month.setCalendarPopup(True)
         self.month.setDisplayFormat("MMMM yyyy")
-        self.grid = QTableWidget(self)
+        self.grid = a11y.table(QTableWidget(self), "Closes and cash per member and day")
         self.grid.setObjectName("monthGrid")
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

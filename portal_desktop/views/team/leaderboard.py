@@ -34,6 +34,7 @@ from portal_desktop.services.billing.ledger import local_today
 from portal_desktop.services.common.context import Actor, Permission
 from portal_desktop.services.reporting.kpi_team import DayCheck, LeaderboardRow
 from portal_desktop.services.sales.team import leaderboard, reported_vs_recorded
+from portal_desktop.views import a11y
 from portal_desktop.views.column_widths import Column, TableFit
 from portal_desktop.views.field_errors import error_text
 from portal_desktop.views.formatting import enum_label
@@ -108,9 +109,9 @@ class LeaderboardPage(QWidget):
         self.ready = False
         self._tickets = OpGeneration()
 
-        self.start = self._date_edit("boardStart")
-        self.end = self._date_edit("boardEnd")
-        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.start = a11y.named(self._date_edit("boardStart"), "Leaderboard from")
+        self.end = a11y.named(self._date_edit("boardEnd"), "Leaderboard to")
+        self.table = a11y.table(QTableWidget(0, len(COLUMNS), self), "Leaderboard")
         self.table.setObjectName("leaderboardTable")
         self.fit = TableFit(self.table, [column for column, _ in HEADERS], ctx.formatter)
         for column, (_, tip) in enumerate(HEADERS):
