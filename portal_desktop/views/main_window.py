@@ -224,9 +224,7 @@ class MainWindow(QMainWindow):
         self.quit_action = quit_action
 
         edit_menu = bar.addMenu("&Edit")
-        self.undo_action = self._action(
-            edit_menu, NOTHING, self.undo, QKeySequence.StandardKey.Undo
-        )
+        self.undo_action = self._action(edit_menu, NOTHING, self.undo, "undo")
         self.addAction(self.undo_action)  # Ctrl+Z wherever the focus is (a text box keeps its own)
         undo_slot_of(self).changed.connect(self._update_undo)
         self._update_undo()
