@@ -235,5 +235,7 @@ def test_scrolling_100k_rows_keeps_reads_and_cache_bounded(qtbot, engine, long_l
     assert most["reading"] <= MAX_READS
     # Far fewer reads than positions painted: only what is on screen when a reader is free.
     assert model.reader.started < positions // 2
-    assert model.longest < 0.02, f"a data() call took {model.longest * 1000:.0f} ms"
+    # Every read takes 50 ms or more here: a data() call that read would take as long. Under
+    # that, only the machine's noise (20 ms was too tight on a busy 2-core machine).
+    assert model.longest < 0.05, f"a data() call took {model.longest * 1000:.0f} ms"
     assert model.index(last, 0).data() == "row 100000"
