@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,8 @@ from PySide6.QtWidgets import (  # noqa: E402
 
 from bench.latency_proxy import LatencyProxy  # noqa: E402
 
+# UI_STALL_TRACE=1: say each second what a step waits for, and at 5 s where every thread is.
+TRACE = bool(os.environ.get("UI_STALL_TRACE"))
 BUSY_KINDS: tuple[type[QObject], ...] = (QAbstractItemModel, TaskRunner)
 from tests.pg_cluster import INSTALL_HINT, PgCluster, find_server_binaries  # noqa: E402
 
@@ -270,8 +273,13 @@ class Tour:
     # --- waiting ---------------------------------------------------------------------
 
     def idle(self) -> bool:
-        if QThreadPool.globalInstance().activeThreadCount():
-            return False
+        return not self.busy_with()
+
+    def busy_with(self) -> str:
+        """What keeps the step from settling, in a few words ("" when idle)."""
+        threads = QThreadPool.globalInstance().activeThreadCount()
+        if threads:
+            return f"{threads} global-pool thread(s) running"
         roots = [self.window, *self.dialogs()] if self.window is not None else []
         for root in roots:
             # The list models, and the runners and paint queues of tabs that load in their
@@ -281,8 +289,8 @@ class Tour:
             for model in busy_ones:
                 busy = getattr(model, "busy", False)
                 if (busy() if callable(busy) else busy) is True:
-                    return False
-        return True
+                    return f"{type(model).__name__} {model.objectName() or ''} busy".strip()
+        return ""
 
     def settle(
         self, done: Callable[[], bool] | None = None, timeout: float = STEP_TIMEOUT_S
@@ -307,6 +315,12 @@ class Tour:
                 quiet_since = None
             if now - started > timeout:
                 return None
+            if TRACE and int(now - started) != int(before - started):
+                print(f"    … {now - started:.0f} s: {self.busy_with() or 'idle'}", flush=True)
+                if int(now - started) == 5:  # still waiting: where every thread is
+                    for ident, frame in sys._current_frames().items():
+                        print(f"--- thread {ident}")
+                        traceback.print_stack(frame, file=sys.stdout)
 
     def measure(self, step: Step) -> Measure:
         try:
@@ -325,7 +339,8 @@ class Tour:
             return Measure(note=f"error: {type(exc).__name__}: {exc}")
         stall = self.heartbeat.longest_ms()
         wall = ((settled or time.perf_counter()) - started) * 1000
-        notes = [] if settled else [f"not settled after {STEP_TIMEOUT_S:.0f} s"]
+        waiting = f"not settled after {STEP_TIMEOUT_S:.0f} s ({self.busy_with()})"
+        notes = [] if settled else [waiting]
         if self.unexpected:
             notes.append(f"message box: {' / '.join(self.unexpected)}")
             self.unexpected.clear()

@@ -97,12 +97,14 @@ class ListView(QTableView):
         self._measure(0, MEASURED_ROWS - 1)
 
     def _measure(self, first: int, last: int) -> None:
-        """Make room for what rows first..last show (at most a screenful of them)."""
+        """Make room for what rows first..last show (at most a screenful of them): the rows
+        already held only. Asking for a row reads ahead, so measuring each page that lands
+        by asking would read the whole list, page after page."""
         model = self.model()
         assert isinstance(model, QueryTableModel)
         grew = False
         for row in range(first, min(last, first + MEASURED_ROWS - 1, model.rowCount() - 1) + 1):
-            values = model.row_values(row)
+            values = model.held_values(row)
             if values is None:
                 continue
             for column in range(model.columnCount()):

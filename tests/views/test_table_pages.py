@@ -19,6 +19,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, event, 
 from portal_desktop.db.list_queries import PIPELINE
 from portal_desktop.db.query_spec import ColumnKind, ListColumn, ListSpec, SortOrder
 from portal_desktop.services.seeding import seed_database
+from portal_desktop.views.list_view import ListView
 from portal_desktop.views.page_reader import MAX_READS
 from portal_desktop.views.table_model import (
     DISPLAY_ROLE,
@@ -239,3 +240,20 @@ def test_scrolling_100k_rows_keeps_reads_and_cache_bounded(qtbot, engine, long_l
     # that, only the machine's noise (20 ms was too tight on a busy 2-core machine).
     assert model.longest < 0.05, f"a data() call took {model.longest * 1000:.0f} ms"
     assert model.index(last, 0).data() == "row 100000"
+
+
+def test_a_shown_list_reads_only_what_is_on_screen_and_one_page_ahead(
+    qtbot, engine, long_list
+) -> None:
+    """Sizing the columns looks at the rows that landed without asking for more: asking
+    read ahead, so each page that landed asked for the next, through the whole list."""
+    model = settled(qtbot, QueryTableModel(engine, long_list, page_size=50))
+    view = ListView(model)
+    qtbot.addWidget(view)
+    view.resize(500, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: model.is_loaded(0, view.rowAt(0) + 5), timeout=10_000)
+    qtbot.wait(1000)  # time for a chain of reads to run on
+    assert model.reader.reading == 0
+    assert model.reader.started <= 3, f"{model.reader.started} pages read for one screen"
