@@ -26,6 +26,7 @@ and the worst stall of each step is kept (the wall time is the median).
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import gc
 import os
@@ -34,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -44,6 +46,7 @@ from typing import Any
 from portal_desktop.app import application
 from portal_desktop.app_database import load_formatter
 from portal_desktop.db.engine import make_engine, session_factory
+from portal_desktop.launcher import warm_up
 from portal_desktop.services.accounts.users import authenticate
 from portal_desktop.services.reporting.rollups import refresh_rollups
 from portal_desktop.views.main_window import MainWindow
@@ -161,6 +164,37 @@ class Heartbeat(QObject):
         return max(self.longest, time.perf_counter() - self.last) * 1000
 
 
+class StallSampler:
+    """``--stalls``: while the UI thread has not ticked for ``after_ms``, a thread samples its
+    stack every 2 ms; :meth:`take` names where the stalled time went (our innermost frame and
+    the innermost frame of all), most samples first."""
+
+    def __init__(self, heartbeat: Heartbeat, after_ms: float = 40.0) -> None:
+        self.heartbeat, self.after = heartbeat, after_ms / 1000
+        self.main = threading.main_thread().ident
+        self.samples: collections.Counter[str] = collections.Counter()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(0.002)
+            if time.perf_counter() - self.heartbeat.last < self.after:
+                continue
+            frame = sys._current_frames().get(self.main)
+            stack = traceback.extract_stack(frame) if frame is not None else []
+            ours = [f for f in stack if "portal_desktop" in f.filename]
+            where = [*dict.fromkeys([ours[0], ours[-1]])] if ours else []
+            where += stack[-1:]
+            self.samples[
+                " | ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in where)
+            ] += 1
+
+    def take(self, top: int = 6) -> list[str]:
+        found = [f"{count * 2:5d} ms  {where}" for where, count in self.samples.most_common(top)]
+        self.samples.clear()
+        return found
+
+
 # --- the database -----------------------------------------------------------------------
 
 
@@ -263,6 +297,7 @@ class Tour:
         self.app, self.ctx, self.word = app, ctx, word
         self.profile = profile  # steps whose name holds it are profiled (cProfile, stderr)
         self.heartbeat = Heartbeat()
+        self.sampler: StallSampler | None = None
         self.window: Any = None
         self.dialog: QDialog | None = None
         self.unexpected: list[str] = []
@@ -328,6 +363,8 @@ class Tour:
                 step.prepare()
             self.settle()
             self.heartbeat.reset()
+            if self.sampler is not None:
+                self.sampler.take()  # what came before the step is not the step's
             started = time.perf_counter()
             with self.profiled(step.name):
                 settled = self.settle(step.act())
@@ -402,8 +439,18 @@ class Tour:
         return lambda: time.perf_counter() >= until
 
     def build_window(self) -> None:
+        started = time.perf_counter()
         self.window = MainWindow(self.ctx)
+        built = time.perf_counter()
         self.window.show()
+        if TRACE:
+            shown = time.perf_counter()
+            self.app.processEvents()
+            print(
+                f"    built {1000 * (built - started):.0f} ms, shown "
+                f"{1000 * (shown - built):.0f} ms, first pass "
+                f"{1000 * (time.perf_counter() - shown):.0f} ms"
+            )
 
     def sign_out(self) -> None:
         """Close and free the window now (the app's sign-out), and its context's engine."""
@@ -600,17 +647,26 @@ def signed_in_context(url: str, password: str) -> Any:
 
 
 def tour(
-    app: QApplication, url: str, password: str, word: str, runs: int, profile: str = ""
+    app: QApplication,
+    url: str,
+    password: str,
+    word: str,
+    runs: int,
+    profile: str = "",
+    stalls: bool = False,
 ) -> dict[str, list]:
     """{step: [Measure per run]}; each run signs in afresh: a new context and window."""
     driver = Tour(app, None, word, profile)
     driver.heartbeat.start()
+    sampler = driver.sampler = StallSampler(driver.heartbeat) if stalls else None
     found: dict[str, list[Measure]] = {}
     sign_in = Step("sign-in: build and show the window", driver.build_window)
 
     def note(run: int, step: Step, measure: Measure) -> None:
         found.setdefault(step.name, []).append(measure)
         print(f"  run {run + 1}: {step.name:<45}{row_text(measure)}", flush=True)
+        for line in sampler.take() if sampler is not None else ():
+            print(f"      {line}")
 
     for run in range(runs):
         # A first sign-in each run: no widths or sort order remembered from the last one.
@@ -666,10 +722,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", default="", metavar="TEXT", help="profile the steps whose name holds TEXT"
     )
+    parser.add_argument(
+        "--stalls", action="store_true", help="say where the UI thread's stalled time went"
+    )
     args = parser.parse_args(argv)
     if args.leads < 1 or args.runs < 1 or args.latency_ms < 0:
         parser.error("--leads and --runs must be at least 1, --latency-ms at least 0")
     app = application()  # named, styled and with the style sheet, as the app starts
+    warm_up()  # as the launcher does behind its first dialog
     qInstallMessageHandler(quiet_offscreen_notes)
     settings = tempfile.TemporaryDirectory(prefix="ui-stall-settings-")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, settings.name)
@@ -685,7 +745,15 @@ def main(argv: list[str] | None = None) -> int:
                 f"({args.latency_ms / 2:g} ms each way), {args.runs} run(s)",
                 flush=True,
             )
-            found = tour(app, url, database.password, database.word, args.runs, args.profile)
+            found = tour(
+                app,
+                url,
+                database.password,
+                database.word,
+                args.runs,
+                args.profile,
+                args.stalls,
+            )
             print(f"the app opened {proxy.connections} connection(s) through the proxy")
     passed = report(found)
     print(f"the bench took {time.perf_counter() - started:.0f} s")

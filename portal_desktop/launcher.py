@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThreadPool
+from PySide6.QtCore import QObject, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from portal_desktop.app_database import (
@@ -59,6 +60,21 @@ if TYPE_CHECKING:
     from portal_desktop.views.main_window import MainWindow
 
 EXIT_DATABASE_PROBLEM = 2
+WARM_UP_AFTER_MS = 500  # the first dialog painted first
+
+
+def warm_up() -> threading.Thread:
+    """Load the tabs' modules in a thread behind the first dialog: by the time someone has
+    signed in, the first tab builds without importing anything on the UI thread."""
+
+    def run() -> None:
+        from portal_desktop.views.tab_registry import import_tab_modules
+
+        import_tab_modules()
+
+    thread = threading.Thread(target=run, name="import tab modules", daemon=True)
+    thread.start()
+    return thread
 
 
 class Launcher(QObject):
@@ -88,6 +104,8 @@ class Launcher(QObject):
     # --- start ---------------------------------------------------------------------------
 
     def start(self) -> None:
+        if self.interactive:
+            QTimer.singleShot(WARM_UP_AFTER_MS, warm_up)
         if self.url is not None:
             self._show_signin(("url", self.url))
             return

@@ -140,18 +140,22 @@ def import_in_background(entries: Iterable[TabEntry]) -> threading.Thread:
     window the first time Charts opened). A module that fails here fails again, with its
     message, when its tab opens; one imported meanwhile by the UI thread is simply there."""
     classes = [entry.tab_class for entry in entries]
-
-    def run() -> None:
-        for tab_class in classes:
-            try:
-                tab_class()
-            except Exception:  # the tab's own opening reports it
-                continue
-        main_thread_gc.startup_finished()
-
-    thread = threading.Thread(target=run, name="import tab modules", daemon=True)
+    thread = threading.Thread(
+        target=import_tab_modules, args=(classes,), name="import tab modules", daemon=True
+    )
     thread.start()
     return thread
+
+
+def import_tab_modules(classes: Iterable[Callable[[], TabClass]] | None = None) -> None:
+    """Import the modules of these tab classes (every tab's when None), in this thread; then
+    the objects made so far are start-up's (main_thread_gc.startup_finished)."""
+    for tab_class in TAB_CLASSES.values() if classes is None else classes:
+        try:
+            tab_class()
+        except Exception:  # the tab's own opening reports it
+            continue
+    main_thread_gc.startup_finished()
 
 
 def build_tab(entry: TabEntry, ctx: TabContext, parent: QWidget | None) -> QWidget:

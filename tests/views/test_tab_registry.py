@@ -59,6 +59,21 @@ def test_the_window_module_imports_no_screen_until_a_tab_opens() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_the_launchers_warm_up_loads_every_screen_before_anyone_signs_in() -> None:
+    """What the launcher starts behind its first dialog leaves nothing for the first tab to
+    import on the UI thread (importing the Pipeline tab there froze the window at sign-in)."""
+    probe = (
+        "import sys\n"
+        "from portal_desktop.launcher import warm_up\n"
+        "warm_up().join()\n"
+        f"print(sorted(set({SCREEN_MODULES!r}) - set(sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
 # --- every list the app shows is the registry's ----------------------------------------------
 
 LIST_TABS = sorted({entry.tab for entry in LISTS.values()})
