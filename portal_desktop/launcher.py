@@ -372,23 +372,37 @@ class Launcher(QObject):
         self._drop_window()
 
     def switch_connection(self) -> None:
-        """File → Connection…: sign out, then choose a database."""
-        self.sign_out()
-        self.choose_connection()
+        """File → Connection…: choose a database first; only a choice signs the person out
+        (Cancel leaves them in their window, signed in, where they were)."""
+        chosen = self._ask_connection(self.window)
+        if chosen is not None:
+            self.sign_out()
+            self._connect(*chosen)
 
     def choose_connection(self) -> None:
+        """The sign-in dialog's Connection…: a database to sign in to."""
+        chosen = self._ask_connection(self.signin)
+        if chosen is not None:
+            self._connect(*chosen)
+        elif self.engine is None and self.signin is not None:
+            self.signin.unavailable("Choose a database with Connection… to sign in.")
+
+    def _ask_connection(self, parent: QWidget | None) -> tuple[Profile, str] | None:
+        """The profile (and its password) the person chose; None when they cancelled."""
         from portal_desktop.db.profiles import load_profiles
         from portal_desktop.views.connection_dialog import ConnectionDialog
 
-        dialog = ConnectionDialog(load_profiles(), self.signin)
-        if dialog.exec() != ConnectionDialog.DialogCode.Accepted or dialog.profile is None:
-            if self.engine is None and self.signin is not None:
-                self.signin.unavailable("Choose a database with Connection… to sign in.")
-            return
+        dialog = ConnectionDialog(load_profiles(), parent)
+        accepted = dialog.exec() == ConnectionDialog.DialogCode.Accepted
+        if not accepted or dialog.profile is None:
+            return None
+        return dialog.profile, dialog.password
+
+    def _connect(self, profile: Profile, password: str) -> None:
         from portal_desktop.db.engine import make_engine
 
         try:
-            self._use_engine(make_engine(dialog.profile.url(dialog.password)))
+            self._use_engine(make_engine(profile.url(password)))
         except PortalError as exc:
             self._failed(str(exc))
 

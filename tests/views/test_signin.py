@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
@@ -152,6 +152,67 @@ def test_sign_out_shows_the_sign_in_dialog_again_for_another_user(
     qtbot.waitUntil(lambda: launcher.window is not None)
     assert launcher.window.ctx.actor.username == "mia"  # type: ignore[union-attr]
     assert _tab_titles(launcher) == ROLE_TABS[UserRole.MARKETING]
+
+
+def _answer_connection_dialog(answer: Callable[[ConnectionDialog], None]) -> None:
+    """Answer the modal Connection dialog once it is up (its exec() blocks the test)."""
+
+    def answer_it() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ConnectionDialog):
+            QTimer.singleShot(50, answer_it)
+            return
+        answer(dialog)
+
+    QTimer.singleShot(50, answer_it)
+
+
+def test_file_connection_cancelled_leaves_the_person_signed_in_where_they_were(
+    qtbot, launch, db_url: str, sessions: sessionmaker[Session]
+) -> None:
+    with sessions() as session:
+        create_user(session, SYSTEM, "boss", PASSWORD, UserRole.ADMIN)
+    launcher = launch(db_url)
+    _sign_in(qtbot, launcher, "boss", PASSWORD)
+    qtbot.waitUntil(lambda: launcher.window is not None)
+    window = launcher.window
+    assert window is not None
+    window.tabs.setCurrentIndex(2)
+    _answer_connection_dialog(lambda dialog: dialog.reject())
+    window.connection_action.trigger()
+    assert launcher.window is window and window.isVisible()
+    assert window.tabs.currentIndex() == 2
+    assert launcher.signin is None or not launcher.signin.isVisible()
+
+
+@pytest.mark.usefixtures("memory_keyring")
+def test_file_connection_chosen_signs_out_and_opens_the_chosen_database(
+    qtbot, launch, db_url: str, sessions: sessionmaker[Session], pg_admin_url: str
+) -> None:
+    with sessions() as session:
+        create_user(session, SYSTEM, "boss", PASSWORD, UserRole.ADMIN)
+    launcher = launch(db_url)
+    _sign_in(qtbot, launcher, "boss", PASSWORD)
+    qtbot.waitUntil(lambda: launcher.window is not None)
+    window = launcher.window
+    assert window is not None
+    target = make_url(pg_admin_url)
+
+    def choose(dialog: ConnectionDialog) -> None:
+        dialog.name.setText("other")
+        dialog.host.setText(target.host or "")
+        dialog.port.setValue(target.port or 5432)
+        dialog.database.setText(target.database or "")
+        dialog.user.setText(target.username or "")
+        dialog.sslmode.setCurrentText("disable")
+        dialog.connect_profile()
+
+    _answer_connection_dialog(choose)
+    window.connection_action.trigger()
+    assert launcher.window is None and not window.isVisible()
+    _wait_ready(qtbot, launcher)
+    assert launcher.signin is not None
+    assert f"/{target.database}" in launcher.signin.database_label.text()
 
 
 def _welcome(qtbot, launch, choice: str) -> Launcher:
