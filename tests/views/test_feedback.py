@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 from sqlalchemy import Engine
 
-from portal_desktop.db.engine import session_factory
 from portal_desktop.db.list_queries import PIPELINE
 from portal_desktop.models import Lead
 from portal_desktop.models.enums import LeadStatus
@@ -23,16 +22,15 @@ from portal_desktop.services.sales import leads as lead_service
 from portal_desktop.services.seeding import seed_database
 from portal_desktop.views import toast as toast_module
 from portal_desktop.views.export_actions import Exporter
-from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.main_window import MainWindow
 from portal_desktop.views.opening import LOADING_DEMO
 from portal_desktop.views.pipeline.status_dialog import StatusDialog
-from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.toast import Toast, toast_of
 from portal_desktop.views.undo import NOTHING
 from portal_desktop.views.welcome_dialog import DEMO
 from tests.shell_helpers import generic_tabs, temp_settings  # noqa: F401
 from tests.views.test_signin import _wait_ready, _welcome, launch  # noqa: F401
+from tests.views.windows import shown_window
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -41,13 +39,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 def window(qtbot, engine: Engine, request: pytest.FixtureRequest) -> MainWindow:
     request.getfixturevalue("temp_settings")
     seed_database(engine, leads=40, seed=3)
-    ctx = TabContext(engine, session_factory(engine), SYSTEM, Formatter(), DataBus())
-    win = MainWindow(ctx)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+    return shown_window(qtbot, engine)
 
 
 def _new_lead(window: MainWindow) -> Lead:

@@ -18,25 +18,18 @@ from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.services.sales.leads import create_lead
 from portal_desktop.services.seeding import seed_database
 from portal_desktop.views.entity_tab import SEARCH_DEBOUNCE_MS, EntityTab
-from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.main_window import MainWindow
-from portal_desktop.views.tab_context import DataBus, TabContext
 from tests.services.factories import make_sales_call
 from tests.shell_helpers import temp_settings  # noqa: F401
 from tests.views.list_rows import loaded_rows, settled
+from tests.views.windows import shown_window
 
 
 @pytest.fixture
 def window(qtbot, engine: Engine, request: pytest.FixtureRequest) -> MainWindow:
     request.getfixturevalue("temp_settings")
     seed_database(engine, leads=60, seed=7)
-    ctx = TabContext(engine, session_factory(engine), SYSTEM, Formatter(), DataBus())
-    win = MainWindow(ctx)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+    return shown_window(qtbot, engine)
 
 
 def test_an_export_writes_the_columns_shown_in_their_order_and_words(
@@ -138,13 +131,7 @@ def test_todays_calls_run_in_time_order(qtbot, window: MainWindow, engine: Engin
 def empty_window(qtbot, engine: Engine, request: pytest.FixtureRequest) -> MainWindow:
     """The window over a brand-new database: no rows anywhere."""
     request.getfixturevalue("temp_settings")
-    ctx = TabContext(engine, session_factory(engine), SYSTEM, Formatter(), DataBus())
-    win = MainWindow(ctx)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    return win
+    return shown_window(qtbot, engine)
 
 
 def test_an_empty_list_says_what_it_holds_and_offers_the_first_action(

@@ -12,10 +12,9 @@ from portal_desktop.services.seeding import seed_database
 from portal_desktop.services.seeding.seeder import DEMO_PASSWORD
 from portal_desktop.views import ui_state
 from portal_desktop.views.admin.tab import AdminTab
-from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.main_window import MainWindow
-from portal_desktop.views.tab_context import DataBus, TabContext
 from tests.shell_helpers import temp_settings  # noqa: F401
+from tests.views.windows import shown_window
 
 pytestmark = [
     pytest.mark.usefixtures("temp_settings"),
@@ -32,12 +31,7 @@ def seeded(engine: Engine) -> Engine:
 def _window(qtbot, engine: Engine, sessions: sessionmaker[Session]) -> MainWindow:
     with sessions() as session:
         actor = user_service.authenticate(session, "admin", DEMO_PASSWORD)
-    window = MainWindow(TabContext(engine, sessions, actor, Formatter(), DataBus()))
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
+    return shown_window(qtbot, engine, actor, sessions)
 
 
 def _admin(window: MainWindow) -> AdminTab:

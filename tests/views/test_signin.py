@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal_desktop.db import migrate
@@ -167,14 +167,31 @@ def _answer_connection_dialog(answer: Callable[[ConnectionDialog], None]) -> Non
     QTimer.singleShot(50, answer_it)
 
 
-def test_file_connection_cancelled_leaves_the_person_signed_in_where_they_were(
-    qtbot, launch, db_url: str, sessions: sessionmaker[Session]
-) -> None:
+def _fill_connection(dialog: ConnectionDialog, name: str, target: URL) -> None:
+    """Fill the Connection dialog with ``target``'s server (TLS off: a local test cluster)."""
+    dialog.name.setText(name)
+    dialog.host.setText(target.host or "")
+    dialog.port.setValue(target.port or 5432)
+    dialog.database.setText(target.database or "")
+    dialog.user.setText(target.username or "")
+    dialog.sslmode.setCurrentText("disable")
+    dialog.connect_profile()
+
+
+def _boss_signed_in(qtbot, launch, db_url: str, sessions: sessionmaker[Session]) -> Launcher:
+    """An admin signed in to ``db_url`` through the launcher, the window up."""
     with sessions() as session:
         create_user(session, SYSTEM, "boss", PASSWORD, UserRole.ADMIN)
     launcher = launch(db_url)
     _sign_in(qtbot, launcher, "boss", PASSWORD)
     qtbot.waitUntil(lambda: launcher.window is not None)
+    return launcher
+
+
+def test_file_connection_cancelled_leaves_the_person_signed_in_where_they_were(
+    qtbot, launch, db_url: str, sessions: sessionmaker[Session]
+) -> None:
+    launcher = _boss_signed_in(qtbot, launch, db_url, sessions)
     window = launcher.window
     assert window is not None
     window.tabs.setCurrentIndex(2)
@@ -189,25 +206,12 @@ def test_file_connection_cancelled_leaves_the_person_signed_in_where_they_were(
 def test_file_connection_chosen_signs_out_and_opens_the_chosen_database(
     qtbot, launch, db_url: str, sessions: sessionmaker[Session], pg_admin_url: str
 ) -> None:
-    with sessions() as session:
-        create_user(session, SYSTEM, "boss", PASSWORD, UserRole.ADMIN)
-    launcher = launch(db_url)
-    _sign_in(qtbot, launcher, "boss", PASSWORD)
-    qtbot.waitUntil(lambda: launcher.window is not None)
+    launcher = _boss_signed_in(qtbot, launch, db_url, sessions)
     window = launcher.window
     assert window is not None
     target = make_url(pg_admin_url)
 
-    def choose(dialog: ConnectionDialog) -> None:
-        dialog.name.setText("other")
-        dialog.host.setText(target.host or "")
-        dialog.port.setValue(target.port or 5432)
-        dialog.database.setText(target.database or "")
-        dialog.user.setText(target.username or "")
-        dialog.sslmode.setCurrentText("disable")
-        dialog.connect_profile()
-
-    _answer_connection_dialog(choose)
+    _answer_connection_dialog(lambda dialog: _fill_connection(dialog, "other", target))
     window.connection_action.trigger()
     assert launcher.window is None and not window.isVisible()
     _wait_ready(qtbot, launcher)
@@ -264,18 +268,7 @@ def test_welcome_empty_database_then_the_first_admin(qtbot, launch) -> None:
 def test_welcome_connect_to_a_shared_postgresql(qtbot, launch, pg_admin_url: str) -> None:
     target = make_url(pg_admin_url)  # a database without Portal's schema yet
 
-    def fill_connection_dialog() -> None:
-        dialog = QApplication.activeModalWidget()
-        assert isinstance(dialog, ConnectionDialog)
-        dialog.name.setText("team")
-        dialog.host.setText(target.host or "")
-        dialog.port.setValue(target.port or 5432)
-        dialog.database.setText(target.database or "")
-        dialog.user.setText(target.username or "")
-        dialog.sslmode.setCurrentText("disable")
-        dialog.connect_profile()
-
-    QTimer.singleShot(100, fill_connection_dialog)
+    _answer_connection_dialog(lambda dialog: _fill_connection(dialog, "team", target))
     launcher = _welcome(qtbot, launch, CONNECT)
     _wait_ready(qtbot, launcher)
     assert launcher.signin is not None

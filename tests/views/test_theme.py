@@ -14,15 +14,12 @@ from PySide6.QtWidgets import QApplication, QLabel
 from sqlalchemy import Engine
 
 import portal_desktop
-from portal_desktop.db.engine import session_factory
 from portal_desktop.models.enums import UserRole
 from portal_desktop.services.common.context import Actor
 from portal_desktop.services.seeding import seed_database
 from portal_desktop.views import theme_choice
 from portal_desktop.views.badges import is_dark
-from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.main_window import MainWindow
-from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.theme import (
     ERROR,
     FLAG,
@@ -39,6 +36,7 @@ from portal_desktop.views.theme import (
 )
 from tests.screens import TEST_SCREENS
 from tests.shell_helpers import temp_settings  # noqa: F401
+from tests.views.windows import shown_window
 
 VIEWS = Path(portal_desktop.__file__).parent / "views"
 STYLE = Path(portal_desktop.__file__).parents[1] / "resources" / "style.qss"
@@ -64,13 +62,7 @@ def themed(qtbot, request: pytest.FixtureRequest) -> Iterator[QApplication]:
 
 def window_for(qtbot, engine: Engine, name: str, role: UserRole = UserRole.ADMIN) -> MainWindow:
     actor = Actor(user_id=None, username=name, role=role)
-    ctx = TabContext(engine, session_factory(engine), actor, Formatter(), DataBus())
-    window = MainWindow(ctx)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    qtbot.waitExposed(window)
-    return window
+    return shown_window(qtbot, engine, actor)
 
 
 def bright_share(image: QImage) -> float:
