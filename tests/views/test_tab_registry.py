@@ -44,6 +44,14 @@ def test_every_tab_is_registered_by_a_widget_class() -> None:
     assert len(set(classes.values())) == len(classes)  # no two tabs share a screen
 
 
+def _run(probe: str) -> str:
+    """What a fresh interpreter prints running ``probe``."""
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip()
+
+
 def test_the_window_module_imports_no_screen_until_a_tab_opens() -> None:
     probe = (
         "import sys\n"
@@ -53,10 +61,7 @@ def test_the_window_module_imports_no_screen_until_a_tab_opens() -> None:
         "tabs_for(UserRole.ADMIN)\n"
         f"print(sorted(set({SCREEN_MODULES!r}) & set(sys.modules)))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "[]"
+    assert _run(probe) == "[]"
 
 
 def test_the_launchers_warm_up_loads_every_screen_before_anyone_signs_in() -> None:
@@ -68,10 +73,7 @@ def test_the_launchers_warm_up_loads_every_screen_before_anyone_signs_in() -> No
         "warm_up().join()\n"
         f"print(sorted(set({SCREEN_MODULES!r}) - set(sys.modules)))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "[]"
+    assert _run(probe) == "[]"
 
 
 # --- every list the app shows is the registry's ----------------------------------------------
