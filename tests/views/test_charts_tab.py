@@ -5,6 +5,7 @@ exports write the right files; clicks ask for the right records; empty ranges sa
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -263,3 +264,24 @@ def test_panels_are_drawn_one_per_turn_those_in_view_first(qtbot, tab: ChartsTab
     in_view = [view for view in views if not view.visibleRegion().isEmpty()]
     assert in_view  # scrolled to the bottom: the last panels are on screen
     assert set(map(id, drawn[: len(in_view)])) == set(map(id, in_view))
+
+
+def test_a_range_change_puts_new_values_into_the_plots_already_drawn(qtbot, tab: ChartsTab) -> None:
+    """Same series, other values (a range change): the plot items drawn stay and hold the
+    new values, no clear and rebuild; what they hold is what the reports say."""
+    pick(qtbot, tab, YEAR, Granularity.MONTH)
+    keys = ("money_over_time", "aging", "closer_cash")  # the funnel has notes: redrawn
+    before = {key: list(tab.panel_view(key)._series_items) for key in keys}
+    pick(qtbot, tab, SPRING, Granularity.WEEK)
+    tab._paints.finish()
+    for key in keys:
+        view = tab.panel_view(key)
+        assert view._series_items == before[key], f"{key} was rebuilt"
+        wanted = [
+            [0.0 if math.isnan(v) else v for v in values] for values in view.plotted().values()
+        ]
+        held = [[0.0 if math.isnan(v) else v for v in values] for values in view.drawn()]
+        assert len(held) == len(wanted), key
+        for got, expected in zip(held, wanted, strict=True):
+            assert got == pytest.approx(expected), key
+    check_against_reports(tab, tab.ctx.sessions, SPRING)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from portal_desktop.services.reporting.chart_model import Panel, Target
 from portal_desktop.views import a11y
+from portal_desktop.views.charts.grid_plot import draw_grid
 from portal_desktop.views.charts.values import (
     AXIS_TITLES,
     HORIZONTAL_AFTER,
@@ -27,8 +28,6 @@ from portal_desktop.views.charts.values import (
     as_float,
     category_ticks,
     colour,
-    mix,
-    short_label,
     value_text,
 )
 from portal_desktop.views.formatting import Formatter
@@ -54,6 +53,8 @@ class PanelView(QWidget):
         self.empty.setObjectName("chartEmpty")
         self.plot_widget: pg.PlotWidget | None = None
         self._plot_shape: tuple[str, str] | None = None
+        self._drawn_shape: tuple[object, ...] | None = None  # of the series items drawn
+        self._series_items: list[pg.GraphicsObject] = []
         self.hover = pg.TextItem(anchor=(0, 1))
         self.stack = QStackedLayout()
         self.stack.addWidget(self.empty)
@@ -75,6 +76,23 @@ class PanelView(QWidget):
             return {}
         return {series.name: [as_float(v) for v in series.values] for series in self.panel.series}
 
+    def drawn(self) -> list[list[float]]:
+        """The values the plot's series items hold now (bars: their lengths), per series."""
+        if self.showing_empty:
+            return []
+        horizontal = self.horizontal
+        return [
+            [
+                float(v)
+                for v in (
+                    made.getData()[1]
+                    if isinstance(made, pg.PlotDataItem)
+                    else made.opts["width" if horizontal else "height"]
+                )
+            ]
+            for made in self._series_items
+        ]
+
     # --- drawing ---
 
     def show_panel(self, panel: Panel) -> None:
@@ -83,12 +101,14 @@ class PanelView(QWidget):
         if panel.is_empty:
             self.stack.setCurrentWidget(self.empty)
             return
+        if self._update_in_place(panel):
+            return
         horizontal = self.horizontal
         value_side, category_side = ("bottom", "left") if horizontal else ("left", "bottom")
         item = self._plot_item(panel.unit, value_side)
         a11y.named(self.stack.currentWidget(), panel.title)  # the plot, for a screen reader
         if panel.kind == "grid":
-            self._draw_grid(panel, item)
+            draw_grid(panel, item, self.formatter, self.palette())
         else:
             if len(panel.series) > 1:
                 corner = (-10, 5) if horizontal else (10, 5)
@@ -111,6 +131,7 @@ class PanelView(QWidget):
     def _plot_item(self, unit: str, value_side: str) -> pg.PlotItem:
         """An empty plot whose value axis is on ``value_side`` in ``unit``: the current one,
         cleared, when it fits (building a PlotWidget is the costly part of a redraw)."""
+        self._drawn_shape = None  # the series items go with the clear
         widget = self.plot_widget
         if widget is not None and self._plot_shape == (unit, value_side):
             item = widget.getPlotItem()
@@ -154,36 +175,74 @@ class PanelView(QWidget):
         )
 
     def _draw_series(self, panel: Panel, item: pg.PlotItem) -> None:
-        x = np.arange(len(panel.categories), dtype=float)
-        horizontal = self.horizontal
-        width, offsets = self._bar_geometry(panel)
+        self._series_items = []
         for index, series in enumerate(panel.series):
-            y = np.array([as_float(value) for value in series.values], dtype=float)
-            pen = pg.mkPen(colour(index), width=2)
+            data = self._series_data(panel, index)
             if panel.kind == "line":
-                item.plot(
-                    x,
-                    y,
-                    pen=pen,
+                made = item.plot(
+                    pen=pg.mkPen(colour(index), width=2),
                     symbol="o",
-                    symbolSize=6 if len(x) <= 60 else 3,
                     symbolBrush=colour(index),
                     symbolPen=None,
                     name=series.name,
                     connect="finite",
+                    **data,
                 )
             else:
-                geometry = (
-                    {"x0": 0, "y": x + offsets[index], "width": np.nan_to_num(y), "height": width}
-                    if horizontal
-                    else {"x": x + offsets[index], "height": np.nan_to_num(y), "width": width}
+                made = pg.BarGraphItem(
+                    brush=colour(index), pen=pg.mkPen(None), name=series.name, **data
                 )
-                bars = pg.BarGraphItem(
-                    **geometry, brush=colour(index), pen=pg.mkPen(None), name=series.name
-                )
-                item.addItem(bars)
+                item.addItem(made)
+            self._series_items.append(made)
         if panel.notes:
             self._draw_notes(panel, item)
+        self._fit_ranges(panel, item)
+        self._drawn_shape = self._shape(panel)
+
+    def _shape(self, panel: Panel) -> tuple[object, ...]:
+        """What must stay the same for new values to go into the items drawn."""
+        names = tuple(series.name for series in panel.series)
+        return (panel.kind, panel.unit, names, self.horizontal, bool(panel.notes))
+
+    def _update_in_place(self, panel: Panel) -> bool:
+        """New values into the plot already drawn, when only values and categories changed
+        (a range change): the same items take the new data; nothing is cleared or rebuilt
+        (rebuilding thirteen plots was most of a range change's time)."""
+        widget = self.plot_widget
+        if (
+            widget is None
+            or self.showing_empty
+            or panel.kind not in ("line", "bar")
+            or panel.notes
+            or self._drawn_shape != self._shape(panel)
+        ):
+            return False
+        item = widget.getPlotItem()
+        for index, made in enumerate(self._series_items):
+            data = self._series_data(panel, index)
+            if panel.kind == "line":
+                made.setData(**data)
+            else:
+                made.setOpts(**data)
+        category_side = "left" if self.horizontal else "bottom"
+        item.getAxis(category_side).setTicks([category_ticks(panel.categories)])
+        item.setLabel(category_side, panel.x_title or None)
+        self._fit_ranges(panel, item)
+        return True
+
+    def _series_data(self, panel: Panel, index: int) -> dict[str, object]:
+        """Series ``index`` as the plot item takes it (bars placed beside each other)."""
+        x = np.arange(len(panel.categories), dtype=float)
+        y = np.array([as_float(value) for value in panel.series[index].values], dtype=float)
+        if panel.kind == "line":
+            return {"x": x, "y": y, "symbolSize": 6 if len(x) <= 60 else 3}
+        width, offsets = self._bar_geometry(panel)
+        if self.horizontal:
+            return {"x0": 0, "y": x + offsets[index], "width": np.nan_to_num(y), "height": width}
+        return {"x": x + offsets[index], "height": np.nan_to_num(y), "width": width}
+
+    def _fit_ranges(self, panel: Panel, item: pg.PlotItem) -> None:
+        horizontal = self.horizontal
         top = self._top(panel) * (1.4 if horizontal and len(panel.series) > 1 else 1.15) or 1
         if horizontal:
             item.showGrid(x=True, alpha=0.25)
@@ -195,6 +254,8 @@ class PanelView(QWidget):
         item.setXRange(-0.6, len(panel.categories) - 0.4, padding=0)
         if panel.kind == "bar":
             item.setYRange(0, top, padding=0)
+        else:
+            item.enableAutoRange(axis="y")
 
     def _top(self, panel: Panel) -> float:
         values = [as_float(v) for s in panel.series for v in s.values]
@@ -210,33 +271,6 @@ class PanelView(QWidget):
             )
             label.setPos(index, (0 if math.isnan(value) else value) + top * 0.01)
             item.addItem(label)
-
-    def _draw_grid(self, panel: Panel, item: pg.PlotItem) -> None:
-        columns, rows = len(panel.categories), len(panel.series)
-        base = colour(0)
-        background = self._background()
-        for row, series in enumerate(panel.series):
-            for column, value in enumerate(series.values):
-                share = 0.0 if value is None else min(1.0, float(value))
-                fill = mix(background, base, 0.12 + 0.88 * share if value is not None else 0.04)
-                rect = pg.QtWidgets.QGraphicsRectItem(column - 0.48, row - 0.48, 0.96, 0.96)
-                rect.setBrush(fill)
-                rect.setPen(pg.mkPen(None))
-                item.addItem(rect)
-                ink = chart_colours(self.palette()).on_fill if share > 0.55 else self._foreground()
-                text = pg.TextItem(
-                    value_text("ratio", value, self.formatter), color=ink, anchor=(0.5, 0.5)
-                )
-                text.setPos(column, row)
-                item.addItem(text)
-        item.setXRange(-0.5, columns - 0.5, padding=0.02)
-        item.setYRange(-0.5, rows - 0.5, padding=0.02)
-        left = item.getAxis("left")
-        left.setTicks([[(float(i), short_label(s.name)) for i, s in enumerate(panel.series)]])
-        item.setLabel("left", "Setter")
-        item.getAxis("bottom").setTicks([category_ticks(panel.categories)])
-        item.setLabel("bottom", panel.x_title)
-        item.invertY(True)
 
     # --- theme ---
 
@@ -268,6 +302,7 @@ class PanelView(QWidget):
 
     def _redraw(self) -> None:
         self._redraw_due = False
+        self._drawn_shape = None  # new colours: drawn afresh, not updated in place
         if self.panel is not None:
             self.show_panel(self.panel)
 
