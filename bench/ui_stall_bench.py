@@ -46,12 +46,12 @@ from typing import Any
 from portal_desktop.app import application
 from portal_desktop.app_database import load_formatter
 from portal_desktop.db.engine import make_engine, session_factory
-from portal_desktop.launcher import warm_up
 from portal_desktop.services.accounts.users import authenticate
 from portal_desktop.services.reporting.rollups import refresh_rollups
 from portal_desktop.views.main_window import MainWindow
 from portal_desktop.views.tab_context import DataBus, TabContext
 from portal_desktop.views.task_runner import TaskRunner
+from portal_desktop.warm_up import warm_up
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]

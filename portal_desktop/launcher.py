@@ -28,12 +28,11 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer
-from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from portal_desktop.app_database import (
     create_first_admin,
@@ -47,8 +46,10 @@ from portal_desktop.app_database import (
 from portal_desktop.db.paths import local_database_path
 from portal_desktop.errors import PortalError
 from portal_desktop.first_paint import FirstPaint, exit_when_painted, report_paint_and_quit
+from portal_desktop.views.connection_prompts import ask_connection, ask_password
 from portal_desktop.views.shared_signin import ask_new_password
 from portal_desktop.views.signin_dialog import SignInDialog
+from portal_desktop.warm_up import warm_up
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -61,20 +62,6 @@ if TYPE_CHECKING:
 
 EXIT_DATABASE_PROBLEM = 2
 WARM_UP_AFTER_MS = 500  # the first dialog painted first
-
-
-def warm_up() -> threading.Thread:
-    """Load the tabs' modules in a thread behind the first dialog: by the time someone has
-    signed in, the first tab builds without importing anything on the UI thread."""
-
-    def run() -> None:
-        from portal_desktop.views.tab_registry import import_tab_modules
-
-        import_tab_modules()
-
-    thread = threading.Thread(target=run, name="import tab modules", daemon=True)
-    thread.start()
-    return thread
 
 
 class Launcher(QObject):
@@ -228,23 +215,11 @@ class Launcher(QObject):
 
         password = secrets.load_password(profile.name, profile.user)
         if password is None:
-            password = self._ask_password(profile)
+            password = ask_password(self.signin, profile)
             if password is None:
                 self._failed(f"No password given for {profile.user}@{profile.host}.")
                 return
         self._use_engine(make_engine(profile.url(password)))
-
-    def _ask_password(self, profile: Profile) -> str | None:
-        from portal_desktop.db import secrets
-
-        note = "" if secrets.keyring_available() else f"{secrets.NO_KEYRING}\n\n"
-        text, ok = QInputDialog.getText(
-            self.signin,
-            "Database password",
-            f"{note}Password of {profile.user} on {profile.host}/{profile.database}:",
-            QLineEdit.EchoMode.Password,
-        )
-        return text if ok else None
 
     def _use_engine(self, engine: Engine) -> None:
         """Check the schema of a newly opened database and hand it to the sign-in dialog."""
@@ -374,29 +349,18 @@ class Launcher(QObject):
     def switch_connection(self) -> None:
         """File → Connection…: choose a database first; only a choice signs the person out
         (Cancel leaves them in their window, signed in, where they were)."""
-        chosen = self._ask_connection(self.window)
+        chosen = ask_connection(self.window)
         if chosen is not None:
             self.sign_out()
             self._connect(*chosen)
 
     def choose_connection(self) -> None:
         """The sign-in dialog's Connection…: a database to sign in to."""
-        chosen = self._ask_connection(self.signin)
+        chosen = ask_connection(self.signin)
         if chosen is not None:
             self._connect(*chosen)
         elif self.engine is None and self.signin is not None:
             self.signin.unavailable("Choose a database with Connection… to sign in.")
-
-    def _ask_connection(self, parent: QWidget | None) -> tuple[Profile, str] | None:
-        """The profile (and its password) the person chose; None when they cancelled."""
-        from portal_desktop.db.profiles import load_profiles
-        from portal_desktop.views.connection_dialog import ConnectionDialog
-
-        dialog = ConnectionDialog(load_profiles(), parent)
-        accepted = dialog.exec() == ConnectionDialog.DialogCode.Accepted
-        if not accepted or dialog.profile is None:
-            return None
-        return dialog.profile, dialog.password
 
     def _connect(self, profile: Profile, password: str) -> None:
         from portal_desktop.db.engine import make_engine

@@ -104,7 +104,7 @@ class ListView(QTableView):
         assert isinstance(model, QueryTableModel)
         grew = False
         for row in range(first, min(last, first + MEASURED_ROWS - 1, model.rowCount() - 1) + 1):
-            values = model.held_values(row)
+            values = model.rows.held(row)
             if values is None:
                 continue
             for column in range(model.columnCount()):

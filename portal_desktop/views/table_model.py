@@ -385,11 +385,6 @@ class QueryTableModel(QAbstractTableModel):
         None while it is not read (it is asked for)."""
         return self.rows.row(row)
 
-    def held_values(self, row: int) -> Row | None:
-        """The plain tuple behind a row if its page is held; asks for nothing (no read, no
-        read-ahead): for looking at what is already there, such as sizing the columns."""
-        return self.rows.held(row)
-
     def row_key(self, row: int) -> Any:
         values = self.rows.row(row)
         return None if values is None else values[-1]

@@ -69,7 +69,7 @@ def test_the_launchers_warm_up_loads_every_screen_before_anyone_signs_in() -> No
     import on the UI thread (importing the Pipeline tab there froze the window at sign-in)."""
     probe = (
         "import sys\n"
-        "from portal_desktop.launcher import warm_up\n"
+        "from portal_desktop.warm_up import warm_up\n"
         "warm_up().join()\n"
         f"print(sorted(set({SCREEN_MODULES!r}) - set(sys.modules)))\n"
     )
