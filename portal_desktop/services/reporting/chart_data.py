@@ -70,6 +70,7 @@ from portal_desktop.services.reporting.chart_series import (
 from portal_desktop.services.reporting.chart_trends import money_section, sources_section
 from portal_desktop.services.reporting.kpi_cards import kpi_cards
 from portal_desktop.services.reporting.kpi_marketing import CampaignResult
+from portal_desktop.services.reporting.kpi_money import installment_totals_of
 from portal_desktop.services.reporting.kpi_sql import ratio
 from portal_desktop.services.reporting.kpi_team import LeaderboardRow
 from portal_desktop.services.reporting.kpis import KpiReport, kpi_report
@@ -319,8 +320,11 @@ def dashboard(
     before = previous_period(period)
     fresh_snapshot(session)
     settings = load_settings(session)
-    report = kpi_report(session, actor, period.start, period.end)
-    previous_report = kpi_report(session, actor, before.start, before.end)
+    now_due, before_due = installment_totals_of(
+        session, [(period.start, period.end), (before.start, before.end)]
+    )
+    report = kpi_report(session, actor, period.start, period.end, installments=now_due)
+    previous_report = kpi_report(session, actor, before.start, before.end, installments=before_due)
     grain = fitting_granularity(period, granularity)
     buckets = Bucketer(period, grain, session.get_bind().dialect.name)
     keys = bucket_keys(period, grain)

@@ -29,6 +29,7 @@ from portal_desktop.services.reporting.kpi_cards import (
     KPIS_FILE,
     kpi_definitions,
 )
+from portal_desktop.services.reporting.kpi_money import installment_totals, installment_totals_of
 from portal_desktop.services.reporting.kpis import kpi_report
 from portal_desktop.services.sales.team import leaderboard
 from tests.services.reporting import test_kpis
@@ -277,3 +278,23 @@ def test_a_reversed_range_is_refused(shared_world: tuple) -> None:
     sessions, _ = shared_world
     with sessions() as session, pytest.raises(ValidationError):
         dashboard(session, SYSTEM, MARCH[1], MARCH[0])
+
+
+def test_the_dashboards_two_periods_read_in_one_pass_equal_each_read_alone(
+    shared_world: tuple,
+) -> None:
+    """The dashboard reads receivables and collection of its range and the period before it
+    in one pass over the facts; each equals the single-period read, and the cards the
+    dashboard builds from them equal kpi_report's own."""
+    sessions, _ = shared_world
+    periods = [
+        (dt.date(2025, 4, 1), dt.date(2025, 6, 30)),
+        (dt.date(2024, 12, 31), dt.date(2025, 3, 31)),
+    ]
+    with sessions() as session:
+        together = installment_totals_of(session, periods)
+        alone = [installment_totals(session, *period) for period in periods]
+        board = dashboard(session, SYSTEM, *periods[0], Granularity.MONTH)
+        report = kpi_report(session, SYSTEM, *periods[0])
+    assert together == alone
+    assert board.report == report
