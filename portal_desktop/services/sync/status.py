@@ -1,0 +1,86 @@
+"""Where a replica stands: the one definition the status bar and the command line show.
+
+``waiting``: local change sets (one per local use case) not yet on the server; ``conflicts``:
+conflicts no one has resolved; ``last_sync_at``: the last sync that reached the server;
+``last_error``: the words of the last sync's failure (empty after a good one). The status bar
+(views/sync/status_bar.py) shows :func:`status_words` of :func:`sync_status`, nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
+
+from portal_desktop.db.replica_tables import sync_conflicts, sync_outbox, sync_state
+from portal_desktop.services.common.words import plural
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    waiting: int
+    conflicts: int
+    last_sync_at: dt.datetime | None
+    last_error: str
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What one sync did (push then pull): the counts ``portal-desktop sync --json`` prints."""
+
+    pushed: int = 0
+    pulled: int = 0
+    conflicts: int = 0
+
+
+def sync_status(replica: Session) -> SyncStatus:
+    """The replica's standing, read in one go (nothing written)."""
+    waiting = replica.scalar(select(func.count(distinct(sync_outbox.c.txn_id)))) or 0
+    conflicts = (
+        replica.scalar(
+            select(func.count())
+            .select_from(sync_conflicts)
+            .where(sync_conflicts.c.resolved_at.is_(None))
+        )
+        or 0
+    )
+    rows = replica.execute(
+        select(sync_state.c.key, sync_state.c.value).where(
+            sync_state.c.key.in_(("last_sync_at", "last_error"))
+        )
+    )
+    state = {key: value for key, value in rows}
+    return SyncStatus(
+        waiting=int(waiting),
+        conflicts=int(conflicts),
+        last_sync_at=_moment(state.get("last_sync_at", "")),
+        last_error=state.get("last_error", ""),
+    )
+
+
+def _moment(text: str) -> dt.datetime | None:
+    """An ISO time from sync_state (UTC when it names no zone); None when empty or unreadable."""
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def status_words(status: SyncStatus, tz: dt.tzinfo | None, today: dt.date) -> list[str]:
+    """The status in words, as the status bar and the CLI show it: "3 changes waiting",
+    "Last sync 14:02" (with the date when not today), "2 conflicts"; nothing for a zero."""
+    words: list[str] = []
+    if status.waiting:
+        words.append(plural(status.waiting, "change") + " waiting")
+    if status.last_sync_at is None:
+        words.append("Never synced")
+    else:
+        local = status.last_sync_at.astimezone(tz)
+        shown = local.strftime("%H:%M") if local.date() == today else local.strftime("%b %d %H:%M")
+        words.append(f"Last sync {shown}")
+    if status.conflicts:
+        words.append(plural(status.conflicts, "conflict"))
+    return words
