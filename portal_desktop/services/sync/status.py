@@ -69,18 +69,30 @@ def _moment(text: str) -> dt.datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
+def waiting_words(waiting: int) -> str:
+    """ "3 changes waiting"; empty when nothing waits."""
+    return f"{plural(waiting, 'change')} waiting" if waiting else ""
+
+
+def conflicts_words(conflicts: int) -> str:
+    """ "2 conflicts"; empty when there is none."""
+    return plural(conflicts, "conflict") if conflicts else ""
+
+
+def last_sync_words(last_sync_at: dt.datetime | None, tz: dt.tzinfo | None, today: dt.date) -> str:
+    """ "Last sync 14:02" in the office's zone, with the day when it was not today."""
+    if last_sync_at is None:
+        return "Never synced"
+    local = last_sync_at.astimezone(tz)
+    return f"Last sync {local.strftime('%H:%M' if local.date() == today else '%b %d %H:%M')}"
+
+
 def status_words(status: SyncStatus, tz: dt.tzinfo | None, today: dt.date) -> list[str]:
     """The status in words, as the status bar and the CLI show it: "3 changes waiting",
-    "Last sync 14:02" (with the date when not today), "2 conflicts"; nothing for a zero."""
-    words: list[str] = []
-    if status.waiting:
-        words.append(plural(status.waiting, "change") + " waiting")
-    if status.last_sync_at is None:
-        words.append("Never synced")
-    else:
-        local = status.last_sync_at.astimezone(tz)
-        shown = local.strftime("%H:%M") if local.date() == today else local.strftime("%b %d %H:%M")
-        words.append(f"Last sync {shown}")
-    if status.conflicts:
-        words.append(plural(status.conflicts, "conflict"))
-    return words
+    "Last sync 14:02", "2 conflicts" (nothing for a zero)."""
+    words = [
+        waiting_words(status.waiting),
+        last_sync_words(status.last_sync_at, tz, today),
+        conflicts_words(status.conflicts),
+    ]
+    return [word for word in words if word]
