@@ -23,6 +23,7 @@ from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.services.sync.status import SyncResult, status_words, sync_status
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.main_window import MainWindow
+from portal_desktop.views.sync.conflicts_dialog import ConflictsDialog
 from portal_desktop.views.sync.status_bar import OFFLINE, ONLINE, SYNCING, SyncStatusBar
 from portal_desktop.views.sync.sync_controller import (
     MOST_BACKOFF_MS,
@@ -91,7 +92,13 @@ def _installed(
     window: MainWindow, server: Server, **kwargs
 ) -> tuple[SyncController, SyncStatusBar]:
     controller = SyncController(window.ctx, server, parent=window, **kwargs)
-    bar = install(window, controller, lambda _window: None, refresh=window.refresh)
+    bar = install(
+        window,
+        controller,
+        ui_replica.open_conflicts,
+        ui_replica.Resolutions([]),
+        refresh=window.refresh,
+    )
     return controller, bar
 
 
@@ -187,3 +194,20 @@ def test_a_listen_wake_up_syncs_within_a_second_and_the_slow_poll_without_one(
     polled.start()
     qtbot.waitUntil(lambda: len(server.calls) >= 4, timeout=5_000)  # no LISTEN: the poll
     polled.stop()
+
+
+def test_the_conflicts_link_opens_the_dialog_and_a_choice_updates_the_bar(
+    qtbot, window, server, replica_sessions
+) -> None:
+    with replica_sessions() as session:
+        ui_replica.add_conflict(session, "same_field", {"phone": "1"}, {"phone": "2"})
+        ui_replica.add_conflict(session, "deleted_here", {"phone": "1"}, {"phone": "3"})
+    controller, bar = _installed(window, server)
+    controller.read_status()
+    qtbot.waitUntil(lambda: bar.conflicts_button.isVisible(), timeout=5_000)
+    assert bar.conflicts_button.text() == "2 conflicts"
+    bar.conflicts_button.click()
+    dialog = window.findChild(ConflictsDialog)
+    qtbot.waitUntil(lambda: dialog.loaded and dialog.list.count() == 2, timeout=5_000)
+    dialog.buttons["theirs"].click()
+    qtbot.waitUntil(lambda: bar.conflicts_button.text() == "1 conflict", timeout=5_000)

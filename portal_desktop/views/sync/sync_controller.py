@@ -16,10 +16,9 @@ File → Sync now with its keys from views/shortcuts.py, the Conflicts dialog on
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
 
 import shiboken6
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -28,6 +27,7 @@ from portal_desktop.errors import DatabaseUnreachableError, PortalError
 from portal_desktop.services.sync.status import SyncResult, SyncStatus, sync_status
 from portal_desktop.views import shortcuts
 from portal_desktop.views.ops import ReadOp
+from portal_desktop.views.sync.conflicts_dialog import ConflictsDialog, Load, Resolve
 from portal_desktop.views.sync.status_bar import FAILED, OFFLINE, ONLINE, SYNCING, SyncStatusBar
 from portal_desktop.views.tab_context import TabContext
 from portal_desktop.views.toast import show_toast
@@ -211,25 +211,31 @@ class SyncController(QObject):
             show_toast(widget, words, failed=failed)
 
 
-class ConflictsOpener(Protocol):
-    def __call__(self, window: QMainWindow) -> object: ...
-
-
 def install(
     window: QMainWindow,
     controller: SyncController,
-    open_conflicts: ConflictsOpener,
+    load: Load,
+    resolve: Resolve,
     *,
     refresh: Callable[[], object] | None = None,
 ) -> SyncStatusBar:
     """Put the sync in ``window``: its status bar part, File → Sync now (F9), the conflicts
-    link, and ``refresh`` (the window's "read every opened tab again") after a sync that
+    link opening the Conflicts dialog over ``load`` / ``resolve`` (PUSH's open_conflicts and
+    resolve), and ``refresh`` (the window's "read every opened tab again") after a sync that
     changed something. Returns the status bar part."""
     bar = SyncStatusBar(controller.ctx.formatter.tz, window)
     window.statusBar().addPermanentWidget(bar)
     controller.mode_changed.connect(bar.show_mode)
     controller.status_changed.connect(bar.show_status)
-    bar.conflicts_requested.connect(lambda: open_conflicts(window))
+
+    def open_conflicts() -> ConflictsDialog:
+        dialog = ConflictsDialog(controller.ctx, load, resolve, window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.resolved.connect(lambda _choice: controller.read_status())
+        dialog.open()
+        return dialog
+
+    bar.conflicts_requested.connect(open_conflicts)
     action = QAction("S&ync now", window)
     action.setObjectName("syncNowAction")
     action.setShortcuts(shortcuts.sequences("sync_now"))
