@@ -82,6 +82,13 @@ HIDDEN_FIELDS = frozenset({"id", "version", "created_at", "updated_at"})
 NAME_FIELDS = ("full_name", "name", "email", "username")
 MONEY_FIELDS = ("amount", "amount_paid", "price", "total")
 MINE, THEIRS = 1, 2
+# Ticks that show in both themes (the style's own item-view box hardly shows on dark).
+_TICKS = (
+    "QTableWidget::indicator { width: 14px; height: 14px; border: 1px solid palette(text);"
+    " border-radius: 2px; background: palette(base); }"
+    " QTableWidget::indicator:checked { background: palette(highlight);"
+    " border-color: palette(highlight); }"
+)
 
 
 def record_name(conflict: ConflictLike) -> str:
@@ -127,6 +134,9 @@ class ConflictsDialog(QDialog):
 
         self.list = a11y.named(QListWidget(self), "Open conflicts")
         self.list.setObjectName("conflictList")
+        self.list.setWordWrap(True)
+        self.list.setSpacing(4)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.currentRowChanged.connect(self._show_current)
         self.empty = QLabel("No conflicts: every change on this computer is settled.", self)
         self.empty.setObjectName("conflictsEmpty")
@@ -137,7 +147,10 @@ class ConflictsDialog(QDialog):
         self.who.setObjectName("conflictWho")
         self.fields = a11y.table(QTableWidget(0, 3, self), "Mine and theirs, field by field")
         self.fields.setObjectName("conflictFields")
-        self.fields.setHorizontalHeaderLabels(["Field", "Mine (this computer)", "Theirs (server)"])
+        self.fields.setHorizontalHeaderLabels(
+            ["Field", "Mine (this computer): tick to keep", "Theirs (server)"]
+        )
+        self.fields.setStyleSheet(_TICKS)
         self.fields.verticalHeader().hide()
         self.fields.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.fields.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -162,7 +175,8 @@ class ConflictsDialog(QDialog):
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.list)
         split.addWidget(detail)
-        split.setSizes([320, 660])
+        split.setSizes([340, 640])
+        split.setChildrenCollapsible(False)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -227,8 +241,12 @@ class ConflictsDialog(QDialog):
             label = QTableWidgetItem(field_words(name))
             label.setData(Qt.ItemDataRole.UserRole, name)
             self.fields.setItem(row, 0, label)
+            differs = mine.get(name) != theirs.get(name)
             for column, values in ((MINE, mine), (THEIRS, theirs)):
                 item = QTableWidgetItem(self._value_words(name, values.get(name)))
+                font = item.font()
+                font.setBold(differs)  # the fields in conflict stand out
+                item.setFont(font)
                 self.fields.setItem(row, column, item)
             if tickable:
                 mine_item = self.fields.item(row, MINE)

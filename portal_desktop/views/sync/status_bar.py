@@ -19,6 +19,7 @@ from portal_desktop.services.sync.status import (
     waiting_words,
 )
 from portal_desktop.views.a11y import named
+from portal_desktop.views.theme import ERROR, NOTICE, tone
 
 ONLINE, OFFLINE, SYNCING, FAILED = "online", "offline", "syncing", "failed"
 MODE_WORDS = {
@@ -28,8 +29,10 @@ MODE_WORDS = {
     FAILED: "Sync failed",
 }
 _LINK = (
-    "QPushButton#syncConflicts { border: none; color: palette(link); text-decoration: underline; }"
+    "QPushButton#syncConflicts { border: none; padding: 0; color: palette(link);"
+    " text-decoration: underline; }"
 )
+MODE_TONES = {OFFLINE: NOTICE, FAILED: ERROR}  # online and syncing: plain text
 
 
 class SyncStatusBar(QWidget):
@@ -69,6 +72,15 @@ class SyncStatusBar(QWidget):
         self.mode_label.setText(MODE_WORDS[mode])
         self.mode_label.setProperty("mode", mode)
         self.mode_label.setToolTip(error)
+        mode_tone = MODE_TONES.get(mode)
+        if mode_tone is None:
+            self.mode_label.setStyleSheet("")
+        else:
+            colours = tone(mode_tone, self.palette())
+            self.mode_label.setStyleSheet(
+                f"QLabel {{ background: {colours.fill.name()}; color: {colours.ink.name()};"
+                " border-radius: 4px; padding: 1px 6px; }"
+            )
 
     def show_status(self, status: SyncStatus) -> None:
         self.status = status
