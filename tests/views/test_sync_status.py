@@ -145,10 +145,13 @@ def test_f9_syncs_in_a_worker_says_syncing_then_the_counts(qtbot, window, server
     assert toast_of(window).text.text() == "Synced: 2 changes sent, 4 received."
     qtbot.waitUntil(lambda: bar.status is not None and bar.status.waiting == 0, timeout=5_000)
     assert bar.last_label.text().startswith("Last sync ")
-    assert "Sync now" in window.findChild(type(window.undo_action), "syncNowAction").text().replace(
-        "&", ""
+    action = window.findChild(type(window.undo_action), "syncNowAction")
+    assert (
+        action.text().replace("&", "") == "Sync now"
+        and action in window.menuBar().actions()[0].menu().actions()
     )
-    controller.stop()
+    window.close()  # closing the window stops the sync: no timer left to fire
+    assert controller.stopped and not controller.timer.isActive()
 
 
 def test_offline_backs_off_1_2_4_to_60_seconds_then_comes_back(qtbot, window, server) -> None:

@@ -88,8 +88,11 @@ def attempt_offline_login(
     if row is None or user is None or not user.active:
         verify_password(row.verifier if row else _dummy_hash(), password)
         return LoginResult(None, AuthenticationError(BAD_CREDENTIALS))
-    if user.locked_until is not None and user.locked_until > now:
-        return LoginResult(None, _locked_error(replica, user.locked_until))
+    if user.locked_until is not None:
+        if user.locked_until > now:
+            return LoginResult(None, _locked_error(replica, user.locked_until))
+        user.locked_until = None  # the lock has expired: a fresh count of attempts (as online)
+        user.failed_logins = 0
     if verify_password(row.verifier, password) and row.expires_at > now:
         user.failed_logins = 0
         user.locked_until = None

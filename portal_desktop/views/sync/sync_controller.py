@@ -244,6 +244,9 @@ def install(
     window.addAction(action)  # F9 wherever the focus is
     if refresh is not None:
         controller.synced.connect(lambda result: _refresh_if_changed(result, refresh))
+    closed = getattr(window, "closed", None)  # MainWindow's: no sync outlives the window
+    if closed is not None:
+        closed.connect(controller.stop)
     return bar
 
 
