@@ -8,6 +8,8 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -143,8 +145,22 @@ def test_merge_for_a_duplicate_and_the_empty_list_at_the_end(qtbot, dialog) -> N
     assert dialog.empty.isVisible() and not dialog.detail.isEnabled()
 
 
-def test_every_control_is_reached_by_keyboard_and_named(dialog: ConflictsDialog) -> None:
+def test_every_control_is_reached_by_keyboard_and_named(qtbot, dialog) -> None:
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=5_000)
+    dialog.list.setFocus(Qt.FocusReason.TabFocusReason)
+    reached = [dialog.list]
+    for _ in range(30):  # Tab alone, until it comes back to the list
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        if QApplication.focusWidget() is dialog.list:
+            break
+        reached.append(QApplication.focusWidget())
     controls = keyboard_controls(dialog)
-    assert dialog.list in controls and dialog.fields in controls
-    assert dialog.buttons["mine"] in controls
+    assert dialog.fields in controls and dialog.buttons["fields"] in controls
+    assert [c for c in controls if c not in reached] == []
     assert [c for c in controls if not spoken_name(c)] == []
+    # Space on a field of mine ticks it, as a click would
+    dialog.fields.setFocus()
+    dialog.fields.setCurrentCell(2, 1)
+    QTest.keyClick(dialog.fields, Qt.Key.Key_Space)
+    assert dialog.ticked_fields() == ["phone"]

@@ -12,9 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import distinct, func, select
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from portal_desktop.db.replica_tables import sync_conflicts, sync_outbox, sync_state
+from portal_desktop.errors import DatabaseUnreachableError, PortalError
 from portal_desktop.services.common.words import plural
 
 
@@ -33,6 +35,22 @@ class SyncResult:
     pushed: int = 0
     pulled: int = 0
     conflicts: int = 0
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """True when a sync's error says the server could not be reached (offline), rather than
+    that it answered and refused."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, DatabaseUnreachableError | OperationalError | OSError)
+
+
+def error_words(error: BaseException) -> str:
+    """A sync's failure in one line of words (the portal's own message when it has one)."""
+    if isinstance(error, PortalError):
+        return str(error)
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
 
 
 def sync_status(replica: Session) -> SyncStatus:

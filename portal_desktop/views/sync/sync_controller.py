@@ -21,10 +21,14 @@ import shiboken6
 from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu
-from sqlalchemy.exc import DBAPIError, OperationalError
 
-from portal_desktop.errors import DatabaseUnreachableError, PortalError
-from portal_desktop.services.sync.status import SyncResult, SyncStatus, sync_status
+from portal_desktop.services.sync.status import (
+    SyncResult,
+    SyncStatus,
+    error_words,
+    is_unreachable,
+    sync_status,
+)
 from portal_desktop.views import shortcuts
 from portal_desktop.views.ops import ReadOp
 from portal_desktop.views.sync.conflicts_dialog import ConflictsDialog, Load, Resolve
@@ -46,20 +50,6 @@ def backoff_ms(failures: int) -> int:
     """The wait before the next attempt after ``failures`` failed ones in a row: 1 s, 2 s,
     4 s … 60 s at most."""
     return min(MOST_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** max(0, failures - 1))
-
-
-def is_unreachable(error: BaseException) -> bool:
-    """True when the error says the server could not be reached (rather than refused)."""
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, DatabaseUnreachableError | OperationalError | OSError)
-
-
-def error_words(error: BaseException) -> str:
-    if isinstance(error, PortalError):
-        return str(error)
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
 
 
 def result_words(result: SyncResult) -> str:
