@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from portal_desktop.db.engine import make_engine
 from portal_desktop.db.replica_tables import sync_conflicts, sync_state
-from portal_desktop.services.sync.status import SyncStatus, status_words, sync_status
+from portal_desktop.errors import DatabaseUnreachableError, ValidationError
+from portal_desktop.services.sync.status import (
+    SyncStatus,
+    error_words,
+    is_unreachable,
+    status_words,
+    sync_status,
+)
 from tests import ui_replica
 
 LAST = dt.datetime(2026, 12, 4, 14, 2, tzinfo=dt.UTC)
@@ -72,3 +81,18 @@ def test_words_say_one_change_and_the_date_of_an_older_sync() -> None:
     # in the office's zone, not UTC
     zone = dt.timezone(dt.timedelta(hours=-5))
     assert status_words(status, zone, LAST.date())[1] == "Last sync 09:02"
+
+
+def test_a_server_that_does_not_answer_is_offline_a_refusal_is_not() -> None:
+    closed = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/portal", must_exist=False)
+    try:
+        with pytest.raises(Exception) as caught:
+            closed.connect().close()
+    finally:
+        closed.dispose()
+    assert is_unreachable(caught.value)
+    assert is_unreachable(DatabaseUnreachableError("cannot connect to office"))
+    refused = ValidationError("amount", "is more than the installment")
+    assert not is_unreachable(refused)
+    assert error_words(refused) == str(refused)
+    assert error_words(RuntimeError("first line\nsecond")) == "first line"
