@@ -16,6 +16,9 @@ from sqlalchemy import Engine, func, select
 from portal_desktop.db.engine import make_engine
 from portal_desktop.db.profiles import Profile, ProfileStore, load_profiles, save_profiles
 from portal_desktop.db.replica_tables import create_replica_tables, sync_state
+from portal_desktop.models.enums import UserRole
+from portal_desktop.services.accounts.settings import load_settings
+from portal_desktop.views.admin.settings_panel import SettingsPanel
 from portal_desktop.views.connection_dialog import ConnectionDialog
 from portal_desktop.views.sync.snapshot_dialog import (
     CANCELLED,
@@ -24,6 +27,7 @@ from portal_desktop.views.sync.snapshot_dialog import (
     progress_words,
 )
 from tests.shell_helpers import memory_keyring, temp_settings  # noqa: F401
+from tests.views.call_fixtures import make_context
 
 OFFICE = Profile(name="office", host="db.example", database="portal", user="ana")
 
@@ -131,3 +135,15 @@ def test_cancel_stops_the_copy_and_leaves_no_file(qtbot, migrated_templates, tmp
         dialog.cancel_button.click()
     assert dialog.result() == QDialog.DialogCode.Rejected and dialog.error == CANCELLED
     assert not copy.path.exists() and dialog.replica is None
+
+
+def test_the_admin_sets_how_long_an_offline_sign_in_lasts(qtbot, engine, sessions) -> None:
+    panel = SettingsPanel(make_context(engine, sessions, UserRole.ADMIN))
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: panel.current is not None, timeout=5_000)
+    assert panel.offline_days.value() == 14
+    panel.offline_days.setValue(30)
+    with qtbot.waitSignal(panel.saved, timeout=5_000):
+        panel.save_button.click()
+    with sessions() as session:
+        assert load_settings(session).offline_sign_in_days == 30
