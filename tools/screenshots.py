@@ -196,6 +196,38 @@ def close_deal_wizard(shooter: Shooter) -> None:
         shooter.save("close_deal_wizard", wizard)
 
 
+def conflicts_dialog(shooter: Shooter) -> None:
+    """The Conflicts dialog over three sample conflicts (a replica's are read the same way)."""
+    import datetime as dt
+    from types import SimpleNamespace
+    from uuid import uuid4
+
+    from portal_desktop.views.sync.conflicts_dialog import ConflictsDialog
+
+    at = dt.datetime(2026, 12, 4, 13, 5, tzinfo=dt.UTC)
+    samples = [
+        SimpleNamespace(id=uuid4(), kind=kind, table_name=table, message=message, mine=mine,
+                        theirs=theirs, their_person="Dana Reyes", their_at=at, choices=choices)
+        for kind, table, message, mine, theirs, choices in (
+            ("same_field", "leads", "Ann Lee was changed here and on the server; the "
+             "server's values stand until you choose.",
+             {"first_name": "Ann", "last_name": "Lee", "phone": "555-0101", "city": "Lyon"},
+             {"first_name": "Anne", "last_name": "Lee", "phone": "555-0199", "city": "Lyon"},
+             ("mine", "theirs", "fields")),
+            ("paid_meanwhile", "payments", "This installment was paid on the server meanwhile.",
+             {"full_name": "Bo Berg", "amount": "250.00"}, {"status": "paid"},
+             ("record_elsewhere", "discard")),
+            ("duplicate", "leads", "cy@example.com was created on two computers.",
+             {"email": "cy@example.com"}, {"email": "cy@example.com"},
+             ("mine", "merge", "discard")),
+        )
+    ]  # fmt: skip
+    dialog = ConflictsDialog(shooter.window.ctx, lambda _session: samples, lambda *_: None)
+    with shown(dialog):
+        wait_for(lambda: dialog.loaded)
+        shooter.save("conflicts_dialog", dialog)
+
+
 SCREENS: dict[str, Callable[[Shooter], None]] = {
     "main_window": tab_shot("pipeline", "main_window"),
     "pipeline_board": pipeline_board,
@@ -215,6 +247,7 @@ SCREENS: dict[str, Callable[[Shooter], None]] = {
     "import_report": import_report,
     "outcome_dialog": outcome_dialog,
     "close_deal_wizard": close_deal_wizard,
+    "conflicts_dialog": conflicts_dialog,
 }
 
 

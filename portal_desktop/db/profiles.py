@@ -9,6 +9,9 @@ when chosen. Files written before format 2 saved the old default ``prefer`` for 
 whose mode nobody touched, so a choice cannot be told from a default there: such a profile
 loads as the new default (``require``, or ``verify-full`` with a root certificate), and the
 next save writes format 2. ``allow`` and ``disable`` were never defaults and stay as saved.
+
+``offline`` ("keep a copy on this computer") is false when a file does not have it; an older
+version of the app ignores it (unknown keys are skipped), so the format stays 2.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ if TYPE_CHECKING:  # SQLAlchemy is imported when a URL is made, not when the app
 PROFILES_FILE = "connections.json"
 SSL_MODES = ("verify-full", "verify-ca", "require", "prefer", "allow", "disable")
 DEFAULT_PORT = 5432
+REPLICAS_DIR = "replicas"
 FORMAT = 2  # 2: sslmode "prefer" in the file is a user's choice, not the old default
 
 
@@ -40,6 +44,7 @@ class Profile:
     port: int = DEFAULT_PORT
     sslmode: str = ""  # empty: the default for the root certificate (default_sslmode)
     sslrootcert: str = ""
+    offline: bool = False  # "keep a copy on this computer": work on a replica (docs/sync.md)
 
     def __post_init__(self) -> None:
         if not self.sslmode:
@@ -60,6 +65,12 @@ class Profile:
             )
         if self.sslrootcert and not Path(self.sslrootcert).is_file():
             raise ValidationError("sslrootcert", f"there is no file at {self.sslrootcert}")
+
+    @property
+    def replica_file(self) -> Path:
+        """Where this profile's replica lives (an offline-capable profile's local copy)."""
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.name.strip())
+        return data_dir() / REPLICAS_DIR / f"{safe or 'profile'}.sqlite3"
 
     def url(self, password: str | None) -> URL:
         from sqlalchemy.engine import URL

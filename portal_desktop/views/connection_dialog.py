@@ -7,7 +7,8 @@ the password each time.
 A new profile's SSL mode follows the root certificate (verify-full with one, require without)
 until the user picks a mode; the weak modes (prefer, allow, disable) sit below a separator
 and are only used when picked. The note under the mode says in words what it protects and
-what it risks ("Not verified" for require).
+what it risks ("Not verified" for require). "Keep a copy on this computer" makes the profile
+offline-capable (docs/sync.md): its first connect takes a snapshot (views/sync).
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ from portal_desktop.views.workers import run_in_worker
 NEW_PROFILE = "New profile…"
 TEST_TIMEOUT_S = 5
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
+OFFLINE_TIP = (
+    "The first connect copies the database to this computer; then you can work without the "
+    "server, and your changes are sent when it answers again."
+)
 
 
 def try_connection(profile: Profile, password: str) -> tuple[bool, str]:
@@ -129,6 +134,10 @@ class ConnectionDialog(QDialog):
             self.remember.setEnabled(False)
             self.keyring_note.setText(secrets.NO_KEYRING)
 
+        self.offline = QCheckBox("&Keep a copy on this computer (work offline)", self)
+        self.offline.setObjectName("offline")
+        self.offline.setToolTip(OFFLINE_TIP)
+
         self.test_button = QPushButton("&Test connection", self)
         self.test_button.setObjectName("testButton")
         self.test_button.setAutoDefault(False)
@@ -151,6 +160,7 @@ class ConnectionDialog(QDialog):
         cert_label.setBuddy(self.sslrootcert)
         form.addRow(cert_label, cert_row)
         form.addRow("", self.tls_note)
+        form.addRow("", self.offline)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -189,6 +199,7 @@ class ConnectionDialog(QDialog):
         self.mode_chosen = True  # a saved profile keeps its mode; a new one follows the cert
         self.sslrootcert.setText(profile.sslrootcert)
         self.sslmode.setCurrentText(profile.sslmode)
+        self.offline.setChecked(profile.offline)
         self.mode_chosen = bool(profile.name)
         self._show_tls_note(profile.sslmode)
         saved = secrets.load_password(profile.name, profile.user) if profile.name else None
@@ -224,6 +235,7 @@ class ConnectionDialog(QDialog):
             user=self.user.text().strip(),
             sslmode=self.sslmode.currentText(),
             sslrootcert=self.sslrootcert.text().strip(),
+            offline=self.offline.isChecked(),
         )
 
     def run_test(self) -> None:

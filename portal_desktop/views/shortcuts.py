@@ -46,6 +46,11 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut(("Return", "Enter"), "Open the selected record", name="open", shown="Enter"),
     Shortcut(("F5",), "Read every opened tab again", name="refresh"),
     Shortcut(
+        ("F9",),
+        "Sync now: send this computer's changes, fetch others' (offline copy)",
+        name="sync_now",
+    ),
+    Shortcut(
         ("Ctrl+Z",),
         "Undo the last status change or edit (Edit → Undo)",
         name="undo",

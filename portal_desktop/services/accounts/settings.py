@@ -1,4 +1,5 @@
-"""Installation-wide settings: currency, time zone, grace days, default commission rates."""
+"""Installation-wide settings: currency, time zone, grace days, default commission rates,
+and how many days an offline sign-in stays valid (services/sync/offline_signin.py)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class Settings:
     grace_days: int = 3
     closer_commission_rate: Decimal = Decimal("0.10")
     setter_commission_rate: Decimal = Decimal("0.05")
+    offline_sign_in_days: int = 14  # how long a replica accepts the last online sign-in
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -76,6 +78,14 @@ def _validate(key: str, value: object) -> str:
             raise ValidationError("grace_days", f"'{value}' is not a whole number") from None
         if not 0 <= days <= 90:
             raise ValidationError("grace_days", "must be between 0 and 90 days")
+        return str(days)
+    if key == "offline_sign_in_days":
+        try:
+            days = int(str(value))
+        except ValueError:
+            raise ValidationError(key, f"'{value}' is not a whole number") from None
+        if not 1 <= days <= 90:
+            raise ValidationError(key, "must be between 1 and 90 days")
         return str(days)
     if key in ("closer_commission_rate", "setter_commission_rate"):
         try:

@@ -55,6 +55,10 @@ class SettingsPanel(QWidget):
         self.grace_days.setObjectName("graceDays")
         self.grace_days.setRange(0, 90)
         self.grace_days.setSuffix(" days")
+        self.offline_days = QSpinBox(self)
+        self.offline_days.setObjectName("offlineSignInDays")
+        self.offline_days.setRange(1, 90)
+        self.offline_days.setSuffix(" days")
         self.rates = {name: QLineEdit(self) for name in RATE_FIELDS}
         for name, field in self.rates.items():
             field.setObjectName(name)
@@ -68,6 +72,7 @@ class SettingsPanel(QWidget):
             ("Currency (ISO code)", self.currency, "currency"),
             ("Time zone", self.time_zone, "time_zone"),
             ("Grace days before overdue", self.grace_days, "grace_days"),
+            ("Offline sign-in valid for", self.offline_days, "offline_sign_in_days"),
             (
                 "Default closer commission (0.10 = 10 %)",
                 self.rates["closer_commission_rate"],
@@ -112,6 +117,7 @@ class SettingsPanel(QWidget):
         self.currency.setText(settings.currency)
         self.time_zone.setCurrentText(settings.time_zone)
         self.grace_days.setValue(settings.grace_days)
+        self.offline_days.setValue(settings.offline_sign_in_days)
         self.rates["closer_commission_rate"].setText(str(settings.closer_commission_rate))
         self.rates["setter_commission_rate"].setText(str(settings.setter_commission_rate))
         self.loaded.emit(settings)
@@ -121,6 +127,7 @@ class SettingsPanel(QWidget):
             "currency": self.currency.text(),
             "time_zone": self.time_zone.currentText().strip(),
             "grace_days": self.grace_days.value(),
+            "offline_sign_in_days": self.offline_days.value(),
             **{name: field.text().strip() for name, field in self.rates.items()},
         }
 
