@@ -1,0 +1,1 @@
+"""Offline replica and sync (issue 15): see docs/sync.md."""
