@@ -14,6 +14,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from portal_desktop.db import sync_capture
 from portal_desktop.db.paths import local_database_url
 from portal_desktop.db.tls import tls_problem
 from portal_desktop.errors import (
@@ -57,7 +58,8 @@ def describe(url: URL) -> str:
     return f"{user}{url.host or 'localhost'}{port}/{url.database or ''}"
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def _configure_sqlite(dbapi_connection: Any, record: Any) -> None:
+    sync_capture.register_functions(dbapi_connection, record)  # a replica's outbox triggers
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA busy_timeout = 5000")
@@ -112,6 +114,7 @@ def make_engine(
         elif sqlite:
             engine = create_engine(parsed, **kwargs)
             event.listen(engine, "connect", _configure_sqlite)
+            sync_capture.watch_transactions(engine)
         else:
             kwargs.setdefault("pool_pre_ping", True)
             kwargs.setdefault("connect_args", {"connect_timeout": 10})

@@ -23,6 +23,8 @@ from sqlalchemy import (
     inspect,
 )
 
+from portal_desktop.db.sync_capture import install_triggers
+
 replica_metadata = MetaData()
 
 # What the replica knows of its server: one row per key (see STATE_KEYS).
@@ -99,8 +101,10 @@ sync_credentials = Table(
 
 
 def create_replica_tables(engine: Engine) -> None:
-    """Add the replica's own tables to a database (a no-op where they exist)."""
+    """Add the replica's own tables to a database (a no-op where they exist), and the
+    triggers that capture its changes in the outbox (``db/sync_capture.py``)."""
     replica_metadata.create_all(engine)
+    install_triggers(engine)
 
 
 def is_replica(engine: Engine) -> bool:

@@ -7,7 +7,10 @@ from typing import Any
 from sqlalchemy import Column
 
 from portal_desktop.db.list_queries import is_search_index_object
+from portal_desktop.db.sync_log import SERVER_TABLES
 from portal_desktop.models.types import Money, UTCDateTime
+
+SYNC_LOG_OBJECTS = SERVER_TABLES | {"ix_sync_log_xid"}
 
 
 def compare_type(
@@ -25,8 +28,11 @@ def compare_type(
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    """Leave the search machinery of migration 0002 (FTS5 tables, trigram indexes) out of
-    comparisons: it is not in the models, and autogenerate must not drop it."""
+    """Leave the search machinery of migration 0002 (FTS5 tables, trigram indexes) and the
+    change log of migration 0008 out of comparisons: they are not in the models, and
+    autogenerate must not drop them."""
+    if type_ in ("table", "index") and name in SYNC_LOG_OBJECTS:
+        return False
     return not (type_ in ("table", "index") and name is not None and is_search_index_object(name))
 
 

@@ -20,12 +20,13 @@ from sqlalchemy import Connection, event, func, inspect, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from portal_desktop.db.pg_audit import ACTION_SETTING
+from portal_desktop.db.sync_capture import USE_CASE_KEY
 from portal_desktop.models import AuditEntry, Entity
 from portal_desktop.models.enums import AuditAction
 from portal_desktop.services.common.context import Actor
 
 _SKIPPED = {"created_at", "updated_at", "version", "password_hash"}
-_USE_CASE_KEY = "portal_use_case"
+_USE_CASE_KEY = USE_CASE_KEY  # the replica's outbox triggers read it too
 _MAY_WRITE_KEY = "portal_may_write_audit"
 
 

@@ -1,0 +1,112 @@
+"""Rows from the server into a replica: the whole tables (a snapshot) or some ids (a pull),
+written as the server has them, without outbox capture and without SQLite's foreign-key
+checks (the server checked them; a row whose parent this login may not read is kept)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Select, Table, delete, func, literal, null, select, text
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from portal_desktop.db.sync_capture import state_of
+from portal_desktop.db.sync_log import logged_tables
+from portal_desktop.models import Base
+
+BATCH = 2_000
+
+
+def tables() -> list[Table]:
+    """The tables a replica holds, parents first."""
+    return [Base.metadata.tables[name] for name in logged_tables()]
+
+
+@contextmanager
+def replica_writes(replica: Engine) -> Iterator[Connection]:
+    """One transaction on the replica for the server's rows: capture paused, foreign keys
+    not enforced (restored when it ends)."""
+    with replica.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys = OFF")  # outside a transaction, or ignored
+        conn.commit()
+        state = state_of(conn)
+        state.paused += 1
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            state.paused -= 1
+            conn.exec_driver_sql("PRAGMA foreign_keys = ON")
+            conn.commit()
+
+
+COLUMN_READABLE = text("SELECT has_column_privilege(current_user, :t, :c, 'SELECT')")
+
+
+def readable(source: Connection, table: Table) -> Select[Any]:
+    """``SELECT`` of ``table`` with the columns this login may read; a column it may not
+    (``users.password_hash`` on the shared server) comes as empty: the replica never holds
+    what the person could not read online."""
+    columns: list[Any] = []
+    for column in table.c:
+        allowed = source.dialect.name != "postgresql" or source.scalar(
+            COLUMN_READABLE, {"t": table.name, "c": column.name}
+        )
+        if allowed:
+            columns.append(column)
+        else:
+            blank = null() if column.nullable else literal("", type_=column.type)
+            columns.append(blank.label(column.name))
+    return select(*columns)
+
+
+def counts(server: Connection) -> dict[str, int]:
+    return {
+        table.name: server.scalar(select(func.count()).select_from(table)) or 0
+        for table in tables()
+    }
+
+
+def copy_tables(
+    server: Connection,
+    replica: Connection,
+    progress: Callable[[int], None],
+    cancelled: Callable[[], bool],
+) -> int:
+    """Every row the server shows this login, table by table; False from ``cancelled``
+    between batches stops it (the caller rolls back)."""
+    done = 0
+    for table in tables():
+        result = server.execution_options(yield_per=BATCH).execute(readable(server, table))
+        for batch in result.partitions(BATCH):
+            if cancelled():
+                raise CopyCancelled
+            replica.execute(table.insert(), [dict(row._mapping) for row in batch])
+            done += len(batch)
+            progress(done)
+    return done
+
+
+class CopyCancelled(Exception):  # noqa: N818 - a signal, not an error
+    """The person cancelled the copy."""
+
+
+def upsert(replica: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> int:
+    """The server's rows into the replica: inserted, or replacing the replica's row of the
+    same id column by column (no DELETE: that would cascade)."""
+    values = list(rows)
+    if not values:
+        return 0
+    statement = sqlite_insert(table)
+    columns = {c.name: statement.excluded[c.name] for c in table.c if c.name != "id"}
+    replica.execute(statement.on_conflict_do_update(index_elements=["id"], set_=columns), values)
+    return len(values)
+
+
+def remove(replica: Connection, table: Table, ids: Iterable[uuid.UUID]) -> int:
+    gone = list(ids)
+    if gone:
+        replica.execute(delete(table).where(table.c.id.in_(gone)))
+    return len(gone)
