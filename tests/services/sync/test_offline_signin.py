@@ -19,6 +19,7 @@ from portal_desktop.services.accounts.users import (
     AuthenticationError,
 )
 from portal_desktop.services.common.context import SYSTEM
+from portal_desktop.services.sync import capture
 from portal_desktop.services.sync.offline_signin import forget, offline_sign_in, remember_sign_in
 from tests import ui_replica
 from tests.services.factories import actor_of, make_user
@@ -30,11 +31,17 @@ replica = ui_replica.replica
 replica_sessions = ui_replica.replica_sessions
 
 
+def _pulled_user(session: Session, username: str) -> User:
+    """A person as the pull brings them: logins are made on the server, never on a replica."""
+    with capture.paused(session.connection()):
+        return make_user(session, username=username)
+
+
 @pytest.fixture
 def signed_in(replica_sessions: sessionmaker[Session]) -> tuple[str, object]:
     """Ana signed in online at T0 on this machine."""
     with replica_sessions() as session:
-        user = make_user(session, username="ana")
+        user = _pulled_user(session, "ana")
         actor = actor_of(user)
         remember_sign_in(session, actor, PASSWORD, now=T0)
     return "ana", actor
@@ -59,7 +66,7 @@ def test_the_right_password_signs_in_offline_until_the_setting_runs_out(
 def test_the_days_come_from_the_settings(replica_sessions) -> None:
     with replica_sessions() as session:
         update_settings(session, SYSTEM, offline_sign_in_days=3)
-        actor = actor_of(make_user(session, username="bo"))
+        actor = actor_of(_pulled_user(session, "bo"))
         until = remember_sign_in(session, actor, PASSWORD, now=T0)
     assert until == T0 + dt.timedelta(days=3)
     assert _refused(replica_sessions, "bo", PASSWORD, T0 + dt.timedelta(days=4)) == BAD_CREDENTIALS
@@ -71,9 +78,9 @@ def test_wrong_password_unknown_user_and_deactivated_get_the_online_words(
     when = T0 + dt.timedelta(hours=1)
     assert _refused(replica_sessions, "ana", "wrong password!", when) == BAD_CREDENTIALS
     assert _refused(replica_sessions, "nobody", PASSWORD, when) == BAD_CREDENTIALS
-    with replica_sessions() as session:
+    with replica_sessions() as session, capture.paused(session.connection()):
         session.scalar(select(User).where(User.username == "ana")).active = False
-        session.commit()
+        session.commit()  # as a pull brings a deactivation made on the server
     assert _refused(replica_sessions, "ana", PASSWORD, when) == BAD_CREDENTIALS
 
 
@@ -112,7 +119,7 @@ def test_no_password_in_plain_text_and_a_new_sign_in_replaces_the_verifier(
 def test_forget_drops_the_verifiers_of_deactivated_people(replica_sessions, signed_in) -> None:
     _, actor = signed_in
     with replica_sessions() as session:
-        other = actor_of(make_user(session, username="cy"))
+        other = actor_of(_pulled_user(session, "cy"))
         remember_sign_in(session, other, PASSWORD, now=T0)
         assert forget(session, [actor.user_id]) == 1
         assert forget(session, []) == 0
