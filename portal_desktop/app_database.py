@@ -53,6 +53,15 @@ def open_database(
     return engine
 
 
+def demo_notice() -> str:
+    """How to sign in to a database just filled with demo data."""
+    from portal_desktop.services.seeding import DEMO_PASSWORD
+
+    return (
+        f"Demo data loaded. Sign in as admin, sales or marketing with the password {DEMO_PASSWORD}."
+    )
+
+
 def is_empty(engine: Engine) -> bool:
     """No leads and no users: a database nobody has used yet."""
     from sqlalchemy import exists, select

@@ -11,17 +11,13 @@ database opens right after. Where it is:
   database (whose first administrator the sign-in dialog then creates) or a shared
   PostgreSQL.
 
-The local SQLite file is migrated on start. A shared PostgreSQL is never migrated behind its
-users' backs: an older schema is upgraded only after an administrator signs in and agrees;
-anyone else is told why the app cannot open it; a newer schema asks for a newer app. A
-PostgreSQL database without any schema is set up when its first administrator is created.
+The local SQLite file is migrated on start; a shared PostgreSQL only when an administrator
+signing in agrees (a newer schema asks for a newer app; an empty database is set up when its
+first administrator is created).
 
-For automation only (tests, benchmarks), environment variables:
-``PORTAL_WELCOME_CHOICE`` (demo / empty / connect) answers the welcome dialog;
-``PORTAL_AUTOLOGIN_USER`` and ``PORTAL_AUTOLOGIN_PASSWORD`` sign in as soon as the database
-is open (never a password on the command line); ``PORTAL_EXIT_WHEN_PAINTED=1`` prints
-``painted <time> <objectName>`` at the first window's first paint (the sign-in dialog, or
-the welcome dialog on a first start) and exits (bench/startup_bench.py, tests).
+For automation only: ``PORTAL_WELCOME_CHOICE``, ``PORTAL_AUTOLOGIN_USER`` /
+``PORTAL_AUTOLOGIN_PASSWORD`` and ``PORTAL_EXIT_WHEN_PAINTED`` (README, "Development").
+An offline-capable profile signs in through ``replica_signin.py`` (docs/sync.md).
 """
 
 from __future__ import annotations
@@ -32,10 +28,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from portal_desktop.app_database import (
     create_first_admin,
+    demo_notice,
     has_users,
     load_formatter,
     open_database,
@@ -46,7 +43,7 @@ from portal_desktop.app_database import (
 from portal_desktop.db.paths import local_database_path
 from portal_desktop.errors import PortalError
 from portal_desktop.first_paint import FirstPaint, exit_when_painted, report_paint_and_quit
-from portal_desktop.views.connection_prompts import ask_connection, ask_password
+from portal_desktop.views.connection_prompts import ask_connection, ask_password, ask_upgrade
 from portal_desktop.views.shared_signin import ask_new_password
 from portal_desktop.views.signin_dialog import SignInDialog
 from portal_desktop.warm_up import warm_up
@@ -85,6 +82,7 @@ class Launcher(QObject):
         self._welcome_dialog: QWidget | None = None
         self.demo_notice = ""
         self.profile: Profile | None = None  # the shared database's connection, if any
+        self.sync_server: Engine | None = None  # an offline-capable profile's server
         # Asks for one's own password at a first sign-in (tests replace it).
         self.ask_new_password: Callable[[], str | None] = lambda: ask_new_password(self.signin)
 
@@ -198,12 +196,7 @@ class Launcher(QObject):
 
     def _demo_seeded(self) -> None:
         """The local database was just filled with demo data: say how to sign in to it."""
-        from portal_desktop.services.seeding import DEMO_PASSWORD
-
-        self.demo_notice = (
-            "Demo data loaded. Sign in as admin, sales or marketing with the password "
-            f"{DEMO_PASSWORD}."
-        )
+        self.demo_notice = demo_notice()
         if self.signin is not None and not self.signin.username.text():
             self.signin.username.setText("admin")
 
@@ -212,6 +205,9 @@ class Launcher(QObject):
         from portal_desktop.db.engine import make_engine
 
         self.profile = profile
+        if profile.offline and profile.replica_file.is_file():  # works without the server
+            self._use_engine(make_engine(f"sqlite:///{profile.replica_file}", must_exist=True))
+            return
 
         password = secrets.load_password(profile.name, profile.user)
         if password is None:
@@ -265,6 +261,8 @@ class Launcher(QObject):
 
     def _authenticate(self, username: str, password: str) -> Actor:
         assert self.engine is not None
+        if self.profile is not None and self.profile.offline:
+            return self._sign_in_with_copy(username, password)
         if self.engine.dialect.name == "postgresql":
             return self._sign_in_shared(username, password)
         actor = sign_in(self.engine, username, password, self.outdated)
@@ -287,18 +285,23 @@ class Launcher(QObject):
             secrets.save_password(self.profile.name, signed.actor.username, password)
         return signed.actor
 
+    def _sign_in_with_copy(self, username: str, password: str) -> Actor:
+        """An offline-capable profile: the window works on this computer's copy."""
+        from portal_desktop.replica_signin import sign_in_with_copy
+
+        assert self.profile is not None
+        signed = sign_in_with_copy(
+            self.profile, username, password, self.ask_new_password, self.signin
+        )
+        self._close_engine()
+        self.engine, self.sync_server = signed.replica, signed.server
+        return signed.actor
+
     def _offer_upgrade(self) -> None:
         from portal_desktop.db import migrate
 
         assert self.engine is not None and self.outdated is not None
-        answer = QMessageBox.question(
-            self.signin,
-            "Upgrade the database?",
-            f"{self.database} is at schema {self.outdated[0]}; this app needs "
-            f"{self.outdated[1]}. Upgrade it now? Everyone using an older app will then "
-            "have to update theirs.",
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        if not ask_upgrade(self.signin, self.database, self.outdated):
             raise PortalError("The database was not upgraded, so the app cannot open it.")
         migrate.upgrade(self.engine)
         self.outdated = None
@@ -321,17 +324,18 @@ class Launcher(QObject):
         window = MainWindow(ctx)
         window.sign_out_requested.connect(self.sign_out)
         window.connection_requested.connect(self.switch_connection)
-        window.destroyed.connect(self._window_gone)
+        window.destroyed.connect(lambda: setattr(self, "window", None))
         window.closed.connect(self._window_closed)
         self.window = window
+        if self.sync_server is not None:
+            from portal_desktop.replica_signin import attach_sync
+
+            attach_sync(window, self.sync_server, self.engine)
         window.show()
 
     def _window_closed(self) -> None:
         if not self._leaving_window:
             QApplication.quit()
-
-    def _window_gone(self) -> None:
-        self.window = None
 
     def _drop_window(self) -> None:
         window, self.window = self.window, None
@@ -373,6 +377,9 @@ class Launcher(QObject):
     # --- end ---------------------------------------------------------------------------
 
     def _close_engine(self) -> None:
+        if self.sync_server is not None:
+            self.sync_server.dispose()
+            self.sync_server = None
         if self.engine is not None:
             self._drop_window()
             QThreadPool.globalInstance().waitForDone()
@@ -382,6 +389,8 @@ class Launcher(QObject):
     def shutdown(self) -> None:
         """The window goes before the QApplication does; no worker outlives the engine."""
         self._drop_window()
+        if self.sync_server is not None:
+            self.sync_server.dispose()
         if self.signin is not None:
             self.signin.close()
         QThreadPool.globalInstance().waitForDone()

@@ -1,10 +1,11 @@
-"""The small questions about a shared database's connection: which one, and its password."""
+"""The small questions about a shared database's connection: which one, its password, and
+whether to upgrade its schema."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
 if TYPE_CHECKING:
     from portal_desktop.db.profiles import Profile
@@ -35,3 +36,14 @@ def ask_connection(parent: QWidget | None) -> tuple[Profile, str] | None:
     if not accepted or dialog.profile is None:
         return None
     return dialog.profile, dialog.password
+
+
+def ask_upgrade(parent: QWidget | None, database: str, outdated: tuple[str | None, str]) -> bool:
+    """Whether the administrator agrees to upgrade ``database``'s older schema now."""
+    answer = QMessageBox.question(
+        parent,
+        "Upgrade the database?",
+        f"{database} is at schema {outdated[0]}; this app needs {outdated[1]}. Upgrade it "
+        "now? Everyone using an older app will then have to update theirs.",
+    )
+    return answer == QMessageBox.StandardButton.Yes
