@@ -19,7 +19,7 @@ from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.services.sync import capture
 from portal_desktop.services.sync.push import PushResult, push
 from tests.db.pg_logins import create_login, login_sqlalchemy_url
-from tests.services.factories import make_enrollment, make_lead
+from tests.services.factories import make_enrollment, make_lead, make_team_member
 
 _NOT_COPIED = {"audit_log", "sync_applied"}
 
@@ -32,6 +32,7 @@ class World:
     login: str
     lead_id: uuid.UUID
     enrollment_id: uuid.UUID
+    member_id: uuid.UUID
 
     def push(self) -> PushResult:
         return push(self.server, self.replica)
@@ -57,6 +58,7 @@ def copy_rows(server: Engine, replica: Engine) -> None:
 def make_world(owner: Engine, template: Path, folder: Path) -> World:
     with Session(owner) as session:
         lead = make_lead(session, notes="first note")
+        member_id = make_team_member(session).id
         session.commit()
         enrollment = make_enrollment(
             session, SYSTEM, plan_type="SPLIT", contract_value="900", installments=3
@@ -76,7 +78,7 @@ def make_world(owner: Engine, template: Path, folder: Path) -> World:
             insert(sync_state),
             [{"key": "login", "value": login}, {"key": "person_id", "value": str(person)}],
         )
-    return World(owner, server, replica, login, lead_id, enrollment_id)
+    return World(owner, server, replica, login, lead_id, enrollment_id, member_id)
 
 
 def server_lead(world: World, lead_id: uuid.UUID) -> Lead | None:
