@@ -10,6 +10,13 @@ from typing import Any
 def registrars() -> tuple[Callable[[Any], None], ...]:
     """Each command module's ``register``, in the order of ``--help``. Imported here, not at
     the top: opening the app (no command) never needs them (see ``cli._names_a_command``)."""
-    from portal_desktop.commands import db, import_export, report, seed, users
+    from portal_desktop.commands import db, import_export, report, seed, sync, users
 
-    return (db.register, seed.register, report.register, import_export.register, users.register)
+    return (
+        db.register,
+        seed.register,
+        report.register,
+        import_export.register,
+        users.register,
+        sync.register,
+    )
