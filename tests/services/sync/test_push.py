@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text
 
 from portal_desktop.db.engine import make_engine
 from portal_desktop.db.replica_tables import sync_outbox
@@ -131,3 +131,21 @@ def test_a_push_connection_killed_mid_push_loses_and_duplicates_nothing(world: W
     assert _applied(world) == 4 and _waiting(world) == 0
     _no_duplicates(world, ["off0@x.org", "off1@x.org", "off2@x.org"])
     assert server_lead(world, world.lead_id).first_name == "Edited"
+
+
+@ON_POSTGRESQL
+def test_each_change_is_idempotent_without_its_sync_applied_row(world: World) -> None:
+    """Even replayed whole with no record of it on the server, a change set writes nothing
+    twice: an insert finds its record (the client's UUIDv7 key), an update its values."""
+    _edit_offline(world, 1)
+    with world.replica.connect() as conn:
+        saved = [row._asdict() for row in conn.execute(select(sync_outbox))]
+    assert world.push().conflicts == 0
+    with world.owner.begin() as conn:
+        conn.execute(delete(SyncApplied))
+    with world.replica.begin() as conn:
+        conn.execute(insert(sync_outbox), saved)
+    assert world.push().conflicts == 0
+    _no_duplicates(world, ["off0@x.org"])
+    assert server_lead(world, world.lead_id).first_name == "Edited"
+    assert _waiting(world) == 0
