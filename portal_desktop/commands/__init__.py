@@ -10,7 +10,7 @@ from typing import Any
 def registrars() -> tuple[Callable[[Any], None], ...]:
     """Each command module's ``register``, in the order of ``--help``. Imported here, not at
     the top: opening the app (no command) never needs them (see ``cli._names_a_command``)."""
-    from portal_desktop.commands import db, import_export, replica, report, seed, users
+    from portal_desktop.commands import db, import_export, replica, report, seed, sync, users
 
     return (
         db.register,
@@ -19,4 +19,5 @@ def registrars() -> tuple[Callable[[Any], None], ...]:
         import_export.register,
         users.register,
         replica.register,
+        sync.register,
     )

@@ -7,7 +7,7 @@ from portal_desktop.models.enrollment import Enrollment, Program, Student
 from portal_desktop.models.finance import Installment, Payment
 from portal_desktop.models.marketing import AdCampaign, AdPerformance, EmailBroadcast
 from portal_desktop.models.people import DailyMetric, TeamMember, User
-from portal_desktop.models.system import AppSetting, AuditEntry
+from portal_desktop.models.system import AppSetting, AuditEntry, SyncApplied
 
 __all__ = [
     "AdCampaign",
@@ -25,6 +25,7 @@ __all__ = [
     "Program",
     "SalesCall",
     "Student",
+    "SyncApplied",
     "TeamMember",
     "User",
     "new_id",

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal_desktop import clock
-from portal_desktop.models.base import Entity, enum_type
+from portal_desktop.models.base import Base, Entity, enum_type
 from portal_desktop.models.enums import AuditAction
 
 
@@ -48,3 +48,17 @@ class AuditEntry(Entity):
         Index("ix_audit_log_at", "at"),
         Index("ix_audit_log_entity_entity_id", "entity", "entity_id"),
     )
+
+
+class SyncApplied(Base):
+    """A replica's change set the server has applied (issue 15): written in the transaction
+    that applies it, so a push retried after the server committed finds it and changes
+    nothing. ``outcome``: what the server made of it (conflicts…), for a retry to record
+    locally."""
+
+    __tablename__ = "sync_applied"
+
+    txn_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(80))
+    applied_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
