@@ -4,7 +4,7 @@ On PostgreSQL every person's group may read and add rows (a push runs as the per
 nobody but the owner changes or removes them.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-04 19:40:00
 """
 

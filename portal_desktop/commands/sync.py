@@ -58,37 +58,28 @@ def _server_of(replica: Engine) -> Engine:
     return make_engine(url)
 
 
-def _pull(server: Engine, replica: Engine) -> int:
-    try:
-        from portal_desktop.services.sync import pull  # type: ignore[attr-defined]
-    except ImportError:
-        return 0  # the pull arrives with its own work (issue 15, PULL)
-    return int(pull.pull(server, replica))
-
-
 def _sync(args: argparse.Namespace) -> int:
     from sqlalchemy.orm import Session
 
-    from portal_desktop.services.sync.conflicts import open_conflicts
-    from portal_desktop.services.sync.push import push
+    from portal_desktop.services.sync.run import sync_once
+    from portal_desktop.services.sync.status import sync_status
 
     replica = _replica(args)
     try:
         server = _server_of(replica)
         try:
-            pushed = push(server, replica)
-            pulled = _pull(server, replica)
+            done = sync_once(server, replica)
         finally:
             server.dispose()
         with Session(replica) as session:
-            waiting = len(open_conflicts(session))
+            waiting = sync_status(session).conflicts  # what the status bar says
     finally:
         replica.dispose()
-    counts = {"pushed": pushed.pushed, "pulled": pulled, "conflicts": waiting}
+    counts = {"pushed": done.pushed, "pulled": done.pulled, "conflicts": waiting}
     if args.json:
         print(json.dumps(counts))
     else:
-        print(f"pushed {pushed.pushed}, pulled {pulled}, conflicts waiting {waiting}")
+        print(f"pushed {done.pushed}, pulled {done.pulled}, conflicts waiting {waiting}")
     return 0
 
 

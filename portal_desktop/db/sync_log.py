@@ -26,10 +26,33 @@ SERVER_TABLES = frozenset({"sync_log", "sync_log_horizon"})
 """Tables only the shared server has (not in the models: a SQLite database has no log)."""
 
 
+NOT_REPLICATED = frozenset({"sync_applied"})
+"""Mapped tables that are the server's own bookkeeping, not records a replica holds."""
+
+LOGGED_AT_0008 = (
+    "ad_campaigns",
+    "app_settings",
+    "email_broadcasts",
+    "programs",
+    "team_members",
+    "ad_performance",
+    "daily_metrics",
+    "leads",
+    "users",
+    "audit_log",
+    "students",
+    "sales_calls",
+    "enrollments",
+    "installments",
+    "payments",
+)
+"""The record tables when migration 0008 ran (a migration must not follow later models)."""
+
+
 def logged_tables() -> list[str]:
     """Every record table (a mapped entity; the rollups are each database's own), parents
     before children: what a replica holds."""
-    mapped = {mapper.local_table.name for mapper in Base.registry.mappers}
+    mapped = {mapper.local_table.name for mapper in Base.registry.mappers} - NOT_REPLICATED
     return [table.name for table in Base.metadata.sorted_tables if table.name in mapped]
 
 
@@ -67,7 +90,7 @@ $fn$
 """
 
 
-def install_statements() -> list[str]:
+def install_statements(tables: tuple[str, ...] = LOGGED_AT_0008) -> list[str]:
     groups = ", ".join(GROUPS.values())
     statements = [
         """CREATE TABLE sync_log (
@@ -89,7 +112,7 @@ def install_statements() -> list[str]:
         "REVOKE ALL ON FUNCTION portal_sync_prune(integer) FROM PUBLIC",
         f"GRANT EXECUTE ON FUNCTION portal_sync_prune(integer) TO {GROUPS['ADMIN']}",
     ]
-    for table in logged_tables():
+    for table in tables:
         statements.append(
             f"CREATE TRIGGER portal_sync_log AFTER INSERT OR UPDATE OR DELETE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION portal_sync_log_row()"
@@ -97,8 +120,8 @@ def install_statements() -> list[str]:
     return statements
 
 
-def remove_statements() -> list[str]:
-    drops = [f"DROP TRIGGER IF EXISTS portal_sync_log ON {table}" for table in logged_tables()]
+def remove_statements(tables: tuple[str, ...] = LOGGED_AT_0008) -> list[str]:
+    drops = [f"DROP TRIGGER IF EXISTS portal_sync_log ON {table}" for table in tables]
     return [
         *drops,
         "DROP FUNCTION IF EXISTS portal_sync_log_row()",

@@ -28,6 +28,7 @@ from portal_desktop.errors import ConflictError
 from portal_desktop.models import Base, User
 from portal_desktop.services.reporting.rollups import refresh_rollups
 from portal_desktop.services.sync.copy_rows import (
+    readable,
     remove,
     replica_writes,
     tables,
@@ -109,11 +110,10 @@ def _apply(source: Connection, replica: Engine, cursor: str, xmin: str) -> int:
 def _current_rows(source: Connection, table: Any, ids: set[uuid.UUID]) -> list[dict[str, Any]]:
     wanted = sorted(ids)
     rows: list[dict[str, Any]] = []
+    query = readable(source, table)  # the columns this login may read
     for start in range(0, len(wanted), IDS_PER_READ):
         chunk = wanted[start : start + IDS_PER_READ]
-        rows += [
-            dict(r._mapping) for r in source.execute(select(table).where(table.c.id.in_(chunk)))
-        ]
+        rows += [dict(r._mapping) for r in source.execute(query.where(table.c.id.in_(chunk)))]
     return rows
 
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, select, text, update
 
 from portal_desktop.db.replica_tables import sync_state
+from portal_desktop.db.sync_log import LOGGED_AT_0008, logged_tables
 from portal_desktop.models import Lead
 from portal_desktop.services.sync.listen import Listener
 from portal_desktop.services.sync.pull import pull
@@ -130,3 +131,8 @@ def test_a_commit_elsewhere_wakes_a_listener_within_a_second(server: Engine) -> 
         assert listener.wait(1.5) is True
     finally:
         listener.close()
+
+
+def test_every_record_table_is_logged_and_copied(backend: str) -> None:
+    """A record table added after migration 0008 needs its trigger in a new revision."""
+    assert set(logged_tables()) == set(LOGGED_AT_0008)
