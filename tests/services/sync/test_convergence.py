@@ -12,13 +12,15 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from portal_desktop.models import Base, Lead
-from portal_desktop.services.common.context import SYSTEM
+from portal_desktop.db.replica_tables import sync_credentials
+from portal_desktop.models import Base, Lead, User
+from portal_desktop.services.common.context import SYSTEM, Actor
 from portal_desktop.services.sales.leads import create_lead, update_lead
 from portal_desktop.services.sync.copy_rows import tables
+from portal_desktop.services.sync.offline_signin import remember_sign_in
 from portal_desktop.services.sync.run import sync_once
 from tests.services.sync.sync_world import ON_POSTGRESQL, make_replica
 
@@ -129,3 +131,20 @@ def test_random_edits_and_syncs_converge(server: Engine, tmp_path: Path) -> None
 
 
 assert Base  # the models are mapped before the tables are listed
+
+
+def test_a_person_deactivated_on_the_server_loses_offline_sign_in_at_the_next_sync(
+    server: Engine, tmp_path: Path
+) -> None:
+    replica = make_replica(server, tmp_path)
+    with Session(server) as session:
+        person = session.scalars(select(User).where(User.active.is_(True))).first()
+        assert person is not None
+        actor = Actor(person.id, person.username, person.role)
+    with Session(replica) as session:
+        remember_sign_in(session, actor, "a password to forget")
+    with server.begin() as conn:
+        conn.execute(update(User).where(User.id == actor.user_id).values(active=False))
+    sync_once(server, replica)
+    with replica.connect() as conn:
+        assert conn.scalar(select(sync_credentials.c.username)) is None
