@@ -149,3 +149,19 @@ def test_each_change_is_idempotent_without_its_sync_applied_row(world: World) ->
     _no_duplicates(world, ["off0@x.org"])
     assert server_lead(world, world.lead_id).first_name == "Edited"
     assert _waiting(world) == 0
+
+
+@ON_POSTGRESQL
+def test_a_record_made_and_changed_in_one_transaction_arrives_whole(world: World) -> None:
+    with world.replica_session() as session:
+        lead = Lead(first_name="Draft", last_name="One", email="draft@x.org")
+        session.add(lead)
+        session.flush()
+        lead.first_name = "Final"
+        session.flush()
+        session.delete(session.get(Lead, world.lead_id))
+        session.commit()
+        lead_id = lead.id
+    assert world.push().conflicts == 0
+    assert server_lead(world, lead_id).first_name == "Final"
+    assert server_lead(world, world.lead_id) is None
