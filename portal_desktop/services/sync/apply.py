@@ -122,6 +122,7 @@ def apply_change_set(conn: Connection, cs: ChangeSet, refused_ids: set[str]) -> 
         _needs_nothing_refused(cs, refused_ids)
         state = _prefetch(conn, cs)
         with Session(bind=conn) as session:
+            rules.look_ahead(session, [(c.table_name, c.data or {}) for c in cs.changes])
             writes = [_plan(conn, session, cs, change, state, outcome) for change in cs.changes]
         try:
             with conn.begin_nested():
