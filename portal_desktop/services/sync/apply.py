@@ -120,14 +120,16 @@ def apply_change_set(conn: Connection, cs: ChangeSet, refused_ids: set[str]) -> 
     outcome = Outcome(inserted=[c.record_id.hex for c in cs.changes if c.op == "insert"])
     try:
         _needs_nothing_refused(cs, refused_ids)
-        state = _prefetch(conn, cs)
-        with Session(bind=conn) as session:
-            rules.look_ahead(session, [(c.table_name, c.data or {}) for c in cs.changes])
-            writes = [_plan(conn, session, cs, change, state, outcome) for change in cs.changes]
         try:
-            with conn.begin_nested():
+            with conn.begin_nested():  # what the database refuses (grants, row security…)
+                state = _prefetch(conn, cs)
+                with Session(bind=conn) as session:
+                    rules.look_ahead(session, [(c.table_name, c.data or {}) for c in cs.changes])
+                    writes = [_plan(conn, session, cs, c, state, outcome) for c in cs.changes]
                 _run(conn, [w for w in writes if w is not None])
         except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise  # the connection is gone: the push stops, the change set waits
             raise _RefusedError("rule", cs.changes[0].table_name, None, _words(exc)) from None
     except _RefusedError as refusal:
         return _refuse(conn, cs, refusal)
@@ -208,8 +210,21 @@ def _refuse(conn: Connection, cs: ChangeSet, refusal: _RefusedError) -> Outcome:
         mine,
         refusal.theirs,
     )
-    touched = {(c.table_name, c.record_id) for c in cs.changes}
-    rows = [{"table": t, "id": str(i), "row": _server_row(conn, t, i)} for t, i in sorted(touched)]
+    touched = sorted({(c.table_name, c.record_id) for c in cs.changes})
+    rows = []
+    for table, record_id in touched:
+        try:
+            with conn.begin_nested():
+                rows.append(
+                    {
+                        "table": table,
+                        "id": str(record_id),
+                        "row": _server_row(conn, table, record_id),
+                    }
+                )
+        except DBAPIError as exc:  # a record the login may not read: the replica keeps its own
+            if exc.connection_invalidated:
+                raise
     inserted = [c.record_id.hex for c in cs.changes if c.op == "insert"]
     return Outcome(refused=True, conflicts=[found], server_rows=rows, inserted=inserted)
 
