@@ -29,6 +29,7 @@ from uuid6 import uuid7
 
 from portal_desktop import clock
 from portal_desktop.db.pg_audit import AUDITED
+from portal_desktop.errors import PermissionDeniedError
 
 USE_CASE_KEY = "portal_use_case"
 """Where the running use case's name lives in ``Session.info`` (set by the audit module)."""
@@ -111,6 +112,14 @@ def watch_transactions(engine: Engine) -> None:
             state.session_info = None
 
     event.listen(engine.pool, "checkin", reset)
+    event.listen(engine, "handle_error", _in_words)
+
+
+def _in_words(context: Any) -> BaseException | None:
+    """The replica's refusal of a login change, raised as the app's own error (in words)."""
+    if LOGINS_NEED_THE_SERVER in str(context.original_exception):
+        return PermissionDeniedError(LOGINS_NEED_THE_SERVER)
+    return None
 
 
 @event.listens_for(Session, "after_begin")

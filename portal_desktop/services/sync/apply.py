@@ -120,18 +120,66 @@ def apply_change_set(conn: Connection, cs: ChangeSet, refused_ids: set[str]) -> 
     outcome = Outcome(inserted=[c.record_id.hex for c in cs.changes if c.op == "insert"])
     try:
         _needs_nothing_refused(cs, refused_ids)
-        with Session(bind=conn) as session:
-            writes = [_plan(conn, session, cs, change, outcome) for change in cs.changes]
         try:
-            with conn.begin_nested():
-                for statement in writes:
-                    if statement is not None:
-                        conn.execute(statement)
+            with conn.begin_nested():  # what the database refuses (grants, row security…)
+                state = _prefetch(conn, cs)
+                with Session(bind=conn) as session:
+                    rules.look_ahead(session, [(c.table_name, c.data or {}) for c in cs.changes])
+                    writes = [_plan(conn, session, cs, c, state, outcome) for c in cs.changes]
+                _run(conn, [w for w in writes if w is not None])
         except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise  # the connection is gone: the push stops, the change set waits
             raise _RefusedError("rule", cs.changes[0].table_name, None, _words(exc)) from None
     except _RefusedError as refusal:
         return _refuse(conn, cs, refusal)
     return outcome
+
+
+State = dict[tuple[str, uuid.UUID], dict[str, Any] | None]
+"""Each touched record as the server has it, then as the change set leaves it (None: none)."""
+
+_CHUNK = 5000
+
+
+def _prefetch(conn: Connection, cs: ChangeSet) -> State:
+    """The server's rows of every record the change set touches, one query per table."""
+    wanted: dict[str, set[uuid.UUID]] = {}
+    for change in cs.changes:
+        wanted.setdefault(change.table_name, set()).add(change.record_id)
+    state: State = {(t, i): None for t, ids in wanted.items() for i in ids}
+    for name, ids in wanted.items():
+        table, listed = table_of(name), sorted(ids)
+        for start in range(0, len(listed), _CHUNK):
+            chunk = listed[start : start + _CHUNK]
+            for row in conn.execute(select(table).where(table.c.id.in_(chunk))):
+                values = row._asdict()
+                state[(name, values["id"])] = to_stored(name, values)
+    return state
+
+
+def _run(conn: Connection, writes: list[Any]) -> None:
+    """The statements in order; runs of inserts into one table as one executemany."""
+    index = 0
+    while index < len(writes):
+        write = writes[index]
+        if not isinstance(write, _Insert):
+            conn.execute(write)
+            index += 1
+            continue
+        rows = []
+        while index < len(writes) and isinstance(writes[index], _Insert):
+            if writes[index].table is not write.table:
+                break
+            rows.append(writes[index].row)
+            index += 1
+        conn.execute(insert(write.table), rows)
+
+
+@dataclass(frozen=True)
+class _Insert:
+    table: Any
+    row: dict[str, Any]
 
 
 def _needs_nothing_refused(cs: ChangeSet, refused_ids: set[str]) -> None:
@@ -162,22 +210,48 @@ def _refuse(conn: Connection, cs: ChangeSet, refusal: _RefusedError) -> Outcome:
         mine,
         refusal.theirs,
     )
-    touched = {(c.table_name, c.record_id) for c in cs.changes}
-    rows = [{"table": t, "id": str(i), "row": _server_row(conn, t, i)} for t, i in sorted(touched)]
+    touched = sorted({(c.table_name, c.record_id) for c in cs.changes})
+    rows = []
+    for table, record_id in touched:
+        try:
+            with conn.begin_nested():
+                rows.append(
+                    {
+                        "table": table,
+                        "id": str(record_id),
+                        "row": _server_row(conn, table, record_id),
+                    }
+                )
+        except DBAPIError as exc:  # a record the login may not read: the replica keeps its own
+            if exc.connection_invalidated:
+                raise
     inserted = [c.record_id.hex for c in cs.changes if c.op == "insert"]
     return Outcome(refused=True, conflicts=[found], server_rows=rows, inserted=inserted)
 
 
 def _plan(
-    conn: Connection, session: Session, cs: ChangeSet, change: Change, outcome: Outcome
+    conn: Connection,
+    session: Session,
+    cs: ChangeSet,
+    change: Change,
+    state: State,
+    outcome: Outcome,
 ) -> Any:
-    """The statement that applies ``change`` (None: nothing to write), after its checks."""
+    """The write that applies ``change`` (None: nothing to write), after its checks; the
+    record's state as the change set leaves it."""
     table, record_id = change.table_name, change.record_id
-    server = _server_row(conn, table, record_id)
+    key = (table, record_id)
+    server = state[key]
     if change.op == "insert":
-        return None if server is not None else _insert(conn, session, change)
+        if server is not None:
+            return None  # there already: this change arrived before
+        state[key] = dict(change.data or {})
+        return _insert(conn, session, change)
     if change.op == "delete":
-        return _delete(conn, cs, change, server, outcome)
+        write = _delete(conn, cs, change, server, outcome)
+        if write is not None:
+            state[key] = None
+        return write
     if server is None:
         outcome.conflicts.append(
             conflict(
@@ -194,7 +268,8 @@ def _plan(
         )
         outcome.server_rows.append({"table": table, "id": str(record_id), "row": None})
         return None
-    return _update(conn, session, cs, change, server, outcome)
+    write, state[key] = _update(conn, session, cs, change, server, outcome)
+    return write
 
 
 def _insert(conn: Connection, session: Session, change: Change) -> Any:
@@ -202,7 +277,7 @@ def _insert(conn: Connection, session: Session, change: Change) -> Any:
     row = to_python(table, change.data or {})
     refusal = rules.check(session, table, "insert", change.record_id, row)
     if refusal is None:
-        return insert(table_of(table)).values(row)
+        return _Insert(table_of(table), row)
     theirs = None
     if refusal.other_table is not None and refusal.other_id is not None:
         other = _server_row(conn, refusal.other_table, refusal.other_id)
@@ -217,7 +292,8 @@ def _update(
     change: Change,
     server: dict[str, Any],
     outcome: Outcome,
-) -> Any:
+) -> tuple[Any, dict[str, Any]]:
+    """The UPDATE of the fields only I changed (none: None), and the row it leaves."""
     table, base = change.table_name, change.base or {}
     mine = change.changed_fields()
     same = {k for k, v in mine.items() if server[k] not in (base.get(k), v)}
@@ -236,22 +312,23 @@ def _update(
             )
         )
     apply = {k: v for k, v in mine.items() if k not in same and server[k] != v}
+    row = {**server, **apply}
     if same:
-        row = {**server, **apply}
         outcome.server_rows.append({"table": table, "id": str(change.record_id), "row": row})
     if not apply:
-        return None
+        return None, row
     merged = to_python(table, {**server, **apply})
     refusal = rules.check(session, table, "update", change.record_id, merged)
     if refusal is not None:
         raise _RefusedError(refusal.kind, table, change.record_id, refusal.message)
     values = to_python(table, apply)
     t = table_of(table)
-    return (
+    statement = (
         update(t)
         .where(t.c.id == change.record_id)
         .values(**values, version=t.c.version + 1, updated_at=clock.now())
     )
+    return statement, row
 
 
 def _delete(

@@ -151,6 +151,10 @@ def resolve(
             f"{choice!r} does not apply to a {found.kind} conflict; "
             f"choose one of {', '.join(found.choices)}",
         )
+    if choice == "fields" and not fields:
+        raise ValidationError(
+            "fields", f"name the fields to keep from your version: {', '.join(found.mine)}"
+        )
     resolved_too = resolutions.carry_out(session, found, choice, tuple(fields), target_id)
     for key in (found.id, *resolved_too):
         session.execute(

@@ -35,6 +35,29 @@ class Refusal:
 
 Check = Callable[[Session, str, uuid.UUID, dict[str, Any]], Refusal | None]
 
+_TAKEN_KEY = "portal_sync_taken_emails"
+_CHUNK = 5000
+
+
+def look_ahead(session: Session, rows: list[tuple[str, dict[str, Any]]]) -> None:
+    """Read at once what the checks of many rows would each read: the server's leads of
+    the change set's emails (a lead whose email is not among them passes the email check
+    without asking; one that is meets the service's own check and words)."""
+    emails = sorted(
+        {row["email"].lower() for table, row in rows if table == "leads" and row.get("email")}
+    )
+    taken: set[str] = set()
+    for start in range(0, len(emails), _CHUNK):
+        chunk = emails[start : start + _CHUNK]
+        query = select(func.lower(Lead.email)).where(func.lower(Lead.email).in_(chunk))
+        taken |= set(session.scalars(query))
+    session.info[_TAKEN_KEY] = taken
+
+
+def _email_may_be_taken(session: Session, email: str | None) -> bool:
+    taken = session.info.get(_TAKEN_KEY)
+    return email is not None and (taken is None or email.lower() in taken)
+
 
 def _lead(session: Session, op: str, record_id: uuid.UUID, row: dict[str, Any]) -> Refusal | None:
     try:
@@ -42,6 +65,8 @@ def _lead(session: Session, op: str, record_id: uuid.UUID, row: dict[str, Any]) 
         leads._require_identity(values)
     except PortalError as exc:
         return Refusal("rule", str(exc))
+    if not _email_may_be_taken(session, values["email"]):
+        return None
     try:
         leads._check_email_free(session, values["email"], record_id)
     except ValidationError as exc:

@@ -55,7 +55,7 @@ def copy_rows(server: Engine, replica: Engine) -> None:
                 target.execute(insert(table), rows)
 
 
-def make_world(owner: Engine, template: Path, folder: Path) -> World:
+def make_world(owner: Engine, template: Path, folder: Path, role: str = "ADMIN") -> World:
     with Session(owner) as session:
         lead = make_lead(session, notes="first note")
         member_id = make_team_member(session).id
@@ -64,7 +64,7 @@ def make_world(owner: Engine, template: Path, folder: Path) -> World:
             session, SYSTEM, plan_type="SPLIT", contract_value="900", installments=3
         )
         lead_id, enrollment_id = lead.id, enrollment.id
-    login = create_login(owner, "ADMIN")
+    login = create_login(owner, role)
     server = make_engine(login_sqlalchemy_url(owner, login))
     path = folder / "replica.sqlite3"
     shutil.copyfile(template, path)

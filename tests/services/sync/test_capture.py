@@ -7,18 +7,19 @@ import uuid
 
 import pytest
 from sqlalchemy import Engine, select, text, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal_desktop.db.bulk import bulk_insert, uuid7_batch
 from portal_desktop.db.replica_tables import create_replica_tables, sync_outbox
-from portal_desktop.models import Lead
-from portal_desktop.services.accounts.users import create_user
+from portal_desktop.errors import PermissionDeniedError
+from portal_desktop.models import Lead, User
+from portal_desktop.models.enums import UserRole
+from portal_desktop.services.accounts.users import create_user, set_role
 from portal_desktop.services.billing.payments import record_payment
 from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.services.sales.leads import create_lead
 from portal_desktop.services.sync import capture
-from tests.services.factories import make_enrollment
+from tests.services.factories import make_enrollment, make_user
 
 ON_SQLITE = pytest.mark.parametrize("backend", ["sqlite"])
 _BULK_COLUMNS = ["id", "first_name", "last_name", "email", "status"]
@@ -112,6 +113,19 @@ def test_a_database_that_is_not_a_replica_captures_nothing(engine: Engine) -> No
 
 @ON_SQLITE
 def test_logins_cannot_be_made_on_a_replica(replica: Engine) -> None:
-    with Session(replica) as session, pytest.raises(IntegrityError, match="needs the server"):
+    with (
+        Session(replica) as session,
+        pytest.raises(PermissionDeniedError, match="needs the server"),
+    ):
         create_user(session, SYSTEM, "newbie", "a long password 12", "SALES")
+    with Session(replica) as session, capture.paused(session.connection()):
+        user_id = make_user(session, role=UserRole.ADMIN).id  # as the pull would write it
+        session.commit()
+    with replica.begin() as conn, capture.paused(conn):
+        conn.execute(update(User).values(role=UserRole.SALES))  # the pull may change it
+    with (
+        Session(replica) as session,
+        pytest.raises(PermissionDeniedError, match="needs the server"),
+    ):
+        set_role(session, SYSTEM, user_id, "ADMIN")
     assert _outbox(replica) == []

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
+from portal_desktop.db.replica_tables import sync_conflicts
 from portal_desktop.errors import ValidationError
 from portal_desktop.models import Lead, Payment, SalesCall, TeamMember
 from portal_desktop.models.enums import PaymentStatus
@@ -72,11 +73,17 @@ def test_the_same_field_keeps_the_servers_value_until_the_person_chooses(world: 
     )
     assert found.their_person == "system" and found.their_at is not None
     assert found.choices == ("mine", "theirs", "fields")
+    with world.replica_session() as session, pytest.raises(ValidationError, match="name the"):
+        resolve(session, found.id, "fields")
     with world.replica_session() as session:
-        resolve(session, found.id, "mine")
+        resolve(session, found.id, "fields", ["first_name"])
     world.push()
     assert server_lead(world, world.lead_id).first_name == "Mine"
     assert _conflicts(world) == []
+    with world.replica.connect() as conn:  # resolved, and kept with how
+        kept = conn.execute(select(sync_conflicts.c.resolution, sync_conflicts.c.resolved_at))
+        ((resolution, resolved_at),) = kept.all()
+    assert resolution == "fields" and resolved_at is not None
 
 
 @ON_POSTGRESQL

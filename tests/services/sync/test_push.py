@@ -11,14 +11,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 
 from portal_desktop.db.engine import make_engine
 from portal_desktop.db.replica_tables import sync_outbox
 from portal_desktop.errors import DatabaseUnreachableError
-from portal_desktop.models import AuditEntry, Lead, SyncApplied
+from portal_desktop.models import AuditEntry, Enrollment, Lead, SyncApplied
+from portal_desktop.models.enums import EnrollmentStatus
 from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.services.sales.leads import create_lead, update_lead
+from portal_desktop.services.sync.conflicts import open_conflicts
 from portal_desktop.services.sync.push import PushResult, push
 from tests.services.sync.push_world import World, make_world, server_lead
 
@@ -149,3 +151,41 @@ def test_each_change_is_idempotent_without_its_sync_applied_row(world: World) ->
     _no_duplicates(world, ["off0@x.org"])
     assert server_lead(world, world.lead_id).first_name == "Edited"
     assert _waiting(world) == 0
+
+
+@ON_POSTGRESQL
+def test_a_record_made_and_changed_in_one_transaction_arrives_whole(world: World) -> None:
+    with world.replica_session() as session:
+        lead = Lead(first_name="Draft", last_name="One", email="draft@x.org")
+        session.add(lead)
+        session.flush()
+        lead.first_name = "Final"
+        session.flush()
+        session.delete(session.get(Lead, world.lead_id))
+        session.commit()
+        lead_id = lead.id
+    assert world.push().conflicts == 0
+    assert server_lead(world, lead_id).first_name == "Final"
+    assert server_lead(world, world.lead_id) is None
+
+
+@ON_POSTGRESQL
+def test_the_logins_grants_and_row_security_hold_for_pushed_changes(
+    engine: Engine, migrated_templates: dict, tmp_path: Path
+) -> None:
+    world = make_world(engine, Path(migrated_templates["sqlite"]), tmp_path, role="SALES")
+    with world.replica.begin() as conn:  # a replica's file edited by hand: the server decides
+        conn.execute(
+            update(Enrollment)
+            .where(Enrollment.id == world.enrollment_id)
+            .values(status=EnrollmentStatus.CANCELLED)
+        )
+    assert world.push().conflicts == 1
+    with world.replica_session() as session:
+        (found,) = open_conflicts(session)
+        assert found.kind == "rule" and "row-level security" in found.message
+        assert session.get(Enrollment, world.enrollment_id).status is not EnrollmentStatus.CANCELLED
+    with world.owner_session() as session:
+        assert session.get(Enrollment, world.enrollment_id).status is not EnrollmentStatus.CANCELLED
+    world.server.dispose()
+    world.replica.dispose()
