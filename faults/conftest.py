@@ -9,8 +9,10 @@ of them. ``FAULTS_SCALE`` (default 1) scales every count: 0.2 runs a fifth of ea
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -53,6 +55,14 @@ def pg_url(migrated_templates: dict, pg_admin_url: str) -> Iterator[str]:  # noq
     )
     yield url
     _drop_people_logins(url)
+
+
+@pytest.fixture
+def sqlite_url(migrated_templates: dict, tmp_path: Path) -> str:  # noqa: F811
+    """A fresh migrated local SQLite file (the faults of the local file)."""
+    target = tmp_path / "portal.sqlite3"
+    shutil.copyfile(migrated_templates["sqlite"], target)
+    return f"sqlite:///{target}"
 
 
 @pytest.fixture
