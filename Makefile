@@ -59,4 +59,4 @@ clean:
 # testpaths; FAULTS_SCALE (default 1) scales every count, 0.2 runs a fifth of each.
 FAULTS_SCALE ?= 1
 faults: $(STAMP)
-	FAULTS_SCALE=$(FAULTS_SCALE) QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest faults $(PYTEST_ARGS)
+	FAULTS_SCALE=$(FAULTS_SCALE) QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest faults -s $(PYTEST_ARGS)
