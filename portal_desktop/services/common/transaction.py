@@ -5,6 +5,9 @@ a Session commits when it returns and rolls back everything when it raises, so b
 leaves nothing half-written. A use case called from inside another joins the outer
 transaction (one commit at the end).
 
+A database that cannot store the change (its disk full, its file read-only, a failing disk)
+leaves as a StorageError in words, after the rollback.
+
 A stale version that a use case did not word itself (the row changed on another machine
 between reading and writing it) leaves as a ConflictError, never as a StaleDataError.
 
@@ -18,10 +21,11 @@ import functools
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal_desktop.errors import ConflictError
+from portal_desktop.errors import ConflictError, StorageError
 from portal_desktop.services.common import audit
 from portal_desktop.services.common import changes as _changes  # noqa: F401  (collects what commits change
 
@@ -34,6 +38,23 @@ CHANGED_ELSEWHERE = (
 )
 
 _DEPTH_KEY = "portal_use_case_depth"
+_NOT_SAVED = "nothing was saved; make the change again once it is fixed"
+
+
+def storage_problem(exc: DBAPIError) -> str | None:
+    """The words for a database that could not store a change, or None for another error."""
+    orig = exc.orig
+    name = str(getattr(orig, "sqlite_errorname", ""))
+    if name == "SQLITE_FULL" or getattr(orig, "sqlstate", None) == "53100":
+        return f"The disk holding the database is full: {_NOT_SAVED} (free some space)."
+    if name.startswith("SQLITE_READONLY"):
+        return (
+            f"The database file is read-only (check its permissions, or whether its disk is "
+            f"mounted read-only): {_NOT_SAVED}."
+        )
+    if name.startswith("SQLITE_IOERR"):
+        return f"The database file could not be written (a disk error, or no space): {_NOT_SAVED}."
+    return None
 
 
 def use_case(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[Session, P], R]:
@@ -52,6 +73,13 @@ def use_case(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[S
             if depth == 0:
                 session.rollback()
             raise ConflictError(CHANGED_ELSEWHERE) from None
+        except DBAPIError as exc:
+            if depth == 0:
+                session.rollback()
+            words = storage_problem(exc)
+            if words is None:
+                raise
+            raise StorageError(words) from None
         except BaseException:
             if depth == 0:
                 session.rollback()
