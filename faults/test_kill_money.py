@@ -32,12 +32,13 @@ from tests.services.factories import make_enrollment, make_program, make_student
 
 KILLS = 200  # at FAULTS_SCALE=1, shared by the five use cases
 START = dt.date(2024, 3, 1)
+AT_COMMIT = -1
 
 
 @dataclass
 class Killer:
-    """Terminates the session's server process just before its ``target``-th statement
-    (the COMMIT counts as the last one)."""
+    """Terminates the session's server process just before its ``target``-th statement,
+    or just before its COMMIT (``target`` AT_COMMIT)."""
 
     admin: Engine
     target: int = 0  # 0: never
@@ -54,17 +55,19 @@ class Killer:
     def _step(self, pid: int, statement: str) -> None:
         self.seen += 1
         self.statements.append(statement)
-        if self.seen == self.target:
+        if self.seen == self.target or (self.target == AT_COMMIT and statement == "COMMIT"):
             self.cut = statement
             with self.admin.begin() as conn:  # waits until the process is gone
                 assert conn.scalar(text("SELECT pg_terminate_backend(:p, 5000)"), {"p": pid})
 
 
 def _point(i: int, kills: int, points: int) -> int:
-    """The i-th of ``kills`` kill points spread over 1..points (the first statement to the
-    COMMIT), cycling when there are more kills than points."""
-    if kills <= points:
-        return 1 + round(i * (points - 1) / max(1, kills - 1))
+    """The i-th of ``kills`` kill points: the last at the COMMIT, the others spread over the
+    statements 1..points, cycling when there are more kills than statements."""
+    if i == kills - 1:
+        return AT_COMMIT
+    if kills - 1 <= points:
+        return 1 + round(i * (points - 1) / max(1, kills - 2))
     return 1 + i % points
 
 
@@ -137,7 +140,7 @@ def test_backend_killed_in_every_money_use_case(
                 session.commit = session.flush  # type: ignore[method-assign]
                 run(session)
                 session.rollback()
-            points = killer.seen + 1  # and the COMMIT
+            points = killer.seen  # statements before the COMMIT (and its own hooks)
             before = fingerprint(pg_engine)
             for i in range(per_case):
                 killer.target, killer.seen, killer.cut = _point(i, per_case, points), 0, None
