@@ -6,7 +6,8 @@ leaves nothing half-written. A use case called from inside another joins the out
 transaction (one commit at the end).
 
 A database that cannot store the change (its disk full, its file read-only, a failing disk)
-leaves as a StorageError in words, after the rollback.
+leaves as a StorageError in words, after the rollback; a connection cut in the middle (the
+server stopped, the network gone) as a DatabaseUnreachableError naming the use case not saved.
 
 A stale version that a use case did not word itself (the row changed on another machine
 between reading and writing it) leaves as a ConflictError, never as a StaleDataError.
@@ -25,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal_desktop.errors import ConflictError, StorageError
+from portal_desktop.errors import ConflictError, DatabaseUnreachableError, StorageError
 from portal_desktop.services.common import audit
 from portal_desktop.services.common import changes as _changes  # noqa: F401  (collects what commits change
 
@@ -39,6 +40,13 @@ CHANGED_ELSEWHERE = (
 
 _DEPTH_KEY = "portal_use_case_depth"
 _NOT_SAVED = "nothing was saved; make the change again once it is fixed"
+
+
+def _cut(name: str) -> str:
+    return (
+        f"The connection to the database was lost during {name.replace('_', ' ')}: nothing "
+        "of it was saved; make it again once the connection is back."
+    )
 
 
 def storage_problem(exc: DBAPIError) -> str | None:
@@ -76,6 +84,8 @@ def use_case(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[S
         except DBAPIError as exc:
             if depth == 0:
                 session.rollback()
+            if exc.connection_invalidated:
+                raise DatabaseUnreachableError(_cut(fn.__name__)) from None
             words = storage_problem(exc)
             if words is None:
                 raise
