@@ -21,6 +21,7 @@ from faults.conftest import report, scaled
 from portal_desktop.db import migrate
 from portal_desktop.db.engine import make_engine, session_factory
 from portal_desktop.db.list_queries import PIPELINE
+from portal_desktop.errors import PortalError
 from portal_desktop.models import Lead
 from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.services.files.csv_reading import read_csv
@@ -28,6 +29,7 @@ from portal_desktop.services.files.lead_import import import_leads
 from portal_desktop.services.files.lead_mapping import guess_mapping
 from portal_desktop.services.sales.leads import create_lead
 from portal_desktop.views.connection_monitor import ConnectionBanner, ConnectionMonitor
+from portal_desktop.views.field_errors import error_text
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.list_view import ListView
 from portal_desktop.views.ops import WriteOp
@@ -102,7 +104,8 @@ def test_server_restarts_under_a_scrolling_window(qtbot, request, own_cluster) -
 
     beat = Heartbeat()
     beat.start()
-    restarts, shown, cleared, told = scaled(RESTARTS, 1), 0, 0, 0
+    restarts, shown, cleared, told, in_words = scaled(RESTARTS, 1), 0, 0, 0, 0
+    words: list[str] = []
     for _ in range(restarts):
         _spin_until(lambda: False, scroll, 1.0)
         stopping = threading.Thread(target=_server, args=(own_cluster, "stop"))
@@ -116,6 +119,8 @@ def test_server_restarts_under_a_scrolling_window(qtbot, request, own_cluster) -
         ).failure(failures.append).run()
         shown += _spin_until(lambda: monitor.is_lost and banner.isVisible(), scroll, 10)
         told += _spin_until(lambda f=failures: bool(f), scroll, 15)
+        words = [error_text(error) for error in failures if isinstance(error, PortalError)]
+        in_words += len(words)
         _spin_until(lambda: False, scroll, DOWN_SECONDS)
         starting = threading.Thread(target=_server, args=(own_cluster, "start"))
         starting.start()
@@ -134,8 +139,9 @@ def test_server_restarts_under_a_scrolling_window(qtbot, request, own_cluster) -
     report(
         request,
         f"server stopped and started {restarts} times under a scrolling list: longest UI "
-        f"stall {stall:.0f} ms, banner shown {shown} cleared {cleared}, saves told {told}, "
+        f"stall {stall:.0f} ms, banner shown {shown} cleared {cleared}, saves told {told} "
+        f"(in words {in_words}: {words[0] if words else ''!r}), "
         f"half-written {leads - LEADS}",
     )
-    assert shown == cleared == told == restarts
+    assert shown == cleared == told == in_words == restarts
     assert leads == LEADS and stall < STALL_LIMIT_MS

@@ -22,7 +22,7 @@ import functools
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -42,10 +42,16 @@ _DEPTH_KEY = "portal_use_case_depth"
 _NOT_SAVED = "nothing was saved; make the change again once it is fixed"
 
 
-def _cut(name: str) -> str:
+def _not_connected(exc: DBAPIError) -> bool:
+    """A server the client could not reach: the driver's error carries no SQLSTATE."""
+    return isinstance(exc, OperationalError) and getattr(exc.orig, "sqlstate", "") is None
+
+
+def _cut(name: str, exc: DBAPIError) -> str:
+    what = "was lost during" if exc.connection_invalidated else "could not be made for"
     return (
-        f"The connection to the database was lost during {name.replace('_', ' ')}: nothing "
-        "of it was saved; make it again once the connection is back."
+        f"The connection to the database {what} {name.replace('_', ' ')}: nothing of it was "
+        "saved; make it again once the connection is back."
     )
 
 
@@ -84,8 +90,8 @@ def use_case(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[S
         except DBAPIError as exc:
             if depth == 0:
                 session.rollback()
-            if exc.connection_invalidated:
-                raise DatabaseUnreachableError(_cut(fn.__name__)) from None
+            if exc.connection_invalidated or _not_connected(exc):
+                raise DatabaseUnreachableError(_cut(fn.__name__, exc)) from None
             words = storage_problem(exc)
             if words is None:
                 raise
