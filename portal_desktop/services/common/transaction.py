@@ -95,7 +95,7 @@ def use_case(fn: Callable[Concatenate[Session, P], R]) -> Callable[Concatenate[S
             words = storage_problem(exc)
             if words is None:
                 raise
-            raise StorageError(words) from None
+            raise StorageError(words) from exc  # the cause: is_write_refused looks at it
         except BaseException:
             if depth == 0:
                 session.rollback()
