@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench seed-demo clean installer self-test screenshots
+.PHONY: run test lint bench seed-demo clean installer self-test screenshots faults
 
 # (Re)install only when the dependency pins change.
 $(STAMP): pyproject.toml constraints.txt
@@ -54,3 +54,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist
+
+# Faults and load, measured (README.md, "Faults and load"): faults/ is not in the suite's
+# testpaths; FAULTS_SCALE (default 1) scales every count, 0.2 runs a fifth of each.
+FAULTS_SCALE ?= 1
+faults: $(STAMP)
+	FAULTS_SCALE=$(FAULTS_SCALE) QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest faults -s $(PYTEST_ARGS)

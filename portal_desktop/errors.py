@@ -50,3 +50,8 @@ class NotFoundError(PortalError):
 
 class ConflictError(PortalError):
     """The record changed or was already handled elsewhere (another window or machine)."""
+
+
+class StorageError(PortalError):
+    """The database could not store a change (its disk is full, its file is read-only);
+    nothing of the use case was saved."""

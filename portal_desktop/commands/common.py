@@ -120,11 +120,12 @@ def read_only(handler: Handler) -> Handler:
         from sqlalchemy.exc import OperationalError
 
         from portal_desktop.db.engine import is_write_refused, scratch_copy
+        from portal_desktop.errors import StorageError
 
         reading = argparse.Namespace(**{**vars(args), "read_only": True})
         try:
             return handler(reading)
-        except OperationalError as exc:
+        except (OperationalError, StorageError) as exc:
             if not is_write_refused(exc):
                 raise
         engine = open_current_database(reading)

@@ -179,8 +179,9 @@ def ping(engine: Engine) -> str | None:
 
 
 def is_write_refused(exc: BaseException) -> bool:
-    """Whether ``exc`` is SQLite refusing a write on a ``read_only`` engine."""
-    orig = getattr(exc, "orig", None)
+    """Whether ``exc`` (or the database error it was raised from, as a use case's
+    StorageError is) is SQLite refusing a write on a ``read_only`` engine."""
+    orig = getattr(exc, "orig", None) or getattr(exc.__cause__, "orig", None)
     return isinstance(orig, sqlite3.Error) and orig.sqlite_errorname == "SQLITE_READONLY"
 
 

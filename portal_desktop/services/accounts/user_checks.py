@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -55,6 +55,27 @@ def check_team_member(session: Session, member_id: object, user: User | None) ->
             "a team member has one login",
         )
     return member_id
+
+
+def user_for_sign_in(session: Session, username: object) -> User | None:
+    """The user of a sign-in attempt, locked until the attempt commits, so that attempts in
+    parallel count one after another. SQLite has no row locks: a no-op write takes the
+    file's write lock first (for an unknown name too), or parallel attempts would each read
+    the same count and all but one fail to save theirs."""
+    name = str(username).strip().lower()
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(User)
+            .where(User.username == name)
+            .values(failed_logins=User.failed_logins)
+            .execution_options(synchronize_session=False)
+        )
+    return session.scalar(
+        select(User)
+        .where(User.username == name)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def locked_user(session: Session, user_id: uuid.UUID) -> User:

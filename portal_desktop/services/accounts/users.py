@@ -41,6 +41,7 @@ from portal_desktop.services.accounts.user_checks import (
     flush_user,
     locked_user,
     parse_role,
+    user_for_sign_in,
 )
 from portal_desktop.services.common import audit
 from portal_desktop.services.common.context import SYSTEM, Actor, Permission
@@ -107,12 +108,7 @@ def attempt_login(
     """
     now = _now(now)
     password = password if isinstance(password, str) else ""
-    user = session.scalar(
-        select(User)
-        .where(User.username == str(username).strip().lower())
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    user = user_for_sign_in(session, username)
     if user is None or not user.active:
         verify_password(user.password_hash if user else _dummy_hash(), password)
         return LoginResult(None, AuthenticationError(BAD_CREDENTIALS))
