@@ -12,11 +12,14 @@ by month, a quarter by week, and the last 30 days by day.
 
 For each range: ``ChartsTab.set_range`` → the worker runs ``chart_data.dashboard`` (two KPI
 reports — the range and the previous period —, campaigns, leaderboard, pair grid, series,
-expected cash) → the cards and the 13 plots are drawn → the whole dashboard is painted
-(``grab()`` of the scroll area's content, off-screen parts included). Timed against the
+expected cash) → the cards and the panels in view are drawn (new values put into the plots
+already there) → the tab is painted (``grab()`` of what is in view); then the panels below
+are drawn, one per turn of the event loop (printed as "every panel drawn"). Timed against the
 same aggregates typed as plain SQL (kpi_bench's 29 KPI queries for both periods plus 16
 grouped queries for the series, campaigns, team and receivables) run with the DB-API driver.
-The floors: under 1 s, and at most 1.5x the plain SQL. Exit status 1 when one is missed.
+The floors: painted in view under 300 ms (issue 16; the panels below the fold are drawn one per
+turn of the event loop after that, and their time is printed too), and at most 1.5x the plain
+SQL. Exit status 1 when one is missed.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ from portal_desktop.views.charts import ChartsTab  # noqa: E402
 from portal_desktop.views.formatting import Formatter  # noqa: E402
 from portal_desktop.views.tab_context import DataBus, TabContext  # noqa: E402
 
-UNDER_S = 1.0
+UNDER_S = 0.3  # issue 16: range change to painted (what is in view), both databases
 FLOOR = 1.5
 YEARS = 5  # of data, as issue 6's benchmark floor asks
 RANGES: dict[str, tuple[dt.date, dt.date, Granularity]] = {
@@ -224,12 +227,20 @@ def bench_backend(app: QApplication, backend: str, url: str, tries: int, years: 
 
             def ours(
                 start: dt.date = start, end: dt.date = end, grain: Granularity = grain
-            ) -> float:
+            ) -> tuple[float, float]:
+                """(range change to the panels in view drawn and painted, to every panel
+                drawn): what the person sees first, and the rest below it."""
                 loads.change(*ELSEWHERE, grain)
+                before, shown = loads.count, tab.data
                 started = time.perf_counter()
-                loads.change(start, end, grain)
-                tab.scroll.widget().grab()  # paint everything, off-screen parts too
-                return time.perf_counter() - started
+                tab.set_range(start, end, grain)
+                while tab.data is shown or not tab.painted_in_view:
+                    app.processEvents()
+                    time.sleep(0.0005)
+                tab.grab()  # paint what is in view
+                in_view = time.perf_counter() - started
+                loads.wait(before)
+                return in_view, time.perf_counter() - started
 
             def theirs(now: dict = now, earlier: dict = earlier) -> float:
                 started = time.perf_counter()
@@ -237,19 +248,23 @@ def bench_backend(app: QApplication, backend: str, url: str, tries: int, years: 
                 return time.perf_counter() - started
 
             ours(), theirs()  # warm-up
-            ours_times, plain_times = [], []
+            ours_times, all_times, plain_times = [], [], []
             for _ in range(tries):  # alternate, so a busy machine slows both alike
-                ours_times.append(ours())
+                in_view, every = ours()
+                ours_times.append(in_view)
+                all_times.append(every)
                 plain_times.append(theirs())
             mine, hand = statistics.median(ours_times), statistics.median(plain_times)
+            every_panel = statistics.median(all_times)
             ratio = mine / hand
             fast = mine < UNDER_S
             verdict = ("ok" if ratio <= FLOOR else "RATIO ABOVE 1.5") + (
-                "" if fast else ", OVER 1 s"
+                "" if fast else f", OVER {UNDER_S * 1000:.0f} ms"
             )
             assert tab.data is not None
             print(
-                f"  {label:>17} {start}..{end}: range change to painted {mine * 1000:8.1f} ms"
+                f"  {label:>17} {start}..{end}: range change to painted in view"
+                f" {mine * 1000:6.1f} ms (every panel drawn {every_panel * 1000:6.1f} ms)"
                 f" | plain SQL {hand * 1000:8.1f} ms ({29 * 2 + len(SERIES_SQL)} queries)"
                 f" | ratio {ratio:.2f} {verdict}"
                 f" | leads {tab.data.report.leads:,}, cash {tab.data.report.cash_collected:,}",
@@ -286,7 +301,7 @@ def main() -> int:
             url = postgres_database(cluster.admin_url, leads, years)
             ok = bench_backend(app, "postgresql", url, args.tries, years) and ok
     verdict = "met" if ok else "MISSED"
-    print(f"floors: under {UNDER_S:.0f} s and at most {FLOOR}x plain SQL: {verdict}")
+    print(f"floors: under {UNDER_S * 1000:.0f} ms and at most {FLOOR}x plain SQL: {verdict}")
     return 0 if ok else 1
 
 

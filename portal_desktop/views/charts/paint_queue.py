@@ -34,6 +34,11 @@ class PaintQueue(QObject):
     def busy(self) -> bool:
         return bool(self._waiting)
 
+    @property
+    def busy_on_screen(self) -> bool:
+        """Whether a panel in view still waits to be drawn (the ones below may)."""
+        return any(_on_screen(view) for view, _panel in self._waiting)
+
     def replace(self, work: list[tuple[PanelView, Panel]]) -> None:
         """Draw ``work`` instead of whatever was waiting (a newer dashboard wins)."""
         self._waiting = list(work)

@@ -296,6 +296,11 @@ class ChartsTab(QWidget):
         """A dashboard is shown and every panel of it drawn."""
         return self.data is not None and not self._paints.busy
 
+    @property
+    def painted_in_view(self) -> bool:
+        """The dashboard's data is shown and every panel in view is drawn."""
+        return self.data is not None and not self._paints.busy_on_screen
+
     def show_dashboard(self, data: Dashboard) -> None:
         """The cards at once; the panels one per turn of the event loop (``loaded`` when the
         last is drawn), those in view first: drawing all thirteen at once froze the window."""
