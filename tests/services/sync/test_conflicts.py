@@ -97,6 +97,7 @@ def test_a_payment_for_an_installment_paid_meanwhile_is_not_recorded_twice(world
     (found,) = _conflicts(world)
     assert found.kind == "paid_meanwhile" and "already paid" in found.message
     assert found.choices == ("record_elsewhere", "discard")
+    assert found.their_person == "system"  # who paid it
     with world.owner_session() as session:
         paid = session.scalars(select(Payment).where(Payment.status == PaymentStatus.PAID)).all()
     assert [p.reference for p in paid] == ["online"]
@@ -134,6 +135,7 @@ def test_the_same_email_on_two_machines_offers_a_merge(world: World) -> None:
     duplicate, call = _conflicts(world)
     assert duplicate.kind == "duplicate" and "already belongs" in duplicate.message
     assert duplicate.choices == ("merge", "discard")
+    assert duplicate.their_person == "system"  # who made the server's lead
     assert call.kind == "rule" and "builds on a record the server refused" in call.message
     assert server_lead(world, mine_id) is None and _replica_lead(world, mine_id) is None
     with world.replica_session() as session:
