@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.orm import Session
 
 from portal_desktop.cli import main
-from portal_desktop.db.replica_tables import sync_state
+from portal_desktop.db.replica_tables import create_replica_tables, sync_outbox, sync_state
 from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.services.sales.leads import create_lead
 from tests.db.pg_logins import PASSWORD
@@ -101,3 +102,21 @@ def test_bad_input_is_one_line_and_exit_2(db_url: str, tmp_path: Path, capsys, m
         assert (code, out) == (2, ""), argv
         assert err.count("\n") == 1 and words in err, err
     assert not (tmp_path / "nope.sqlite3").exists()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_sync_without_the_server_says_so_and_keeps_the_changes(
+    engine: Engine, capsys, monkeypatch
+) -> None:
+    create_replica_tables(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(sync_state).values(key="server", value="postgresql+psycopg://me@127.0.0.1:1/x")
+        )
+    with Session(engine) as session:
+        create_lead(session, SYSTEM, first_name="Waiting", email="wait@x.org")
+    code, out, err = _run(capsys, monkeypatch, "sync", "--url", str(engine.url), "--json")
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "the rest wait on this computer" in err
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(sync_outbox)) == 1

@@ -93,6 +93,14 @@ def conflict(
     mine: Any,
     theirs: Any,
 ) -> dict[str, Any]:
+    """A conflict as JSON; who and when: of the server's record it met (the lead with my
+    email, the installment paid meanwhile), else of the record itself."""
+    other = theirs if isinstance(theirs, dict) and "table" in theirs and "id" in theirs else None
+    who = (
+        _who(conn, other["table"], uuid.UUID(other["id"]))
+        if other is not None
+        else _who(conn, table, record_id)
+    )
     return {
         "id": str(uuid7()),
         "txn_id": str(cs.txn_id),
@@ -102,7 +110,7 @@ def conflict(
         "message": message,
         "mine": mine,
         "theirs": theirs,
-        **_who(conn, table, record_id),
+        **who,
     }
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from portal_desktop.errors import DatabaseUnreachableError
 from portal_desktop.models import SyncApplied
@@ -98,10 +98,13 @@ def _take_outcomes(replica: Engine, done: list[tuple[ChangeSet, Outcome]]) -> in
         return 0
     new = 0
     with replica.begin() as local, capture.paused(local):
-        local.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
         for _cs, outcome in reversed(done):
             for item in outcome.server_rows:
-                _take_server_row(local, item)
+                try:
+                    with local.begin_nested():
+                        _take_server_row(local, item)
+                except IntegrityError:
+                    pass  # it names a record the replica has not pulled yet: the pull brings both
         for cs, outcome in done:
             new += conflicts.record(local, outcome.conflicts)
             capture.forget(local, cs.txn_id)

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
-from portal_desktop.db.replica_tables import sync_conflicts
+from portal_desktop.db.replica_tables import sync_conflicts, sync_outbox
 from portal_desktop.errors import ValidationError
 from portal_desktop.models import Lead, Payment, SalesCall, TeamMember
 from portal_desktop.models.enums import PaymentStatus
@@ -17,7 +17,7 @@ from portal_desktop.services.billing.payments import record_payment
 from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.services.sales.leads import create_lead, delete_lead, update_lead
 from portal_desktop.services.sync.conflicts import Conflict, open_conflicts, resolve
-from tests.services.factories import make_sales_call
+from tests.services.factories import make_sales_call, make_team_member
 from tests.services.sync.push_world import World, installments_of, make_world, server_lead
 
 ON_POSTGRESQL = pytest.mark.parametrize("backend", ["postgresql"])
@@ -97,6 +97,7 @@ def test_a_payment_for_an_installment_paid_meanwhile_is_not_recorded_twice(world
     (found,) = _conflicts(world)
     assert found.kind == "paid_meanwhile" and "already paid" in found.message
     assert found.choices == ("record_elsewhere", "discard")
+    assert found.their_person == "system"  # who paid it
     with world.owner_session() as session:
         paid = session.scalars(select(Payment).where(Payment.status == PaymentStatus.PAID)).all()
     assert [p.reference for p in paid] == ["online"]
@@ -134,6 +135,7 @@ def test_the_same_email_on_two_machines_offers_a_merge(world: World) -> None:
     duplicate, call = _conflicts(world)
     assert duplicate.kind == "duplicate" and "already belongs" in duplicate.message
     assert duplicate.choices == ("merge", "discard")
+    assert duplicate.their_person == "system"  # who made the server's lead
     assert call.kind == "rule" and "builds on a record the server refused" in call.message
     assert server_lead(world, mine_id) is None and _replica_lead(world, mine_id) is None
     with world.replica_session() as session:
@@ -198,3 +200,20 @@ def test_a_rule_the_server_applies_becomes_a_conflict_with_its_words(world: Worl
     with world.replica_session() as session:
         resolve(session, found.id, "discard")
     assert _conflicts(world) == []
+
+
+@ON_POSTGRESQL
+def test_a_server_row_naming_what_the_replica_lacks_still_records_the_conflict(
+    world: World,
+) -> None:
+    """The server's row of a conflict may point at a record made after the snapshot (a new
+    team member): the replica records the conflict all the same; the pull brings both."""
+    _edit_lead(world.replica_session, world.lead_id, first_name="Mine")
+    with world.owner_session() as session:
+        newcomer = make_team_member(session).id
+        session.commit()
+    _edit_lead(world.owner_session, world.lead_id, first_name="Theirs", owner_id=newcomer)
+    assert world.push().conflicts == 1
+    assert [c.kind for c in _conflicts(world)] == ["same_field"]
+    with world.replica.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(sync_outbox)) == 0

@@ -97,8 +97,7 @@ def _no_duplicates(world: World, emails: list[str]) -> None:
 
 
 @ON_POSTGRESQL
-def test_killed_after_the_server_commit_a_retry_duplicates_nothing(world: World) -> None:
-    _edit_offline(world, 2)
+def _push_killed_after_first_commit(world: World) -> None:
     server_url = world.server.url.render_as_string(hide_password=False)
     child = subprocess.run(
         [sys.executable, "-c", _KILLED_AFTER_COMMIT, server_url, str(world.replica.url)],
@@ -107,11 +106,37 @@ def test_killed_after_the_server_commit_a_retry_duplicates_nothing(world: World)
         timeout=120,
     )
     assert child.returncode == -signal.SIGKILL, child.stderr.decode()
+
+
+@ON_POSTGRESQL
+def test_killed_after_the_server_commit_a_retry_duplicates_nothing(world: World) -> None:
+    _edit_offline(world, 2)
+    _push_killed_after_first_commit(world)
     assert _applied(world) == 1 and _waiting(world) == 3  # the server has it, the replica not
     result = world.push()
     assert result.pushed == 2  # the first change set is not applied again
     assert _applied(world) == 3 and _waiting(world) == 0
     _no_duplicates(world, ["off0@x.org", "off1@x.org"])
+
+
+@ON_POSTGRESQL
+def test_killed_after_the_server_commit_the_retry_still_records_the_conflict(
+    world: World,
+) -> None:
+    with world.replica_session() as session:
+        lead = session.get(Lead, world.lead_id)
+        update_lead(session, SYSTEM, world.lead_id, lead.version, first_name="Mine")
+    with world.owner_session() as session:
+        lead = session.get(Lead, world.lead_id)
+        update_lead(session, SYSTEM, world.lead_id, lead.version, first_name="Theirs")
+    _push_killed_after_first_commit(world)
+    assert world.push() == PushResult(0, 1)
+    with world.replica_session() as session:
+        assert [(c.kind, c.mine) for c in open_conflicts(session)] == [
+            ("same_field", {"first_name": "Mine"})
+        ]
+        assert session.get(Lead, world.lead_id).first_name == "Theirs"
+    assert _waiting(world) == 0
 
 
 @ON_POSTGRESQL
