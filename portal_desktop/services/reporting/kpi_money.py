@@ -202,29 +202,37 @@ def installment_totals(
 def installment_totals_of(
     session: Session, periods: Sequence[tuple[dt.date, dt.date]]
 ) -> list[tuple[Receivables, Collection]]:
-    """:func:`installment_totals` of several periods in ONE pass over the facts (the
-    dashboard asks for its range and the one before it: the pass is most of their cost)."""
+    """:func:`installment_totals` of several periods (the dashboard asks for its range and
+    the one before it) in two passes over the facts, each reading only the rows it needs:
+    receivables from the installments still owing at each period's end (most of the past
+    is paid), collection from those due in each period."""
     facts = installment_due_facts.c
-    columns: list[Any] = []
-    keys: list[list[str]] = []  # per period, its figures' names
-    wanted: list[ColumnElement[bool]] = []
+    owed: list[Any] = []
+    collected: list[Any] = []
+    owing: list[ColumnElement[bool]] = []
+    due: list[ColumnElement[bool]] = []
     for number, (start, end) in enumerate(periods):
         started = facts.start_date <= end
         due_in_range = in_dates(facts.day, start, end)
-        of_period = [
-            *receivable_columns(end, fact_unpaid(end), started, facts.day),
-            money_sum_if(due_in_range, facts.amount).label("due"),
-            money_sum_if(due_in_range, facts.paid).label("collected"),
+        receivable = receivable_columns(end, fact_unpaid(end), started, facts.day)
+        owed += [column.element.label(f"p{number}_{column.key}") for column in receivable]
+        collected += [
+            money_sum_if(due_in_range, facts.amount).label(f"p{number}_due"),
+            money_sum_if(due_in_range, facts.paid).label(f"p{number}_collected"),
         ]
-        columns += [column.element.label(f"p{number}_{column.key}") for column in of_period]
-        keys.append([column.key for column in of_period])
-        wanted += [started, due_in_range]
-    values = session.execute(select(*columns).where(or_(*wanted))).one()._asdict()
+        unsettled = or_(
+            facts.paid_day.is_(None), facts.paid_day > end, facts.settled < facts.amount
+        )
+        owing.append(and_(started, unsettled))
+        due.append(due_in_range)
+    values = session.execute(select(*owed).where(or_(*owing))).one()._asdict()
+    values |= session.execute(select(*collected).where(or_(*due))).one()._asdict()
+    keys = [column.key for column in receivable]  # the same names for every period
     found = []
-    for number, names in enumerate(keys):
-        mine = {name: values[f"p{number}_{name}"] for name in names}
-        collection = Collection(mine.pop("due"), mine.pop("collected"))
-        found.append((Receivables(**mine), collection))
+    for number in range(len(periods)):
+        figures = {key: values[f"p{number}_{key}"] for key in keys}
+        collection = Collection(values[f"p{number}_due"], values[f"p{number}_collected"])
+        found.append((Receivables(**figures), collection))
     return found
 
 
