@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,10 +27,12 @@ pytestmark = pytest.mark.parametrize("backend", ["postgresql"])
 
 @pytest.fixture
 def world(engine: Engine, migrated_templates: dict, tmp_path: Path) -> Iterator[World]:
-    made = make_world(engine, Path(migrated_templates["sqlite"]), tmp_path)
-    yield made
-    made.server.dispose()
-    made.replica.dispose()
+    """The push tests' world (tests/services/sync/conftest.py), for a screen test."""
+    with contextlib.ExitStack() as stack:
+        made = make_world(engine, Path(migrated_templates["sqlite"]), tmp_path)
+        stack.callback(made.replica.dispose)
+        stack.callback(made.server.dispose)
+        yield made
 
 
 def _edit(sessions, lead_id, **changes) -> None:

@@ -3,11 +3,8 @@ what the conflict says and offers, and what resolving it writes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
 from portal_desktop.db.replica_tables import sync_conflicts, sync_outbox
 from portal_desktop.errors import ValidationError
@@ -18,17 +15,9 @@ from portal_desktop.services.common.context import SYSTEM
 from portal_desktop.services.sales.leads import create_lead, delete_lead, update_lead
 from portal_desktop.services.sync.conflicts import Conflict, open_conflicts, resolve
 from tests.services.factories import make_sales_call, make_team_member
-from tests.services.sync.push_world import World, installments_of, make_world, server_lead
+from tests.services.sync.push_world import World, installments_of, server_lead
 
 ON_POSTGRESQL = pytest.mark.parametrize("backend", ["postgresql"])
-
-
-@pytest.fixture
-def world(engine: Engine, migrated_templates: dict, tmp_path: Path) -> Iterator[World]:
-    made = make_world(engine, Path(migrated_templates["sqlite"]), tmp_path)
-    yield made
-    made.server.dispose()
-    made.replica.dispose()
 
 
 def _edit_lead(engine_session, lead_id, **changes) -> None:

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,14 +24,6 @@ from portal_desktop.services.sync.push import PushResult, push
 from tests.services.sync.push_world import World, make_world, server_lead
 
 ON_POSTGRESQL = pytest.mark.parametrize("backend", ["postgresql"])
-
-
-@pytest.fixture
-def world(engine: Engine, migrated_templates: dict, tmp_path: Path) -> Iterator[World]:
-    made = make_world(engine, Path(migrated_templates["sqlite"]), tmp_path)
-    yield made
-    made.server.dispose()
-    made.replica.dispose()
 
 
 def _waiting(world: World) -> int:
