@@ -43,6 +43,20 @@ def replica_writes(replica: Engine) -> Iterator[Connection]:
 
 
 COLUMN_READABLE = text("SELECT has_column_privilege(current_user, :t, :c, 'SELECT')")
+TABLE_READABLE = text("SELECT has_any_column_privilege(current_user, :t, 'SELECT')")
+
+
+def may_read(source: Connection, table: Table) -> bool:
+    """Whether this login may read ``table`` at all (marketing may not read payments): a
+    table it may not stays empty in its replica, and its changes are not pulled."""
+    return source.dialect.name != "postgresql" or bool(
+        source.scalar(TABLE_READABLE, {"t": table.name})
+    )
+
+
+def readable_tables(source: Connection) -> list[Table]:
+    """The replica's tables this login may read, parents first."""
+    return [table for table in tables() if may_read(source, table)]
 
 
 def readable(source: Connection, table: Table) -> Select[Any]:
@@ -65,7 +79,7 @@ def readable(source: Connection, table: Table) -> Select[Any]:
 def counts(server: Connection) -> dict[str, int]:
     return {
         table.name: server.scalar(select(func.count()).select_from(table)) or 0
-        for table in tables()
+        for table in readable_tables(server)
     }
 
 
@@ -78,7 +92,7 @@ def copy_tables(
     """Every row the server shows this login, table by table; False from ``cancelled``
     between batches stops it (the caller rolls back)."""
     done = 0
-    for table in tables():
+    for table in readable_tables(server):
         result = server.execution_options(yield_per=BATCH).execute(readable(server, table))
         for batch in result.partitions(BATCH):
             if cancelled():

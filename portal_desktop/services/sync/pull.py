@@ -29,6 +29,7 @@ from portal_desktop.models import Base, User
 from portal_desktop.services.reporting.rollups import refresh_rollups
 from portal_desktop.services.sync.copy_rows import (
     readable,
+    readable_tables,
     remove,
     replica_writes,
     tables,
@@ -90,7 +91,7 @@ def _apply(source: Connection, replica: Engine, cursor: str, xmin: str) -> int:
     written = 0
     with replica_writes(replica) as conn:
         pending = _pending(conn)
-        for table in tables():
+        for table in readable_tables(source):
             ids = changed.get(table.name, set())
             if not ids:
                 continue

@@ -22,8 +22,9 @@ def write_state(conn: Connection, **values: str) -> None:
 
 
 def server_text(url: URL) -> str:
-    """The server's URL as the replica keeps it: never a password."""
-    return url.set(password=None).render_as_string(hide_password=False)
+    """The server's URL as the replica keeps it: never a password (``URL.set`` ignores a
+    None, so the password is replaced, not set)."""
+    return url._replace(password=None).render_as_string(hide_password=False)
 
 
 def replica_server_url(engine: Engine) -> URL:
