@@ -4,10 +4,11 @@ login; every other command works on it offline; bad input is one line and exit 2
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
 
 from portal_desktop.cli import main
 from portal_desktop.services.seeding import seed_database
@@ -49,6 +50,14 @@ def test_a_person_makes_a_replica_and_reports_work_on_it_offline(
     assert json.loads(out)["leads"] == row_counts(server)["leads"]
 
 
+def _closed_port(url: str) -> str:
+    """The same server URL on a port nobody listens to (bound, then let go)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return make_url(url).set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+
+
 def test_bad_input_is_one_line_and_exit_2(capsys, server: Engine, tmp_path: Path) -> None:
     taken = tmp_path / "taken.sqlite3"
     taken.write_bytes(b"")
@@ -57,6 +66,8 @@ def test_bad_input_is_one_line_and_exit_2(capsys, server: Engine, tmp_path: Path
         (["--server", "sqlite:///x.sqlite3", "--path", str(tmp_path / "a")], "PostgreSQL"),
         (["--server", url, "--path", str(taken)], "already a file"),
         (["--server", url, "--path", str(tmp_path / "no" / "r.sqlite3")], "no folder"),
+        (["--server", "not a url", "--path", str(tmp_path / "b")], "URL"),
+        (["--server", _closed_port(url), "--path", str(tmp_path / "c")], "127.0.0.1"),
     ):
         code, out, err = _run(capsys, "replica", "create", *argv)
         assert code == 2 and out == "", argv
