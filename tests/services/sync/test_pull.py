@@ -6,12 +6,13 @@ from __future__ import annotations
 import threading
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from sqlalchemy import Engine, select, text, update
 
-from portal_desktop.db.replica_tables import sync_state
+from portal_desktop.db.replica_tables import sync_outbox, sync_state
 from portal_desktop.db.sync_log import LOGGED_AT_0008, logged_tables
 from portal_desktop.models import Lead
 from portal_desktop.services.sync.listen import Listener
@@ -29,6 +30,11 @@ def _names(engine: Engine) -> dict[uuid.UUID, tuple[str, str]]:
 
 def _raw(server: Engine) -> psycopg.Connection:
     return psycopg.connect(server.url.set(drivername="postgresql").render_as_string(False))
+
+
+def _outbox(replica: Engine) -> list[Any]:
+    with replica.connect() as conn:
+        return list(conn.execute(select(sync_outbox).order_by(sync_outbox.c.seq)))
 
 
 def _some_leads(server: Engine, count: int) -> list[uuid.UUID]:
@@ -78,6 +84,7 @@ def test_pull_brings_inserts_updates_and_deletes_once(server: Engine, tmp_path: 
     assert _names(replica) == _names(server)
     assert row_counts(replica) == row_counts(server)
     assert pull(server, replica) == 0
+    assert _outbox(replica) == []  # what the pull wrote is not mine to push
 
 
 def test_a_transaction_that_commits_late_is_not_skipped(server: Engine, tmp_path: Path) -> None:
@@ -103,6 +110,7 @@ def test_my_pending_change_stands_over_a_pulled_row(server: Engine, tmp_path: Pa
         conn.execute(update(Lead).where(Lead.id == lead).values(first_name="Theirs"))
     pull(server, replica)
     assert _names(replica)[lead] == ("Theirs", "mine, offline")
+    assert [(row.record_id, row.op) for row in _outbox(replica)] == [(lead, "update")]
 
 
 def test_a_replica_older_than_the_log_is_copied_afresh(server: Engine, tmp_path: Path) -> None:
