@@ -28,6 +28,7 @@ from portal_desktop.errors import PortalError, ValidationError
 from portal_desktop.services.reporting.rollups import refresh_rollups
 from portal_desktop.services.sync.copy_rows import (
     CopyCancelled,
+    bare_tables,
     copy_tables,
     counts,
     replica_writes,
@@ -99,7 +100,7 @@ def fill(
     none of them yet."""
     total = sum(counts(source).values())
     progress(0, total)
-    with replica_writes(replica) as conn:
+    with replica_writes(replica) as conn, bare_tables(conn):
         return copy_tables(source, conn, lambda done: progress(done, total), cancelled)
 
 

@@ -11,14 +11,15 @@ from pathlib import Path
 from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import Session
 
+from portal_desktop.db import migrate
 from portal_desktop.db.engine import make_engine
-from portal_desktop.db.replica_tables import sync_state
+from portal_desktop.db.replica_tables import create_replica_tables, sync_state
 from portal_desktop.models import AuditEntry, Lead, User
 from portal_desktop.models.enums import AuditAction
 from portal_desktop.services.sync.pull import person_active, pull
 from portal_desktop.services.sync.snapshot import SNAPSHOT_XMIN, take_snapshot
 from tests.db.pg_logins import create_login, login_sqlalchemy_url
-from tests.services.sync.sync_world import ON_POSTGRESQL, row_counts
+from tests.services.sync.sync_world import ON_POSTGRESQL, make_replica, row_counts
 
 pytestmark = ON_POSTGRESQL
 
@@ -118,3 +119,37 @@ def test_a_deactivated_person_is_told_to_the_caller(server: Engine) -> None:
         conn.execute(text("SELECT portal_set_active(:n, false)"), {"n": name})
     assert person_active(server, person) is False
     assert person_active(server, uuid.uuid4()) is False  # a person gone is not active either
+
+
+FTS = "leads_search"  # the leads' search index on SQLite (migration 0002)
+
+
+def _schema(engine: Engine) -> set[tuple[str, str, str]]:
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL"
+        )
+        return {(kind, name, sql) for kind, name, sql in rows}
+
+
+def test_a_copy_is_loaded_bare_and_left_whole(server: Engine, tmp_path: Path) -> None:
+    """The copy loads without indexes and triggers; after it every one is back as the
+    migrations and the replica tables make them, and the search index matches the rows."""
+    replica = make_replica(server, tmp_path)
+    fresh = make_engine(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    migrate.upgrade(fresh)
+    create_replica_tables(fresh)
+    try:
+        assert _schema(replica) == _schema(fresh)
+        with replica.begin() as conn:  # FTS5 raises when the index and its rows differ
+            conn.exec_driver_sql(
+                "INSERT INTO leads_search (leads_search) VALUES ('integrity-check')"
+            )
+            email = conn.scalar(select(Lead.email).limit(1))
+            found = conn.exec_driver_sql(
+                f"SELECT count(*) FROM {FTS} WHERE {FTS} MATCH ?", (f'"{email}"',)
+            ).scalar()
+        assert found == 1
+    finally:
+        fresh.dispose()
+        replica.dispose()
