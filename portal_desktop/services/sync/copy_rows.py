@@ -5,11 +5,23 @@ checks (the server checked them; a row whose parent this login may not read is k
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, Table, delete, func, literal, null, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    Select,
+    Table,
+    delete,
+    func,
+    literal,
+    null,
+    select,
+    text,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal_desktop.db.sync_capture import state_of
@@ -93,14 +105,35 @@ def copy_tables(
     between batches stops it (the caller rolls back)."""
     done = 0
     for table in readable_tables(server):
+        insert = _inserter(replica, table)
         result = server.execution_options(yield_per=BATCH).execute(readable(server, table))
         for batch in result.partitions(BATCH):
             if cancelled():
                 raise CopyCancelled
-            replica.execute(table.insert(), [dict(row._mapping) for row in batch])
+            insert(batch)
             done += len(batch)
             progress(done)
     return done
+
+
+def _inserter(replica: Connection, table: Table) -> Callable[[Sequence[Row[Any]]], None]:
+    """An executemany of ``table``'s rows (as ``readable`` reads them: every column, in the
+    table's order) with each column's own bind conversion, without building a statement and
+    a parameter dict per row (a quarter of a copy's time)."""
+    dialect = replica.dialect
+    convert = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.c]
+    sql = str(table.insert().compile(dialect=dialect))  # every column, in the table's order
+
+    def insert(rows: Sequence[Row[Any]]) -> None:
+        replica.exec_driver_sql(
+            sql,
+            [
+                tuple(v if f is None else f(v) for f, v in zip(convert, row, strict=True))
+                for row in rows
+            ],
+        )
+
+    return insert
 
 
 _SCHEMA_OBJECTS = (
