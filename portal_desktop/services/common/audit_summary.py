@@ -28,6 +28,7 @@ from portal_desktop.services.common.audit_names import (
     name_from_values,
     record_names,
 )
+from portal_desktop.services.common.fields import iso_moment
 from portal_desktop.services.common.words import enum_label
 
 # At most this many changed fields are spelled out in the one line; the rest are counted.
@@ -68,14 +69,6 @@ def _column(table: str, name: str) -> Any:
     return None if found is None else found.columns.get(name)
 
 
-def _moment(text: str) -> dt.datetime | None:
-    try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
-
-
 def value_text(
     table: str, name: str, value: Any, shown: Shown, names: Mapping[RecordRef, str]
 ) -> str:
@@ -93,7 +86,7 @@ def value_text(
     text = str(value)
     if isinstance(kind, Enum):
         return enum_label(text)
-    if isinstance(kind, UTCDateTime) and (when := _moment(text)) is not None:
+    if isinstance(kind, UTCDateTime) and (when := iso_moment(text)) is not None:
         return shown.moment(when)
     if isinstance(kind, Date):
         try:

@@ -87,6 +87,16 @@ def aware_utc(field: str, value: object) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
+def iso_moment(text: str) -> dt.datetime | None:
+    """An ISO time as stored in text (UTC when it names no zone); None when empty or not a
+    time (the audit's old values, the replica's sync state)."""
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
 def format_local(when: dt.datetime, tz: dt.tzinfo) -> str:
     """``2025-03-04 14:00`` in the installation's time zone, for messages."""
     return f"{when.astimezone(tz):%Y-%m-%d %H:%M}"

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from portal_desktop.db.replica_tables import sync_conflicts, sync_outbox, sync_state
 from portal_desktop.errors import DatabaseUnreachableError, PortalError
+from portal_desktop.services.common.fields import iso_moment
 from portal_desktop.services.common.words import plural
 
 
@@ -73,18 +74,9 @@ def sync_status(replica: Session) -> SyncStatus:
     return SyncStatus(
         waiting=int(waiting),
         conflicts=int(conflicts),
-        last_sync_at=_moment(state.get("last_sync_at", "")),
+        last_sync_at=iso_moment(state.get("last_sync_at", "")),
         last_error=state.get("last_error", ""),
     )
-
-
-def _moment(text: str) -> dt.datetime | None:
-    """An ISO time from sync_state (UTC when it names no zone); None when empty or unreadable."""
-    try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 def waiting_words(waiting: int) -> str:

@@ -40,19 +40,21 @@ def _writers(name: str) -> dict[str, Callable[[Any], Any] | None]:
 
 def to_python(name: str, stored: Mapping[str, Any]) -> dict[str, Any]:
     """Stored (SQLite) values of a row of table ``name`` as Python values."""
-    readers = _readers(name)
-    return {
-        key: (value if value is None or readers[key] is None else readers[key](value))
-        for key, value in stored.items()
-        if key in readers
-    }
+    return _converted(_readers(name), stored)
 
 
 def to_stored(name: str, values: Mapping[str, Any]) -> dict[str, Any]:
     """Python values of a row of table ``name`` in the replica's stored form."""
-    writers = _writers(name)
-    return {
-        key: (value if value is None or writers[key] is None else writers[key](value))
-        for key, value in values.items()
-        if key in writers
-    }
+    return _converted(_writers(name), values)
+
+
+def _converted(
+    processors: Mapping[str, Callable[[Any], Any] | None], values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Each value through its column's processor (None stays None; unknown keys go)."""
+    found: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in processors:
+            process = processors[key]
+            found[key] = value if value is None or process is None else process(value)
+    return found
