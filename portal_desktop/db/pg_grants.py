@@ -22,10 +22,20 @@ _FACTS = (
     "enrollment_day_facts",
     "cash_day_facts",
     "installment_due_facts",
+    "lead_month_facts",
+    "call_month_facts",
+    "enrollment_month_facts",
+    "cash_month_facts",
     "rollup_dirty",
     "rollup_dirty_parents",
     "rollup_state",
 )
+
+ADDED_LATER: dict[str, str] = dict.fromkeys(
+    ("lead_month_facts", "call_month_facts", "enrollment_month_facts", "cash_month_facts"), "0010"
+)
+"""Tables made after migration 0007, which grants the others: the revision that grants them
+(with :func:`table_grant_statements`)."""
 
 # table: (portal_admin, portal_sales, portal_marketing)
 MATRIX: dict[str, tuple[str, str, str]] = {
@@ -118,12 +128,20 @@ def grant_statements() -> list[str]:
         f"GRANT USAGE ON SCHEMA public TO {groups}",
     ]
     for table in MATRIX:
-        statements.append(f"REVOKE ALL ON TABLE {table} FROM PUBLIC, {groups}")
-        for group, verb, columns in grants(table):
-            on = f"{verb} ({columns})" if columns else verb
-            statements.append(f"GRANT {on} ON TABLE {table} TO {group}")
+        if table not in ADDED_LATER:
+            statements += table_grant_statements(table)
     for table in RLS_TABLES:
         statements += _row_security(table)
+    return statements
+
+
+def table_grant_statements(table: str) -> list[str]:
+    """``MATRIX``'s grants on one table, from nothing."""
+    groups = ", ".join(GROUPS.values())
+    statements = [f"REVOKE ALL ON TABLE {table} FROM PUBLIC, {groups}"]
+    for group, verb, columns in grants(table):
+        on = f"{verb} ({columns})" if columns else verb
+        statements.append(f"GRANT {on} ON TABLE {table} TO {group}")
     return statements
 
 

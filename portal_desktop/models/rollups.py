@@ -101,6 +101,40 @@ amount that payment covers (never more than the amount); ``paid``, the payment's
 An installment's unpaid balance as of a day is ``amount - settled`` when paid by then, else
 ``amount`` (KPIS.md receivables); collection uses ``paid``."""
 
+
+def _by_month(day_table: Table) -> Table:
+    """The same figures summed per calendar month: ``day`` is the month's first day."""
+    name = day_table.name.replace("_day_", "_month_")
+    return Table(
+        name,
+        _metadata,
+        *(column._copy() for column in day_table.columns),
+        Index(f"ix_{name}_day", "day"),
+    )
+
+
+lead_month_facts = _by_month(lead_day_facts)
+call_month_facts = _by_month(call_day_facts)
+enrollment_month_facts = _by_month(enrollment_day_facts)
+cash_month_facts = _by_month(cash_day_facts)
+
+MONTH_FACTS: dict[Table, Table] = {
+    lead_day_facts: lead_month_facts,
+    call_day_facts: call_month_facts,
+    enrollment_day_facts: enrollment_month_facts,
+    cash_day_facts: cash_month_facts,
+}
+"""Per daily fact table, its monthly sums (migration 0010): a report over many months reads
+one row per month and dimensions instead of one per day; the days at either end that do not
+make a whole month still come from the daily table. They are rebuilt from the daily rows
+whenever those are (``services/reporting/rollups.py``), in the same transaction."""
+
+
+def measures(table: Table) -> list[Column[object]]:
+    """A fact table's summed columns (the others, but ``day``, are its dimensions)."""
+    return [column for column in table.columns if column.server_default is not None]
+
+
 rollup_dirty = Table(
     "rollup_dirty",
     _metadata,
@@ -135,3 +169,6 @@ FACT_TABLES = (
     cash_day_facts,
     installment_due_facts,
 )
+"""The daily facts, rebuilt from the records."""
+
+ALL_FACT_TABLES = (*FACT_TABLES, *MONTH_FACTS.values())

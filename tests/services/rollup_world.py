@@ -34,7 +34,7 @@ from portal_desktop.models.enums import (
     EnrollmentStatus,
     PaymentStatus,
 )
-from portal_desktop.models.rollups import FACT_TABLES
+from portal_desktop.models.rollups import ALL_FACT_TABLES, MONTH_FACTS
 from portal_desktop.models.types import UTCDateTime
 from portal_desktop.services.accounts.settings import load_settings, update_settings
 from portal_desktop.services.billing.payments import (
@@ -78,6 +78,8 @@ VALUES = {
     "cash_day_facts": ("received", "refunds"),
     "installment_due_facts": ("amount", "settled", "paid"),
 }
+for _day, _month in MONTH_FACTS.items():  # the monthly sums: the same columns
+    DIMENSIONS[_month.name], VALUES[_month.name] = DIMENSIONS[_day.name], VALUES[_day.name]
 Facts = dict[str, dict[tuple[Any, ...], tuple[Any, ...]]]
 """Per fact table: (day, *dimensions) → summed values, without all-zero entries."""
 
@@ -99,7 +101,7 @@ class Totals:
 
 def test_the_comparison_covers_every_fact_column() -> None:
     """A column added to a fact table must be added here too, or it would go unchecked."""
-    for table in FACT_TABLES:
+    for table in ALL_FACT_TABLES:
         columns = {"day", *DIMENSIONS[table.name], *VALUES[table.name]}
         assert {column.name for column in table.columns} == columns, table.name
 
@@ -107,7 +109,7 @@ def test_the_comparison_covers_every_fact_column() -> None:
 def stored_facts(session: Session) -> Facts:
     """The fact tables' rows, summed per day and dimensions (a rebuild may split rows)."""
     facts: Facts = {}
-    for table in FACT_TABLES:
+    for table in ALL_FACT_TABLES:
         keys = [table.c.day, *(table.c[name] for name in DIMENSIONS[table.name])]
         values = [table.c[name] for name in VALUES[table.name]]
         totals = Totals(len(values))
@@ -181,6 +183,9 @@ def computed_facts(session: Session) -> Facts:
         settled = min(paid, installment.amount)
         key = (installment.due_date, start_date, paid_day)
         totals["installment_due_facts"].add(key, (installment.amount, settled, paid))
+    for day_table, month_table in MONTH_FACTS.items():
+        for (first, *dimensions), values in totals[day_table.name].result().items():
+            totals[month_table.name].add((first.replace(day=1), *dimensions), values)
     return {name: table.result() for name, table in totals.items()}
 
 

@@ -36,6 +36,10 @@ ROLLUP_TABLES = frozenset(
         "enrollment_day_facts",
         "cash_day_facts",
         "installment_due_facts",
+        "lead_month_facts",
+        "call_month_facts",
+        "enrollment_month_facts",
+        "cash_month_facts",
     }
 )
 # More ids than this in one change: say "any record of these tables" instead of listing them.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Integer, cast, func, literal, select
+from sqlalchemy import Date, Integer, Table, cast, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -27,6 +27,7 @@ from portal_desktop.models.rollups import (
 )
 from portal_desktop.services.common.date_ranges import DateRange, as_date
 from portal_desktop.services.reporting.chart_periods import Granularity
+from portal_desktop.services.reporting.fact_ranges import facts_in, month_of
 from portal_desktop.services.reporting.kpi_money import fact_unpaid
 from portal_desktop.services.reporting.kpi_sql import in_dates, int_sum, money_sum
 
@@ -41,11 +42,12 @@ def truncate(day: ColumnElement[Any], granularity: Granularity, dialect: str) ->
     """SQL: the bucket key (first day) of a DATE expression."""
     if granularity is Granularity.DAY:
         return day
+    if granularity is Granularity.MONTH:
+        return month_of(day, dialect)
     if dialect == "postgresql":
         return cast(func.date_trunc(granularity.value, day), Date)
-    if granularity is Granularity.WEEK:  # SQLite: the next Sunday (or today), minus 6 days
-        return func.date(day, literal("weekday 0"), literal("-6 days"), type_=Date)
-    return func.date(day, literal("start of month"), type_=Date)
+    # SQLite: the next Sunday (or today), minus 6 days
+    return func.date(day, literal("weekday 0"), literal("-6 days"), type_=Date)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,13 @@ class Bucketer:
 
     def of_date(self, column: ColumnElement[dt.date]) -> Any:
         return truncate(column, self.granularity, self.dialect).label("bucket")
+
+    def facts(self, day_table: Table) -> Any:
+        """The rows of a daily fact table over the range, by month where the buckets are
+        months (:func:`facts_in`): the columns to sum and group."""
+        period = self.period
+        by_month = self.granularity is Granularity.MONTH
+        return facts_in(day_table, period.start, period.end, by_month=by_month).c
 
 
 def _by_bucket(rows: Any) -> dict[dt.date, Any]:
@@ -76,23 +85,18 @@ class MoneyOverTime:
 def money_over_time(session: Session, buckets: Bucketer) -> MoneyOverTime:
     """Net cash (received by local day of ``paid_at`` minus refunds by ``refunded_at``) and
     contracted revenue (by ``start_date``), per bucket, from the daily facts."""
-    period = buckets.period
-    cash_facts, enrolled = cash_day_facts.c, enrollment_day_facts.c
+    cash_facts, enrolled = buckets.facts(cash_day_facts), buckets.facts(enrollment_day_facts)
     paid = buckets.of_date(cash_facts.day)
     cash = _by_bucket(
         session.execute(
-            select(paid, money_sum(cash_facts.received) - money_sum(cash_facts.refunds))
-            .where(in_dates(cash_facts.day, period.start, period.end))
-            .group_by(paid)
+            select(paid, money_sum(cash_facts.received) - money_sum(cash_facts.refunds)).group_by(
+                paid
+            )
         )
     )
     started = buckets.of_date(enrolled.day)
     contracted = _by_bucket(
-        session.execute(
-            select(started, money_sum(enrolled.contracted))
-            .where(in_dates(enrolled.day, period.start, period.end))
-            .group_by(started)
-        )
+        session.execute(select(started, money_sum(enrolled.contracted)).group_by(started))
     )
     return MoneyOverTime(cash, contracted)
 
@@ -106,13 +110,11 @@ class SourceSeries:
 
 
 def leads_by_source(session: Session, buckets: Bucketer) -> SourceSeries:
-    facts = lead_day_facts.c
+    facts = buckets.facts(lead_day_facts)
     created = buckets.of_date(facts.day)
     source = func.coalesce(facts.source, NO_SOURCE).label("source")
     rows = session.execute(
-        select(created, source, int_sum(facts.leads))
-        .where(in_dates(facts.day, buckets.period.start, buckets.period.end))
-        .group_by(created, source)
+        select(created, source, int_sum(facts.leads)).group_by(created, source)
     ).all()
     totals: dict[str, int] = defaultdict(int)
     for _, name, count in rows:
@@ -143,10 +145,10 @@ class PairRate:
 
 def pair_close_rates(session: Session, period: DateRange) -> list[PairRate]:
     """Close rate (closes / held, KPIS.md) of every setter-closer (host) pair."""
-    facts = call_day_facts.c
+    facts = facts_in(call_day_facts, period.start, period.end).c
     rows = session.execute(
         select(facts.setter_id, facts.host_id, int_sum(facts.held), int_sum(facts.closes))
-        .where(in_dates(facts.day, period.start, period.end), facts.setter_id.is_not(None))
+        .where(facts.setter_id.is_not(None))
         .group_by(facts.setter_id, facts.host_id)
     ).all()
     return [PairRate(*row) for row in rows]

@@ -17,6 +17,7 @@ from portal_desktop.models import AdCampaign, AdPerformance
 from portal_desktop.models.enums import AdPlatform, CampaignStatus
 from portal_desktop.models.rollups import call_day_facts, cash_day_facts, lead_day_facts
 from portal_desktop.models.types import Money
+from portal_desktop.services.reporting.fact_ranges import facts_in
 from portal_desktop.services.reporting.kpi_money import Cash, fact_cash_columns
 from portal_desktop.services.reporting.kpi_sql import (
     ZERO,
@@ -133,13 +134,15 @@ def campaign_results(session: Session, start: dt.date, end: dt.date) -> list[Cam
         .group_by(AdPerformance.ad_campaign_id)
         .subquery("perf")
     )
-    lead_facts, call_facts, cash_facts = lead_day_facts.c, call_day_facts.c, cash_day_facts.c
+    lead_facts, call_facts, cash_facts = (
+        facts_in(table, start, end).c for table in (lead_day_facts, call_day_facts, cash_day_facts)
+    )
     leads = (
         select(
             lead_facts.ad_campaign_id.label("campaign_id"),
             _int_sum(lead_facts.leads).label("leads"),
         )
-        .where(in_dates(lead_facts.day, start, end), lead_facts.ad_campaign_id.is_not(None))
+        .where(lead_facts.ad_campaign_id.is_not(None))
         .group_by(lead_facts.ad_campaign_id)
         .subquery("lead_counts")
     )
@@ -148,13 +151,13 @@ def campaign_results(session: Session, start: dt.date, end: dt.date) -> list[Cam
             call_facts.ad_campaign_id.label("campaign_id"),
             _int_sum(call_facts.booked).label("calls_booked"),
         )
-        .where(in_dates(call_facts.day, start, end), call_facts.ad_campaign_id.is_not(None))
+        .where(call_facts.ad_campaign_id.is_not(None))
         .group_by(call_facts.ad_campaign_id)
         .subquery("call_counts")
     )
     cash = (
-        select(cash_facts.ad_campaign_id.label("campaign_id"), *fact_cash_columns())
-        .where(in_dates(cash_facts.day, start, end), cash_facts.ad_campaign_id.is_not(None))
+        select(cash_facts.ad_campaign_id.label("campaign_id"), *fact_cash_columns(cash_facts))
+        .where(cash_facts.ad_campaign_id.is_not(None))
         .group_by(cash_facts.ad_campaign_id)
         .subquery("cash")
     )

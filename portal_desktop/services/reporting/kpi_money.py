@@ -29,6 +29,7 @@ from portal_desktop.models import Enrollment, Installment, Payment, Program
 from portal_desktop.models.enums import EnrollmentStatus, PaymentStatus
 from portal_desktop.models.rollups import cash_day_facts, installment_due_facts
 from portal_desktop.services.common.date_ranges import DateRange
+from portal_desktop.services.reporting.fact_ranges import facts_in
 from portal_desktop.services.reporting.kpi_sql import (
     ZERO,
     Credit,
@@ -85,10 +86,10 @@ class Collection:
         return ratio(self.collected, self.due)
 
 
-def fact_cash_columns(*, attributed: bool = False) -> list[Any]:
-    """Received and refunded summed from ``cash_day_facts`` (optionally only the part paid
-    by students of ad-attributed leads)."""
-    facts = cash_day_facts.c
+def fact_cash_columns(facts: Any, *, attributed: bool = False) -> list[Any]:
+    """Received and refunded summed from cash facts' columns ``facts`` (``cash_day_facts``,
+    or :func:`facts_in`'s rows of it; optionally only the part paid by students of
+    ad-attributed leads)."""
     received, refunds = facts.received, facts.refunds
     prefix = ""
     if attributed:
@@ -103,10 +104,9 @@ def fact_cash_columns(*, attributed: bool = False) -> list[Any]:
 
 def cash_totals(session: Session, period: DateRange) -> tuple[Cash, Cash]:
     """Cash of the range: all of it, and the part paid by students of ad-attributed leads."""
+    facts = facts_in(cash_day_facts, period.start, period.end).c
     row = session.execute(
-        select(*fact_cash_columns(), *fact_cash_columns(attributed=True)).where(
-            in_dates(cash_day_facts.c.day, period.start, period.end)
-        )
+        select(*fact_cash_columns(facts), *fact_cash_columns(facts, attributed=True))
     ).one()
     return (
         Cash(row.received, row.refunds),
@@ -116,15 +116,14 @@ def cash_totals(session: Session, period: DateRange) -> tuple[Cash, Cash]:
 
 def cash_by_member(session: Session, period: DateRange) -> dict[tuple[uuid.UUID, Credit], Cash]:
     """Cash of the range per member: on enrollments they closed, and on those they set."""
-    facts = cash_day_facts.c
+    rows_in = facts_in(cash_day_facts, period.start, period.end)
+    facts = rows_in.c
 
     def build(query: Select[Any]) -> Select[Any]:
-        return query.select_from(cash_day_facts).where(
-            in_dates(facts.day, period.start, period.end)
-        )
+        return query.select_from(rows_in)
 
     rows = session.execute(
-        by_member(fact_cash_columns(), facts.closer_id, facts.setter_id, build)
+        by_member(fact_cash_columns(facts), facts.closer_id, facts.setter_id, build)
     ).mappings()
     return {
         (row["member_id"], Credit(row["credit"])): Cash(row["received"], row["refunds"])

@@ -22,10 +22,10 @@ from portal_desktop.models import SalesCall
 from portal_desktop.models.enums import CallOutcome
 from portal_desktop.models.rollups import call_day_facts, enrollment_day_facts, lead_day_facts
 from portal_desktop.services.common.date_ranges import DateRange
+from portal_desktop.services.reporting.fact_ranges import facts_in
 from portal_desktop.services.reporting.kpi_sql import (
     Credit,
     by_member,
-    in_dates,
     int_sum,
     money_sum,
     ratio,
@@ -95,9 +95,9 @@ class EnrollmentTotals:
         return ratio(self.contracted_revenue, self.enrollments)
 
 
-def fact_call_columns() -> list[ColumnElement[Any]]:
-    """The funnel summed from ``call_day_facts`` (booked calls only, by construction)."""
-    facts = call_day_facts.c
+def fact_call_columns(facts: Any) -> list[ColumnElement[Any]]:
+    """The funnel summed from call facts' columns ``facts`` (``call_day_facts`` or
+    :func:`facts_in`'s rows of it; booked calls only, by construction)."""
     return [
         int_sum(facts.booked).label("calls_booked"),
         int_sum(facts.held).label("calls_held"),
@@ -107,8 +107,7 @@ def fact_call_columns() -> list[ColumnElement[Any]]:
     ]
 
 
-def _enrollment_columns() -> list[ColumnElement[Any]]:
-    facts = enrollment_day_facts.c
+def _enrollment_columns(facts: Any) -> list[ColumnElement[Any]]:
     return [
         int_sum(facts.enrollments).label("enrollments"),
         money_sum(facts.contracted).label("contracted_revenue"),
@@ -117,25 +116,19 @@ def _enrollment_columns() -> list[ColumnElement[Any]]:
 
 def lead_counts(session: Session, period: DateRange) -> LeadCounts:
     """``leads`` and ``paid_leads`` created in the range."""
-    facts = lead_day_facts.c
+    facts = facts_in(lead_day_facts, period.start, period.end).c
     paid = case((facts.ad_campaign_id.is_not(None), facts.leads), else_=0)
     row = session.execute(
-        select(int_sum(facts.leads).label("leads"), int_sum(paid).label("paid_leads")).where(
-            in_dates(facts.day, period.start, period.end)
-        )
+        select(int_sum(facts.leads).label("leads"), int_sum(paid).label("paid_leads"))
     ).one()
     return LeadCounts(**row._asdict())
 
 
 def call_counts(session: Session, period: DateRange) -> tuple[CallCounts, int]:
     """The call funnel of the range, and how many booked calls were with paid leads."""
-    facts = call_day_facts.c
+    facts = facts_in(call_day_facts, period.start, period.end).c
     paid = case((facts.ad_campaign_id.is_not(None), facts.booked), else_=0)
-    row = session.execute(
-        select(*fact_call_columns(), int_sum(paid).label("paid")).where(
-            in_dates(facts.day, period.start, period.end)
-        )
-    ).one()
+    row = session.execute(select(*fact_call_columns(facts), int_sum(paid).label("paid"))).one()
     values = row._asdict()
     paid_calls = values.pop("paid")
     return CallCounts(**values), paid_calls
@@ -143,9 +136,8 @@ def call_counts(session: Session, period: DateRange) -> tuple[CallCounts, int]:
 
 def enrollment_totals(session: Session, start: dt.date, end: dt.date) -> EnrollmentTotals:
     """Enrollments starting in the range (any status) and their contract values."""
-    row = session.execute(
-        select(*_enrollment_columns()).where(in_dates(enrollment_day_facts.c.day, start, end))
-    ).one()
+    facts = facts_in(enrollment_day_facts, start, end).c
+    row = session.execute(select(*_enrollment_columns(facts))).one()
     return EnrollmentTotals(**row._asdict())
 
 
@@ -153,15 +145,14 @@ def calls_by_member(
     session: Session, period: DateRange
 ) -> dict[tuple[uuid.UUID, Credit], CallCounts]:
     """The call funnel per member: as host (closer) and as setter."""
-    facts = call_day_facts.c
+    rows_in = facts_in(call_day_facts, period.start, period.end)
+    facts = rows_in.c
 
     def build(query: Select[Any]) -> Select[Any]:
-        return query.select_from(call_day_facts).where(
-            in_dates(facts.day, period.start, period.end)
-        )
+        return query.select_from(rows_in)
 
     rows = session.execute(
-        by_member(fact_call_columns(), facts.host_id, facts.setter_id, build)
+        by_member(fact_call_columns(facts), facts.host_id, facts.setter_id, build)
     ).mappings()
     return {(row["member_id"], Credit(row["credit"])): _counts(row) for row in rows}
 
@@ -170,13 +161,14 @@ def enrollments_by_member(
     session: Session, start: dt.date, end: dt.date
 ) -> dict[tuple[uuid.UUID, Credit], EnrollmentTotals]:
     """Enrollments starting in the range per member: as closer and as setter."""
-    facts = enrollment_day_facts.c
+    rows_in = facts_in(enrollment_day_facts, start, end)
+    facts = rows_in.c
 
     def build(query: Select[Any]) -> Select[Any]:
-        return query.select_from(enrollment_day_facts).where(in_dates(facts.day, start, end))
+        return query.select_from(rows_in)
 
     rows = session.execute(
-        by_member(_enrollment_columns(), facts.closer_id, facts.setter_id, build)
+        by_member(_enrollment_columns(facts), facts.closer_id, facts.setter_id, build)
     ).mappings()
     return {
         (row["member_id"], Credit(row["credit"])): EnrollmentTotals(

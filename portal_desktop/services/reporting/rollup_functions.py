@@ -28,9 +28,15 @@ from sqlalchemy import Date, delete, insert
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import ClauseElement, Select
 
-from portal_desktop.models.rollups import FACT_TABLES, rollup_dirty, rollup_dirty_parents
+from portal_desktop.models.rollups import (
+    ALL_FACT_TABLES,
+    FACT_TABLES,
+    rollup_dirty,
+    rollup_dirty_parents,
+)
 from portal_desktop.services.common.date_ranges import DateRange
 from portal_desktop.services.reporting import rollup_sql, rollups
+from portal_desktop.services.reporting.fact_ranges import month_span
 
 _DIALECT = postgresql.psycopg.dialect()  # type: ignore[attr-defined]
 _TZ = zoneinfo.ZoneInfo("America/St_Johns")  # sentinels, recognised by value when rendered
@@ -82,7 +88,10 @@ def render(statement: ClauseElement, variables: dict[Any, str]) -> str:
 
 def _variables() -> dict[Any, str]:
     lo, hi = _PERIOD.utc_bounds(_TZ)
+    first_month, after_months = month_span(_PERIOD)
     return {
+        first_month.isoformat(): "p_month",
+        after_months.isoformat(): "p_after_months",
         _PERIOD.start.isoformat(): "p_first",
         _PERIOD.end.isoformat(): "p_last",
         lo.isoformat(): "p_lo",
@@ -139,7 +148,7 @@ def _reset_function() -> str:
         f"    WITH c AS ({_claim(table)}) SELECT count(*) INTO claimed FROM c;\n"
         for table in (rollup_dirty, rollup_dirty_parents)
     )
-    empties = "".join(f"    {render(delete(t), {})};\n" for t in FACT_TABLES)
+    empties = "".join(f"    {render(delete(t), {})};\n" for t in ALL_FACT_TABLES)
     return f"""CREATE OR REPLACE FUNCTION portal_rollup_reset(tz text) RETURNS void {_HEADER}
 DECLARE
     claimed integer;
@@ -172,17 +181,23 @@ def _rebuild_function() -> str:
         f"    {render(insert(table).from_select(list(q.selected_columns.keys()), q), variables)};\n"
         for table, q in rollups.fact_queries(_PERIOD, _TZ, "postgresql")
     )
+    months = "".join(
+        f"    {render(statement, variables)};\n"
+        for statement in rollup_sql.month_rebuild(*month_span(_PERIOD), "postgresql")
+    )
     return f"""CREATE OR REPLACE FUNCTION portal_rollup_rebuild(p_first date, p_last date)
 RETURNS integer {_HEADER}
 DECLARE
     tz text := (SELECT s.value FROM rollup_state s WHERE s.name = '{rollup_sql.TIME_ZONE_KEY}');
     p_lo timestamptz := p_first::timestamp AT TIME ZONE tz;
     p_hi timestamptz := (p_last + 1)::timestamp AT TIME ZONE tz;
+    p_month date := date_trunc('month', p_first)::date;
+    p_after_months date := (date_trunc('month', p_last) + interval '1 month')::date;
 BEGIN{_CALLER_CHECK}
     IF tz IS NULL OR p_first IS NULL OR p_last IS NULL OR p_first > p_last THEN
         RAISE EXCEPTION 'nothing to rebuild: reset the facts first, with a period';
     END IF;
-{deletes}{inserts}    RETURN p_last - p_first + 1;
+{deletes}{inserts}{months}    RETURN p_last - p_first + 1;
 END $fn$"""
 
 

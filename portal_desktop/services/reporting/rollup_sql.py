@@ -5,6 +5,7 @@ time zone they were built in."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -12,8 +13,9 @@ from typing import Any
 from sqlalchemy import Select, delete, func, insert, select, tuple_, union_all
 
 from portal_desktop.models import Enrollment, Installment, Lead, Payment, SalesCall, Student
-from portal_desktop.models.rollups import rollup_state
+from portal_desktop.models.rollups import MONTH_FACTS, measures, rollup_state
 from portal_desktop.services.common.date_ranges import DateRange
+from portal_desktop.services.reporting.fact_ranges import month_of
 from portal_desktop.services.reporting.kpi_sql import in_dates
 
 TIME_ZONE_KEY = "time_zone"
@@ -81,6 +83,27 @@ def span_queries() -> tuple[Any, Any]:
         select(func.min(Installment.due_date), func.max(Installment.due_date)),
     )
     return times, dates
+
+
+def month_rebuild(first: dt.date, after: dt.date, dialect: str) -> list[Any]:
+    """Delete and sum again from the daily rows the monthly facts of the months from
+    ``first`` to before ``after`` (first days of months)."""
+    statements: list[Any] = []
+    for day_table, month_table in MONTH_FACTS.items():
+        sums = measures(day_table)
+        summed = {"day", *(column.name for column in sums)}
+        dimensions = [column for column in day_table.c if column.name not in summed]
+        month = month_of(day_table.c.day, dialect).label("day")
+        query = (
+            select(month, *dimensions, *(func.sum(column).label(column.name) for column in sums))
+            .where(day_table.c.day >= first, day_table.c.day < after)
+            .group_by(month, *dimensions)
+        )
+        statements += [
+            delete(month_table).where(month_table.c.day >= first, month_table.c.day < after),
+            insert(month_table).from_select(list(query.selected_columns.keys()), query),
+        ]
+    return statements
 
 
 def fact_delete(table: Any, period: DateRange) -> Any:

@@ -55,6 +55,7 @@ from sqlalchemy.orm import Session, aliased
 
 from portal_desktop.models import Enrollment, Installment, Lead, Payment, SalesCall, Student
 from portal_desktop.models.rollups import (
+    ALL_FACT_TABLES,
     FACT_TABLES,
     call_day_facts,
     cash_day_facts,
@@ -68,6 +69,7 @@ from portal_desktop.models.rollups import (
 from portal_desktop.models.types import Money
 from portal_desktop.services.accounts.settings import load_settings
 from portal_desktop.services.common.date_ranges import DateRange, as_date, local_date
+from portal_desktop.services.reporting.fact_ranges import month_span
 from portal_desktop.services.reporting.kpi_money import (
     RECEIVED,
     open_enrollment,
@@ -88,6 +90,7 @@ from portal_desktop.services.reporting.rollup_sql import (
     TIME_ZONE_KEY,
     claim_statement,
     fact_delete,
+    month_rebuild,
     span_queries,
     state_delete,
     state_insert,
@@ -227,7 +230,7 @@ def _rebuild_everything(
 ) -> int:
     for table in (rollup_dirty, rollup_dirty_parents):
         _claim(session, dialect, table)
-    for table in FACT_TABLES:
+    for table in ALL_FACT_TABLES:
         session.execute(delete(table))
     span = _span(session)
     rebuilt = 0 if span is None else _rebuild(session, tz, dialect, span, paid_span)
@@ -274,6 +277,8 @@ def _rebuild(
         session.execute(fact_delete(table, period))
     for table, query in fact_queries(period, tz, dialect, paid_span):
         session.execute(insert(table).from_select(list(query.selected_columns.keys()), query))
+    for statement in month_rebuild(*month_span(period), dialect):
+        session.execute(statement)
     return period.days
 
 

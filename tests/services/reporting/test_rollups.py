@@ -279,6 +279,8 @@ RANGES = (
     (day("2024-03-02"), day("2024-03-05")),  # p2: 23:30 Mar 5 New York, Mar 6 London
     (day("2024-03-02"), day("2024-03-31")),
     (day("2024-01-01"), day("2024-12-31")),
+    (day("2024-02-15"), day("2024-04-10")),  # March by month, the ends by day
+    (day("2024-02-01"), day("2024-03-15")),  # February by month, March's days
 )
 
 
