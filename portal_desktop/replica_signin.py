@@ -41,7 +41,6 @@ class CopySignIn:
     actor: Actor
     replica: Engine  # what the window works on
     server: Engine  # the person's own login on the server (may not answer now)
-    online: bool
 
 
 def server_answers(profile: Profile, timeout: float = REACH_TIMEOUT_S) -> bool:
@@ -71,7 +70,7 @@ def sign_in_with_copy(
         replica = make_engine(f"sqlite:///{path}", must_exist=True)
         with Session(replica) as session:
             remember_sign_in(session, signed.actor, password)
-        return CopySignIn(signed.actor, replica, signed.engine, online=True)
+        return CopySignIn(signed.actor, replica, signed.engine)
     if not path.exists():
         raise PortalError(
             f"The server {profile.host} does not answer and this computer has no copy yet: "
@@ -81,7 +80,7 @@ def sign_in_with_copy(
     with Session(replica) as session:
         actor = offline_sign_in(session, username, password)
     login = profile.url(None).set(username=username.strip().lower(), password=password)
-    return CopySignIn(actor, replica, make_engine(login), online=False)
+    return CopySignIn(actor, replica, make_engine(login))
 
 
 def _make_copy(profile: Profile, server: Engine, actor: Actor, parent: QWidget | None) -> None:

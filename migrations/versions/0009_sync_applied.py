@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from portal_desktop.db.pg_grants import GROUPS
+from portal_desktop.db.pg_grants import table_grant_statements
 from portal_desktop.models.types import UTCDateTime
 
 revision: str = "0009"
@@ -34,9 +34,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("txn_id", name=op.f("pk_sync_applied")),
     )
     if op.get_bind().dialect.name == "postgresql":
-        groups = ", ".join(GROUPS.values())
-        op.execute(f"REVOKE ALL ON TABLE sync_applied FROM PUBLIC, {groups}")
-        op.execute(f"GRANT SELECT, INSERT ON TABLE sync_applied TO {groups}")
+        for statement in table_grant_statements("sync_applied"):
+            op.execute(statement)
 
 
 def downgrade() -> None:

@@ -1,6 +1,7 @@
 """Who may do what on a shared PostgreSQL database: the one table of grants.
 
-``MATRIX`` is written once: migration 0007 turns it into GRANT statements, the matrix test
+``MATRIX`` is written once: migration 0007 turns it into GRANT statements (the migrations
+that make a table later grant it from here too: ``ADDED_LATER``), the matrix test
 (tests/db/test_pg_security_matrix.py) expects exactly it from real logins, and the README's
 "Shared database security" table is rendered from it (:func:`markdown_matrix`).
 
@@ -31,9 +32,15 @@ _FACTS = (
     "rollup_state",
 )
 
-ADDED_LATER: dict[str, str] = dict.fromkeys(
-    ("lead_month_facts", "call_month_facts", "enrollment_month_facts", "cash_month_facts"), "0010"
-)
+ADDED_LATER: dict[str, str] = {
+    "sync_log": "0008",
+    "sync_log_horizon": "0008",
+    "sync_applied": "0009",
+    **dict.fromkeys(
+        ("lead_month_facts", "call_month_facts", "enrollment_month_facts", "cash_month_facts"),
+        "0010",
+    ),
+}
 """Tables made after migration 0007, which grants the others: the revision that grants them
 (with :func:`table_grant_statements`)."""
 
@@ -55,6 +62,9 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "users": ("su", "s", "s"),
     "audit_log": ("S", "s", ""),
     "alembic_version": ("S", "S", "S"),
+    "sync_log": ("S", "S", "S"),  # written by a definer trigger only
+    "sync_log_horizon": ("S", "S", "S"),  # moved by portal_sync_prune only
+    "sync_applied": ("SI", "SI", "SI"),  # a push records its change set as the person
     **dict.fromkeys(_FACTS, ("S", "S", "S")),
 }
 

@@ -28,7 +28,12 @@ _OTHER_COLUMN = {
         rollup_state,
     )
 }
-_OTHER_COLUMN["alembic_version"] = "version_num"
+_OTHER_COLUMN |= {
+    "alembic_version": "version_num",
+    "sync_log": "table_name",
+    "sync_log_horizon": "xid",
+    "sync_applied": "login",
+}
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ def actor_for(user: User) -> Actor:
 
 
 @functools.cache
-def _dummy_hash() -> str:
+def dummy_hash() -> str:
     """A hash with the current parameters, verified for unknown users to match the timing."""
     return hash_password("no such user: this only keeps the timing the same")
 
@@ -110,15 +110,15 @@ def attempt_login(
     password = password if isinstance(password, str) else ""
     user = user_for_sign_in(session, username)
     if user is None or not user.active:
-        verify_password(user.password_hash if user else _dummy_hash(), password)
+        verify_password(user.password_hash if user else dummy_hash(), password)
         return LoginResult(None, AuthenticationError(BAD_CREDENTIALS))
     if user.locked_until is not None:
         if user.locked_until > now:
-            return LoginResult(None, _locked_error(session, user.locked_until))
+            return LoginResult(None, locked_error(session, user.locked_until))
         user.locked_until = None  # the lock has expired: a fresh count of attempts
         user.failed_logins = 0
     if not verify_password(user.password_hash, password):
-        return LoginResult(None, _count_failure(session, user, now))
+        return LoginResult(None, count_failure(session, user, now))
     user.failed_logins = 0
     user.last_login_at = now
     if needs_rehash(user.password_hash):
@@ -142,7 +142,7 @@ def authenticate(
     return result.actor
 
 
-def _count_failure(session: Session, user: User, now: dt.datetime) -> AuthenticationError:
+def count_failure(session: Session, user: User, now: dt.datetime) -> AuthenticationError:
     user.failed_logins += 1
     if user.failed_logins < MAX_FAILED_LOGINS:
         return AuthenticationError(BAD_CREDENTIALS)
@@ -156,10 +156,10 @@ def _count_failure(session: Session, user: User, now: dt.datetime) -> Authentica
         old=before,
         summary=f"locked after {user.failed_logins} failed sign-ins",
     )
-    return _locked_error(session, user.locked_until)
+    return locked_error(session, user.locked_until)
 
 
-def _locked_error(session: Session, until: dt.datetime) -> AccountLockedError:
+def locked_error(session: Session, until: dt.datetime) -> AccountLockedError:
     tz = load_settings(session).tz
     return AccountLockedError(
         f"This account is locked after {MAX_FAILED_LOGINS} failed sign-ins until "

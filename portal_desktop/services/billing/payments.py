@@ -81,7 +81,7 @@ def _local_day(session: Session, moment: dt.datetime) -> str:
     return moment.astimezone(load_settings(session).tz).date().isoformat()
 
 
-def _refuse_if_paid(session: Session, installment: Installment, what: str) -> None:
+def refuse_if_paid(session: Session, installment: Installment, what: str) -> None:
     if installment.status is not InstallmentStatus.PAID:
         return
     paid = session.scalar(
@@ -128,7 +128,7 @@ def record_payment(
     actor.require(Permission.RECORD_PAYMENTS)
     installment = lock_installment(session, installment_id)
     label = installment_label(installment)
-    _refuse_if_paid(session, installment, "nothing was recorded")
+    refuse_if_paid(session, installment, "nothing was recorded")
     check_version(installment, expected_version, label)
     enrollment = installment.enrollment
     require_status(enrollment, COLLECTING, "take payments")
@@ -207,7 +207,7 @@ def record_failed_charge(
     """Record a charge that failed (declined card, bounced transfer); the installment stays due."""
     actor.require(Permission.RECORD_PAYMENTS)
     installment = lock_installment(session, installment_id)
-    _refuse_if_paid(session, installment, "the failed charge was not recorded")
+    refuse_if_paid(session, installment, "the failed charge was not recorded")
     require_status(installment.enrollment, COLLECTING, "take payments")
     values = {
         "amount": _amount_due(installment, amount),

@@ -157,7 +157,7 @@ def undo_lead_change(session: Session, actor: Actor, change: LeadChange) -> Lead
             "status", f"{lead_label(lead)} became a student meanwhile and cannot be LOST again"
         )
     if restore.get("email") is not None:
-        leads._check_email_free(session, restore["email"], lead.id)
+        leads.check_email_free(session, restore["email"], lead.id)
     return apply_changes(
         session, actor, lead, restore, lambda changed: leads._flush(session, changed)
     )

@@ -99,14 +99,23 @@ def _clean(session: Session, values: dict[str, object]) -> dict[str, Any]:
     return {key: _FIELDS[key](session, value) for key, value in values.items()}
 
 
-def _require_identity(values: dict[str, Any]) -> None:
+def clean_lead(session: Session, values: dict[str, object]) -> dict[str, Any]:
+    """Every editable field of a lead (those absent in ``values`` as None) cleaned as
+    :func:`create_lead` cleans them; a lead needs a name, an email or a phone. The email's
+    uniqueness is :func:`check_email_free`'s."""
+    cleaned = _clean(session, {key: values.get(key) for key in _FIELDS})
+    require_identity(cleaned)
+    return cleaned
+
+
+def require_identity(values: dict[str, Any]) -> None:
     if not any(values.get(key) for key in ("first_name", "last_name", "email", "phone")):
         raise ValidationError(
             "first_name", "a lead needs a name, an email or a phone number; fill in at least one"
         )
 
 
-def _check_email_free(session: Session, email: str | None, lead_id: uuid.UUID | None) -> None:
+def check_email_free(session: Session, email: str | None, lead_id: uuid.UUID | None) -> None:
     if email is None:
         return
     query = select(Lead).where(func.lower(Lead.email) == func.lower(email))
@@ -243,10 +252,10 @@ def create_lead(
             "owner_id": owner_id,
         },
     )
-    _require_identity(values)
+    require_identity(values)
     if created_at is not None:
         values["created_at"] = aware_utc("created_at", created_at)
-    _check_email_free(session, values["email"], None)
+    check_email_free(session, values["email"], None)
     lead = Lead(
         **values,
         status=LeadStatus.NEW,
@@ -266,9 +275,9 @@ def update_lead(
         del changes["owner_id"]  # an owner who has left may stay until someone else is chosen
     values = _clean(session, changes)
     merged = {key: getattr(lead, key) for key in _FIELDS} | values
-    _require_identity(merged)
+    require_identity(merged)
     if "email" in values:
-        _check_email_free(session, values["email"], lead.id)
+        check_email_free(session, values["email"], lead.id)
     if "campaign" in values and not lead.campaign_linked_by_hand:  # a person's link stays
         # resolved before any change, so the lead is written once
         values["ad_campaign_id"] = resolve_campaign(session, values["campaign"])

@@ -31,10 +31,10 @@ from portal_desktop.services.accounts.users import (
     BAD_CREDENTIALS,
     AuthenticationError,
     LoginResult,
-    _count_failure,
-    _dummy_hash,
-    _locked_error,
     actor_for,
+    count_failure,
+    dummy_hash,
+    locked_error,
 )
 from portal_desktop.services.common.context import Actor
 from portal_desktop.services.common.fields import aware_utc
@@ -86,18 +86,18 @@ def attempt_offline_login(
         select(User).where(User.username == name).execution_options(populate_existing=True)
     )
     if row is None or user is None or not user.active:
-        verify_password(row.verifier if row else _dummy_hash(), password)
+        verify_password(row.verifier if row else dummy_hash(), password)
         return LoginResult(None, AuthenticationError(BAD_CREDENTIALS))
     if user.locked_until is not None:
         if user.locked_until > now:
-            return LoginResult(None, _locked_error(replica, user.locked_until))
+            return LoginResult(None, locked_error(replica, user.locked_until))
         user.locked_until = None  # the lock has expired: a fresh count of attempts (as online)
         user.failed_logins = 0
     if verify_password(row.verifier, password) and row.expires_at > now:
         user.failed_logins = 0
         user.locked_until = None
         return LoginResult(actor_for(user))
-    return LoginResult(None, _count_failure(replica, user, now))
+    return LoginResult(None, count_failure(replica, user, now))
 
 
 def offline_sign_in(

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from portal_desktop.db.replica_tables import sync_outbox
 from portal_desktop.errors import ConflictError
-from portal_desktop.models import Base, User
+from portal_desktop.models import Base
 from portal_desktop.services.reporting.rollups import refresh_rollups
 from portal_desktop.services.sync.copy_rows import (
     readable,
@@ -65,16 +65,6 @@ def pull(server: Engine, replica: Engine) -> int:
         refresh_rollups(session)
         session.commit()
     return written
-
-
-def person_active(server: Engine, person_id: uuid.UUID | str | None) -> bool:
-    """Whether the replica's person may still sign in (the pull tells offline sign-in to
-    forget a deactivated person's verifier)."""
-    if not person_id:
-        return True
-    with server.connect() as conn:
-        active = conn.scalar(select(User.active).where(User.id == uuid.UUID(str(person_id))))
-    return bool(active)
 
 
 def _older_than_the_log(source: Connection, cursor: str) -> bool:

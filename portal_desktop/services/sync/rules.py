@@ -61,14 +61,13 @@ def _email_may_be_taken(session: Session, email: str | None) -> bool:
 
 def _lead(session: Session, op: str, record_id: uuid.UUID, row: dict[str, Any]) -> Refusal | None:
     try:
-        values = leads._clean(session, {key: row.get(key) for key in leads._FIELDS})
-        leads._require_identity(values)
+        values = leads.clean_lead(session, row)
     except PortalError as exc:
         return Refusal("rule", str(exc))
     if not _email_may_be_taken(session, values["email"]):
         return None
     try:
-        leads._check_email_free(session, values["email"], record_id)
+        leads.check_email_free(session, values["email"], record_id)
     except ValidationError as exc:
         other = session.scalar(
             select(Lead.id).where(
@@ -88,7 +87,7 @@ def _payment(
     if installment is None:
         return Refusal("rule", "its installment was deleted on the server; nothing was recorded")
     try:
-        payments._refuse_if_paid(session, installment, "nothing was recorded twice")
+        payments.refuse_if_paid(session, installment, "nothing was recorded twice")
     except (ConflictError, NotFoundError) as exc:
         return Refusal("paid_meanwhile", str(exc), "installments", installment.id)
     return None

@@ -16,7 +16,7 @@ from portal_desktop.db.engine import make_engine
 from portal_desktop.db.replica_tables import create_replica_tables, sync_state
 from portal_desktop.models import AuditEntry, Lead, User
 from portal_desktop.models.enums import AuditAction
-from portal_desktop.services.sync.pull import person_active, pull
+from portal_desktop.services.sync.pull import pull
 from portal_desktop.services.sync.snapshot import SNAPSHOT_XMIN, take_snapshot
 from tests.db.pg_logins import create_login, login_sqlalchemy_url
 from tests.services.sync.sync_world import ON_POSTGRESQL, make_replica, row_counts
@@ -109,16 +109,6 @@ def test_the_state_names_the_copy_the_person_and_the_server_without_password(
     finally:
         replica.dispose()
         login.dispose()
-
-
-def test_a_deactivated_person_is_told_to_the_caller(server: Engine) -> None:
-    _login, name, person = _as_login(server, "SALES")
-    _login.dispose()
-    assert person_active(server, person) is True
-    with server.begin() as conn:  # as an admin deactivates someone
-        conn.execute(text("SELECT portal_set_active(:n, false)"), {"n": name})
-    assert person_active(server, person) is False
-    assert person_active(server, uuid.uuid4()) is False  # a person gone is not active either
 
 
 FTS = "leads_search"  # the leads' search index on SQLite (migration 0002)
