@@ -1,6 +1,7 @@
 """A replica for the sync UI's tests: the migrated SQLite template plus the replica tables,
-and real stand-ins for the engine functions the UI is given (open_conflicts, resolve) that
-act on those tables, until the lead wires PUSH's own."""
+conflicts written straight into them (read back by the real ``open_conflicts``), and a
+``resolve`` that marks a conflict resolved and remembers what the screen asked for (the
+real ``resolve`` over a conflict the push made: tests/views/test_sync_conflicts_real.py)."""
 
 from __future__ import annotations
 
@@ -13,21 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal_desktop import clock
 from portal_desktop.db.engine import make_engine, session_factory
 from portal_desktop.db.replica_tables import create_replica_tables, sync_conflicts, sync_outbox
-
-CHOICES = {
-    "same_field": ("mine", "theirs", "fields"),
-    "paid_meanwhile": ("record_elsewhere", "discard"),
-    "duplicate": ("merge", "mine", "discard"),
-    "deleted_there": ("restore", "discard"),
-    "deleted_here": ("theirs", "mine"),
-    "rule": ("discard",),
-}
 
 
 @pytest.fixture
@@ -43,22 +35,6 @@ def replica(migrated_templates: dict, tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture
 def replica_sessions(replica: Engine) -> sessionmaker[Session]:
     return session_factory(replica)
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """The fields PUSH's ``conflicts.Conflict`` carries (SYNC.md)."""
-
-    id: uuid.UUID
-    kind: str
-    table_name: str
-    record_id: uuid.UUID | None
-    message: str
-    mine: dict[str, Any]
-    theirs: dict[str, Any]
-    their_person: str | None
-    their_at: dt.datetime | None
-    choices: tuple[str, ...]
 
 
 def add_conflict(session: Session, kind: str, mine: dict, theirs: dict, **more: Any) -> uuid.UUID:
@@ -99,29 +75,6 @@ def add_change_set(session: Session, changes: int = 1) -> uuid.UUID:
         )
     session.commit()
     return txn
-
-
-def open_conflicts(session: Session) -> list[Conflict]:
-    rows = session.execute(
-        select(sync_conflicts)
-        .where(sync_conflicts.c.resolved_at.is_(None))
-        .order_by(sync_conflicts.c.created_at)
-    ).mappings()
-    return [
-        Conflict(
-            id=row["id"],
-            kind=row["kind"],
-            table_name=row["table_name"],
-            record_id=row["record_id"],
-            message=row["message"],
-            mine=row["mine"] or {},
-            theirs=row["theirs"] or {},
-            their_person=row["their_person"],
-            their_at=row["their_at"],
-            choices=CHOICES[row["kind"]],
-        )
-        for row in rows
-    ]
 
 
 @dataclass

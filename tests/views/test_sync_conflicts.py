@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from portal_desktop.db.engine import session_factory
 from portal_desktop.db.replica_tables import sync_conflicts
 from portal_desktop.services.common.context import SYSTEM
+from portal_desktop.services.sync.conflicts import open_conflicts
 from portal_desktop.views.a11y import keyboard_controls, spoken_name
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.sync.conflicts_dialog import ConflictsDialog
@@ -64,7 +65,7 @@ def dialog(qtbot, replica: Engine, replica_sessions: sessionmaker[Session]):
         ids = add_three(session)
     ctx = TabContext(replica, session_factory(replica), SYSTEM, Formatter("USD", dt.UTC), DataBus())
     resolve = ui_replica.Resolutions([])
-    shown = ConflictsDialog(ctx, ui_replica.open_conflicts, resolve)
+    shown = ConflictsDialog(ctx, open_conflicts, resolve)
     qtbot.addWidget(shown)
     shown.show()
     qtbot.waitUntil(lambda: shown.loaded, timeout=5_000)
@@ -128,11 +129,7 @@ def test_money_is_named_before_it_is_discarded(qtbot, dialog, replica_sessions) 
 
 def test_merge_for_a_duplicate_and_the_empty_list_at_the_end(qtbot, dialog) -> None:
     dialog.list.setCurrentRow(2)
-    assert [c for c, b in dialog.buttons.items() if not b.isHidden()] == [
-        "mine",
-        "merge",
-        "discard",
-    ]
+    assert [c for c, b in dialog.buttons.items() if not b.isHidden()] == ["merge", "discard"]
     dialog.buttons["merge"].click()  # no money, nothing lost: no question
     qtbot.waitUntil(lambda: dialog.list.count() == 2 and dialog.loaded, timeout=5_000)
     for left in (1, 0):

@@ -20,6 +20,7 @@ from portal_desktop.db.engine import session_factory
 from portal_desktop.db.replica_tables import sync_outbox, sync_state
 from portal_desktop.errors import DatabaseUnreachableError
 from portal_desktop.services.common.context import SYSTEM
+from portal_desktop.services.sync.conflicts import open_conflicts
 from portal_desktop.services.sync.status import SyncResult, status_words, sync_status
 from portal_desktop.views.formatting import Formatter
 from portal_desktop.views.main_window import MainWindow
@@ -95,7 +96,7 @@ def _installed(
     bar = install(
         window,
         controller,
-        ui_replica.open_conflicts,
+        open_conflicts,
         ui_replica.Resolutions([]),
         refresh=window.refresh,
     )
