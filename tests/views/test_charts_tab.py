@@ -25,7 +25,7 @@ from portal_desktop.services.reporting.chart_periods import Granularity, bucket_
 from portal_desktop.services.reporting.kpis import kpi_report
 from portal_desktop.services.sales.team import leaderboard
 from portal_desktop.services.seeding import seed_database
-from portal_desktop.views.charts import ChartsTab
+from portal_desktop.views.charts import ChartsTab, paint_queue
 from portal_desktop.views.charts.export import export_pdf, panel_csv, panel_png
 from portal_desktop.views.charts.values import value_text
 from portal_desktop.views.formatting import Formatter
@@ -243,7 +243,9 @@ def backend_name(demo: TabContext) -> str:
     return demo.engine.dialect.name
 
 
-def test_panels_are_drawn_one_per_turn_those_in_view_first(qtbot, tab: ChartsTab) -> None:
+def _turns(tab: ChartsTab) -> tuple[list[list[object]], list[object]]:
+    """Show the tab's dashboard again, scrolled to the bottom, with nothing drawn: the panels
+    drawn in each turn of the event loop, and the panels in view."""
     data = tab.data
     assert data is not None
     views = [view for section in tab.sections.values() for view in section.panels.values()]
@@ -253,21 +255,40 @@ def test_panels_are_drawn_one_per_turn_those_in_view_first(qtbot, tab: ChartsTab
     tab.show_dashboard(data)
     assert not tab.painted
     assert [view for view in views if view.panel is not None] == []  # nothing drawn yet
-    drawn: list[object] = []
+    turns: list[list[object]] = []
     in_view_done_at = None
     while not tab.painted:
         before = {id(view) for view in views if view.panel is not None}
         QApplication.processEvents()  # one turn
         now = [view for view in views if view.panel is not None and id(view) not in before]
-        assert len(now) <= 1  # one panel per turn of the event loop
-        drawn += now
+        if now:
+            turns.append(now)
         if in_view_done_at is None and tab.painted_in_view:
-            in_view_done_at = len(drawn)
-    assert len(drawn) == len(views)
+            in_view_done_at = sum(len(turn) for turn in turns)
+    assert sum(len(turn) for turn in turns) == len(views)
     in_view = [view for view in views if not view.visibleRegion().isEmpty()]
-    assert in_view_done_at == len(in_view) < len(views)  # what the bench times as painted
-    assert in_view  # scrolled to the bottom: the last panels are on screen
-    assert set(map(id, drawn[: len(in_view)])) == set(map(id, in_view))
+    assert in_view and len(in_view) < len(views)  # scrolled to the bottom: the last ones
+    assert in_view_done_at == len(in_view)  # what the bench times as painted
+    return turns, in_view
+
+
+def test_the_panels_in_view_are_drawn_first_in_one_turn_then_one_per_turn(
+    qtbot, tab: ChartsTab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(paint_queue, "TURN_BUDGET_S", 60.0)  # no machine is that slow
+    turns, in_view = _turns(tab)
+    assert set(map(id, turns[0])) == set(map(id, in_view))  # one paint for what is seen
+    assert all(len(turn) == 1 for turn in turns[1:])  # the rest: the window answers between
+
+
+def test_a_turn_stops_drawing_the_panels_in_view_when_its_time_is_up(
+    qtbot, tab: ChartsTab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(paint_queue, "TURN_BUDGET_S", 0.0)
+    turns, in_view = _turns(tab)
+    assert all(len(turn) == 1 for turn in turns)
+    drawn = [view for turn in turns for view in turn]
+    assert set(map(id, drawn[: len(in_view)])) == set(map(id, in_view))  # still first
 
 
 def test_a_range_change_puts_new_values_into_the_plots_already_drawn(qtbot, tab: ChartsTab) -> None:

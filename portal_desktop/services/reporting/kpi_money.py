@@ -202,37 +202,34 @@ def installment_totals_of(
     session: Session, periods: Sequence[tuple[dt.date, dt.date]]
 ) -> list[tuple[Receivables, Collection]]:
     """:func:`installment_totals` of several periods (the dashboard asks for its range and
-    the one before it) in two passes over the facts, each reading only the rows it needs:
-    receivables from the installments still owing at each period's end (most of the past
-    is paid), collection from those due in each period."""
+    the one before it), each query reading only the rows it needs: receivables, in one pass,
+    from the installments still owing at any period's end (most of the past is paid);
+    collection, one range of the due-day index per period (one pass over several ranges
+    computed every sum on every row: 35 ms for five years on SQLite, against 10 to 18)."""
     facts = installment_due_facts.c
     owed: list[Any] = []
-    collected: list[Any] = []
     owing: list[ColumnElement[bool]] = []
-    due: list[ColumnElement[bool]] = []
+    collections: list[Collection] = []
     for number, (start, end) in enumerate(periods):
         started = facts.start_date <= end
-        due_in_range = in_dates(facts.day, start, end)
         receivable = receivable_columns(end, fact_unpaid(end), started, facts.day)
         owed += [column.element.label(f"p{number}_{column.key}") for column in receivable]
-        collected += [
-            money_sum_if(due_in_range, facts.amount).label(f"p{number}_due"),
-            money_sum_if(due_in_range, facts.paid).label(f"p{number}_collected"),
-        ]
         unsettled = or_(
             facts.paid_day.is_(None), facts.paid_day > end, facts.settled < facts.amount
         )
         owing.append(and_(started, unsettled))
-        due.append(due_in_range)
+        due, collected = session.execute(
+            select(money_sum(facts.amount), money_sum(facts.paid)).where(
+                in_dates(facts.day, start, end)
+            )
+        ).one()
+        collections.append(Collection(due, collected))
     values = session.execute(select(*owed).where(or_(*owing))).one()._asdict()
-    values |= session.execute(select(*collected).where(or_(*due))).one()._asdict()
     keys = [column.key for column in receivable]  # the same names for every period
-    found = []
-    for number in range(len(periods)):
-        figures = {key: values[f"p{number}_{key}"] for key in keys}
-        collection = Collection(values[f"p{number}_due"], values[f"p{number}_collected"])
-        found.append((Receivables(**figures), collection))
-    return found
+    return [
+        (Receivables(**{key: values[f"p{number}_{key}"] for key in keys}), collection)
+        for number, collection in enumerate(collections)
+    ]
 
 
 @dataclass(frozen=True)

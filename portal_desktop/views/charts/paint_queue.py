@@ -2,12 +2,14 @@
 
 Building and filling a pyqtgraph plot takes tens of milliseconds; thirteen of them in one go
 froze the window for most of a second when the Charts tab first opened. Queued, each turn
-draws one panel and the window answers in between; the panels in view come first, so what
-the person looks at is painted first and the rest follows while they read it.
+draws the panels in view (as many as fit in ``TURN_BUDGET_S``: one paint of the window for
+all of them, not one per panel) or else one panel below, and the window answers in between;
+so what the person looks at is painted first and the rest follows while they read it.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -15,6 +17,8 @@ from PySide6.QtWidgets import QWidget
 
 from portal_desktop.services.reporting.chart_model import Panel
 from portal_desktop.views.charts.panel_view import PanelView
+
+TURN_BUDGET_S = 0.03
 
 
 class PaintQueue(QObject):
@@ -28,7 +32,7 @@ class PaintQueue(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
-        self._timer.timeout.connect(self._draw_one)
+        self._timer.timeout.connect(self._draw_turn)
 
     @property
     def busy(self) -> bool:
@@ -53,11 +57,19 @@ class PaintQueue(QObject):
             self._draw(self._waiting.pop(0))
         self._timer.stop()
 
-    def _draw_one(self) -> None:
+    def _draw_turn(self) -> None:
         if not self._waiting:
             return
-        index = _first(self._waiting, lambda item: _on_screen(item[0]))
-        self._draw(self._waiting.pop(index))
+        started, first = time.perf_counter(), True
+        while self._waiting:
+            index = _first(self._waiting, lambda item: _on_screen(item[0]))
+            in_view = _on_screen(self._waiting[index][0])
+            if not first and (not in_view or time.perf_counter() - started > TURN_BUDGET_S):
+                break  # the panels below: one per turn, the window answering between
+            self._draw(self._waiting.pop(index))
+            if not in_view:
+                break
+            first = False
         if self._waiting:
             self._timer.start()
         else:
