@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from portal_desktop.db.pg_grants import table_grant_statements
+from portal_desktop.db.pg_grants import grants_added_in
 from portal_desktop.models.types import UTCDateTime
 
 revision: str = "0009"
@@ -34,7 +34,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("txn_id", name=op.f("pk_sync_applied")),
     )
     if op.get_bind().dialect.name == "postgresql":
-        for statement in table_grant_statements("sync_applied"):
+        for statement in grants_added_in(revision):
             op.execute(statement)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from portal_desktop.db.pg_grants import ADDED_LATER, table_grant_statements
+from portal_desktop.db.pg_grants import grants_added_in
 from portal_desktop.models.rollups import MONTH_FACTS
 from portal_desktop.services.common.date_ranges import DateRange, as_date
 from portal_desktop.services.reporting.fact_ranges import month_span
@@ -35,10 +35,7 @@ def upgrade() -> None:
         op.create_table(month_table.name, *(column._copy() for column in day_table.columns))
         op.create_index(f"ix_{month_table.name}_day", month_table.name, ["day"], unique=False)
     if dialect == "postgresql":
-        for table in ADDED_LATER:
-            for statement in table_grant_statements(table):
-                op.execute(statement)
-        for statement in install_statements():
+        for statement in [*grants_added_in(revision), *install_statements()]:
             op.execute(statement)
     days = [
         bind.execute(sa.select(sa.func.min(table.c.day), sa.func.max(table.c.day))).one()

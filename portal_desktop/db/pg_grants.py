@@ -41,8 +41,8 @@ ADDED_LATER: dict[str, str] = {
         "0010",
     ),
 }
-"""Tables made after migration 0007, which grants the others: the revision that grants them
-(with :func:`table_grant_statements`)."""
+"""Tables made after migration 0007, which grants the others: the revision that makes them
+and grants them (:func:`grants_added_in`)."""
 
 # table: (portal_admin, portal_sales, portal_marketing)
 MATRIX: dict[str, tuple[str, str, str]] = {
@@ -143,6 +143,12 @@ def grant_statements() -> list[str]:
     for table in RLS_TABLES:
         statements += _row_security(table)
     return statements
+
+
+def grants_added_in(revision: str) -> list[str]:
+    """``MATRIX``'s grants on the tables ``revision`` makes (``ADDED_LATER``)."""
+    tables = [table for table, made_in in ADDED_LATER.items() if made_in == revision]
+    return [statement for table in tables for statement in table_grant_statements(table)]
 
 
 def table_grant_statements(table: str) -> list[str]:

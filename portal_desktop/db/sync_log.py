@@ -18,7 +18,7 @@ horizon (``sync_log_horizon``) up: a replica whose cursor is below it takes a fr
 
 from __future__ import annotations
 
-from portal_desktop.db.pg_grants import GROUPS, table_grant_statements
+from portal_desktop.db.pg_grants import GROUPS, grants_added_in
 from portal_desktop.models import Base
 
 CHANNEL = "portal_sync"
@@ -104,8 +104,7 @@ def install_statements(tables: tuple[str, ...] = LOGGED_AT_0008) -> list[str]:
         "CREATE INDEX ix_sync_log_xid ON sync_log (xid)",
         "CREATE TABLE sync_log_horizon (xid xid8 NOT NULL)",
         "INSERT INTO sync_log_horizon VALUES ('0'::xid8)",
-        *table_grant_statements("sync_log"),
-        *table_grant_statements("sync_log_horizon"),
+        *grants_added_in("0008"),
         _LOG_FUNCTION,
         _PRUNE_FUNCTION,
         "REVOKE ALL ON FUNCTION portal_sync_prune(integer) FROM PUBLIC",
