@@ -104,11 +104,11 @@ def clean_lead(session: Session, values: dict[str, object]) -> dict[str, Any]:
     :func:`create_lead` cleans them; a lead needs a name, an email or a phone. The email's
     uniqueness is :func:`check_email_free`'s."""
     cleaned = _clean(session, {key: values.get(key) for key in _FIELDS})
-    require_identity(cleaned)
+    _require_identity(cleaned)
     return cleaned
 
 
-def require_identity(values: dict[str, Any]) -> None:
+def _require_identity(values: dict[str, Any]) -> None:
     if not any(values.get(key) for key in ("first_name", "last_name", "email", "phone")):
         raise ValidationError(
             "first_name", "a lead needs a name, an email or a phone number; fill in at least one"
@@ -252,7 +252,7 @@ def create_lead(
             "owner_id": owner_id,
         },
     )
-    require_identity(values)
+    _require_identity(values)
     if created_at is not None:
         values["created_at"] = aware_utc("created_at", created_at)
     check_email_free(session, values["email"], None)
@@ -275,7 +275,7 @@ def update_lead(
         del changes["owner_id"]  # an owner who has left may stay until someone else is chosen
     values = _clean(session, changes)
     merged = {key: getattr(lead, key) for key in _FIELDS} | values
-    require_identity(merged)
+    _require_identity(merged)
     if "email" in values:
         check_email_free(session, values["email"], lead.id)
     if "campaign" in values and not lead.campaign_linked_by_hand:  # a person's link stays
