@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import warnings
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from portal_desktop.db import migrate
@@ -21,6 +20,7 @@ from portal_desktop.models import Base
 from portal_desktop.models.rollups import MONTH_FACTS, measures
 from portal_desktop.services.reporting.rollups import refresh_rollups
 from portal_desktop.services.seeding import seed_database
+from tests.services.rollup_world import by_month, stored_facts
 
 EXPRESSION_INDEXES = {"uq_leads_email_lower", "uq_students_email_lower"}
 
@@ -131,20 +131,6 @@ def test_audit_log_is_append_only(engine) -> None:
         assert conn.exec_driver_sql("SELECT username FROM audit_log").scalar_one() == "x"
 
 
-def _by_month(engine, table) -> dict:
-    """A fact table's rows summed per month and dimensions, without all-zero sums."""
-    sums = [column.name for column in measures(table)]
-    totals: dict = {}
-    with engine.connect() as conn:
-        for row in conn.execute(select(table)).mappings():
-            month = dt.date.fromisoformat(str(row["day"])[:10]).replace(day=1)
-            dimensions = (row[c.name] for c in table.c if c.name not in (*sums, "day"))
-            values = totals.setdefault((month, *dimensions), [0] * len(sums))
-            for index, name in enumerate(sums):
-                values[index] += row[name]
-    return {key: tuple(values) for key, values in totals.items() if any(values)}
-
-
 def test_0010_fills_the_monthly_facts_of_a_database_built_before_it(empty_db_url: str) -> None:
     engine = make_engine(empty_db_url)
     migrate.upgrade(engine)
@@ -153,8 +139,10 @@ def test_0010_fills_the_monthly_facts_of_a_database_built_before_it(empty_db_url
         refresh_rollups(session)
     migrate.downgrade(engine, "0009")  # as the database was before the monthly facts
     migrate.upgrade(engine)
+    with Session(engine) as session:
+        facts = stored_facts(session)
     for day_table, month_table in MONTH_FACTS.items():
-        expected = _by_month(engine, day_table)
+        expected = by_month(facts[day_table.name], len(measures(day_table)))
         assert expected, f"{day_table.name}: the seed has facts"
-        assert _by_month(engine, month_table) == expected, month_table.name
+        assert facts[month_table.name] == expected, month_table.name
     engine.dispose()

@@ -183,10 +183,18 @@ def computed_facts(session: Session) -> Facts:
         settled = min(paid, installment.amount)
         key = (installment.due_date, start_date, paid_day)
         totals["installment_due_facts"].add(key, (installment.amount, settled, paid))
+    facts = {name: table.result() for name, table in totals.items()}
     for day_table, month_table in MONTH_FACTS.items():
-        for (first, *dimensions), values in totals[day_table.name].result().items():
-            totals[month_table.name].add((first.replace(day=1), *dimensions), values)
-    return {name: table.result() for name, table in totals.items()}
+        facts[month_table.name] = by_month(facts[day_table.name], len(VALUES[day_table.name]))
+    return facts
+
+
+def by_month(daily: dict[tuple[Any, ...], tuple[Any, ...]], width: int) -> dict:
+    """One daily fact table's sums per calendar month: what its monthly table must hold."""
+    totals = Totals(width)
+    for (first, *dimensions), values in daily.items():
+        totals.add((first.replace(day=1), *dimensions), values)
+    return totals.result()
 
 
 def installments_with_paid_payment(
