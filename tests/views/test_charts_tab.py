@@ -310,3 +310,24 @@ def test_a_range_change_puts_new_values_into_the_plots_already_drawn(qtbot, tab:
         for got, expected in zip(held, wanted, strict=True):
             assert got == pytest.approx(expected), key
     check_against_reports(tab, tab.ctx.sessions, SPRING)
+
+
+def test_the_cards_wrap_rather_than_widen_the_window_and_none_is_cut(qtbot, tab: ChartsTab) -> None:
+    cards = list(tab.cards.values())
+    assert len({card.y() for card in cards}) == 1  # 1400 pixels: one row
+    tab._start((dt.date(2020, 1, 1), dt.date(2026, 12, 31), Granularity.MONTH))  # a long line
+    assert tab.status.text().startswith("Loading")
+    assert tab.minimumSizeHint().width() < 800  # the words wrap, the window does not widen
+    qtbot.waitUntil(lambda: not tab._runner.busy, timeout=20_000)
+    tab.resize(900, 1000)
+    content = tab.scroll.widget()
+    qtbot.waitUntil(lambda: content.width() < 900, timeout=5_000)
+    qtbot.waitUntil(lambda: len({card.y() for card in cards}) > 1, timeout=5_000)
+    for card in cards:
+        assert card.width() >= card.sizeHint().width(), card.title.text()  # no money cut
+        assert card.geometry().right() < content.width(), card.title.text()
+    rows = [card.y() for card in cards]
+    assert rows == sorted(rows) and len(set(rows)) == 2  # 3 + 3, in the cards' order
+    money = tab.sections["money"]
+    bottom = max(card.geometry().bottom() for card in cards)
+    qtbot.waitUntil(lambda: money.geometry().top() > bottom, timeout=5_000)  # room for both

@@ -1,9 +1,15 @@
 """A KPI card of the Charts tab: the value, its change against the previous period (green
-when it is good news), and the KPI's definition as the tooltip."""
+when it is good news), and the KPI's definition as the tooltip.
+
+The cards' layout (:class:`CardGrid`): one row when they fit at their full width, else as
+many columns as fit, so a card's money is never cut and the tab never grows wider than the
+window (six cards of eight-figure amounts need about 1,400 pixels, more than a 1280x800
+screen gives)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QPoint, QRect, QSize
+from PySide6.QtWidgets import QFrame, QLabel, QLayout, QLayoutItem, QVBoxLayout, QWidget
 
 from portal_desktop.services.reporting.chart_model import Card
 from portal_desktop.views.charts.values import change_text, value_text
@@ -48,3 +54,75 @@ class KpiCard(QFrame):
         self.setToolTip(
             f"<b>{card.label}</b><br>{card.definition}<br><br>Change against {previous_text}."
         )
+
+
+SPACING = 6
+
+
+class CardGrid(QLayout):
+    """Items in equal columns, as many per row as fit at the widest item's size hint."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self._height = 0  # of the rows at the width last laid out
+        self.setContentsMargins(0, 0, 0, 0)
+        self.setSpacing(SPACING)
+
+    # --- QLayout's bookkeeping ---
+
+    def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 - Qt's name
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 - Qt's name
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 - Qt's name
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    # --- sizes (no margins: the cards sit in the tab's content layout) ---
+
+    def _cell(self) -> QSize:
+        """The widest and tallest card's size hint: every card gets it, so none is cut."""
+        hints = [item.sizeHint() for item in self._items]
+        width = max((hint.width() for hint in hints), default=0)
+        return QSize(width, max((hint.height() for hint in hints), default=0))
+
+    def columns(self, width: int) -> int:
+        """How many cards go in a row of ``width`` pixels (at least one)."""
+        cell, spacing = self._cell().width(), self.spacing()
+        if not self._items or cell <= 0:
+            return 1
+        fit = max(1, min(len(self._items), (width + spacing) // (cell + spacing)))
+        rows = -(-len(self._items) // fit)
+        return -(-len(self._items) // rows)  # rows as even as can be: 3 + 3, not 5 + 1
+
+    def _rows_height(self, width: int) -> int:
+        rows = -(-len(self._items) // self.columns(width))
+        return max(0, rows * (self._cell().height() + self.spacing()) - self.spacing())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        cell, n = self._cell(), len(self._items)
+        width = n * cell.width() + max(0, n - 1) * self.spacing()
+        return QSize(width, max(cell.height(), self._height))
+
+    def minimumSize(self) -> QSize:  # noqa: N802 - Qt's name
+        """One card wide; as tall as the rows at the width last given. (Not height-for-width:
+        that would make the scroll area size every chart by its size hint, taller than now.)"""
+        return QSize(self._cell().width(), max(self._cell().height(), self._height))
+
+    def setGeometry(self, rect: QRect) -> None:  # noqa: N802 - Qt's name
+        super().setGeometry(rect)
+        if (height := self._rows_height(rect.width())) != self._height:
+            self._height = height
+            self.invalidate()  # the rows changed: the content layout makes room for them
+        columns, spacing = self.columns(rect.width()), self.spacing()
+        width = (rect.width() - (columns - 1) * spacing) // columns
+        height = self._cell().height()
+        for index, item in enumerate(self._items):
+            row, column = divmod(index, columns)
+            x, y = rect.x() + column * (width + spacing), rect.y() + row * (height + spacing)
+            item.setGeometry(QRect(QPoint(x, y), QSize(width, height)))

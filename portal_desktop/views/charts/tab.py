@@ -46,7 +46,7 @@ from portal_desktop.services.reporting.chart_periods import (
 )
 from portal_desktop.views import a11y
 from portal_desktop.views.charts.export import export_pdf, panel_csv, panel_png
-from portal_desktop.views.charts.kpi_card import KpiCard
+from portal_desktop.views.charts.kpi_card import CardGrid, KpiCard
 from portal_desktop.views.charts.paint_queue import PaintQueue
 from portal_desktop.views.charts.panel_view import PanelView
 from portal_desktop.views.charts.values import DASH, TIMES
@@ -123,7 +123,7 @@ class ChartsTab(QWidget):
         self._pending: tuple[dt.date, dt.date, Granularity] | None = None
         self._build_controls()
         self.cards: dict[str, KpiCard] = {}
-        self.cards_row = QHBoxLayout()
+        self.cards_row = CardGrid()
         self.sections: dict[str, SectionView] = {}
         self.sections_box = QVBoxLayout()
         content = QWidget(self)
@@ -168,8 +168,8 @@ class ChartsTab(QWidget):
         for grain in Granularity:
             self.granularity.addItem(grain.value.capitalize(), grain)
         self.granularity.setCurrentIndex(1)
-        self.status = QLabel(self)
-        self.status.setObjectName("chartsStatus")
+        # wraps: a long "Loading …" line must not widen the window past the screen
+        self.status = QLabel(self, objectName="chartsStatus", wordWrap=True)
         self.pdf_button = QPushButton("Export PDF report…", self)
         self.pdf_button.clicked.connect(self._ask_pdf)
         self.controls = QHBoxLayout()
