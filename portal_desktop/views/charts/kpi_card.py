@@ -65,7 +65,7 @@ class CardGrid(QLayout):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
-        self._height = 0  # of the rows at the width last laid out
+        self._width = 0  # the width last laid out
         self.setContentsMargins(0, 0, 0, 0)
         self.setSpacing(SPACING)
 
@@ -104,21 +104,26 @@ class CardGrid(QLayout):
         rows = -(-len(self._items) // self.columns(width))
         return max(0, rows * (self._cell().height() + self.spacing()) - self.spacing())
 
+    def _height(self) -> int:
+        """The rows' height at the width last laid out (one row before the first layout)."""
+        return self._rows_height(self._width) if self._width > 0 else self._cell().height()
+
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         cell, n = self._cell(), len(self._items)
-        width = n * cell.width() + max(0, n - 1) * self.spacing()
-        return QSize(width, max(cell.height(), self._height))
+        return QSize(n * cell.width() + max(0, n - 1) * self.spacing(), self._height())
 
     def minimumSize(self) -> QSize:  # noqa: N802 - Qt's name
-        """One card wide; as tall as the rows at the width last given. (Not height-for-width:
-        that would make the scroll area size every chart by its size hint, taller than now.)"""
-        return QSize(self._cell().width(), max(self._cell().height(), self._height))
+        """One card wide; as tall as the rows at the width last laid out, so new figures that
+        need another row get it in the same layout pass. (Not height-for-width: that would make
+        the scroll area size every chart by its size hint, taller than now.)"""
+        return QSize(self._cell().width(), self._height())
 
     def setGeometry(self, rect: QRect) -> None:  # noqa: N802 - Qt's name
+        before = self._height()
         super().setGeometry(rect)
-        if (height := self._rows_height(rect.width())) != self._height:
-            self._height = height
-            self.invalidate()  # the rows changed: the content layout makes room for them
+        self._width = rect.width()  # kept: invalidate() forgets the layout's geometry
+        if self._height() != before:
+            self.invalidate()  # a new width made other rows: the content layout makes room
         columns, spacing = self.columns(rect.width()), self.spacing()
         width = (rect.width() - (columns - 1) * spacing) // columns
         height = self._cell().height()

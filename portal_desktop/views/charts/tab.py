@@ -168,7 +168,7 @@ class ChartsTab(QWidget):
         for grain in Granularity:
             self.granularity.addItem(grain.value.capitalize(), grain)
         self.granularity.setCurrentIndex(1)
-        # wraps: a long "Loading …" line must not widen the window past the screen
+        # wraps rather than widen the window past the screen (a second line costs a relayout)
         self.status = QLabel(self, objectName="chartsStatus", wordWrap=True)
         self.pdf_button = QPushButton("Export PDF report…", self)
         self.pdf_button.clicked.connect(self._ask_pdf)
@@ -248,10 +248,8 @@ class ChartsTab(QWidget):
 
     def _start(self, request: tuple[dt.date, dt.date, Granularity]) -> None:
         start, end, grain = request
-        self.status.setText(
-            f"Loading {start.isoformat()} {DASH} {end.isoformat()} by {grain.value}: cards, "
-            "cash and revenue, funnel, campaigns, team, receivables, lead sources…"
-        )
+        period = f"{start.isoformat()} {DASH} {end.isoformat()}"
+        self.status.setText(f"Loading {period} by {grain.value}…")  # short: no second line
         actor = self.ctx.actor
 
         def work(session: Session, _progress: Any, _cancel: threading.Event) -> Dashboard:
